@@ -1,0 +1,9 @@
+package transform
+
+// Builtins returns a new instance of every built-in format. Template-defined formats are
+// loaded separately (LoadTemplates) and registered beside these.
+func Builtins() []Writer {
+	return []Writer{
+		// Each built-in adds its constructor here, one per line.
+	}
+}

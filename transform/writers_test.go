@@ -1,0 +1,21 @@
+package transform_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/feedgate/feedgate/transform"
+)
+
+var fixedTime = time.Date(2026, 2, 1, 12, 0, 0, 0, time.UTC)
+
+// allWriters is every format the golden and fuzz tests cover: the built-ins and the embedded
+// template-defined channels.
+func allWriters(t testing.TB) []transform.Writer {
+	t.Helper()
+	reg, err := transform.NewRegistry(transform.Builtins()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg.Writers()
+}
