@@ -5,5 +5,11 @@ package transform
 func Builtins() []Writer {
 	return []Writer{
 		// Each built-in adds its constructor here, one per line.
+		NewUpstreamJSON(),
+		NewUpstreamXML(),
+		NewSpreadsheetCSV(),
+		NewRSS(SyndicationOptions{}),
+		NewAtom(SyndicationOptions{}),
+		NewJSONFeed(SyndicationOptions{}),
 	}
 }

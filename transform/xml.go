@@ -1,0 +1,35 @@
+package transform
+
+import (
+	"io"
+
+	"github.com/feedgate/feedgate/inventory"
+)
+
+// UpstreamXML is the "xml" format: the upstream's own XML feed (<inventory count="N">), byte
+// for byte, over the vehicles the feed's filter keeps.
+type UpstreamXML struct{}
+
+var _ Writer = (*UpstreamXML)(nil)
+
+// NewUpstreamXML returns the "xml" format.
+func NewUpstreamXML() *UpstreamXML { return &UpstreamXML{} }
+
+// Name is "xml".
+func (*UpstreamXML) Name() string { return "xml" }
+
+// ContentType is XML in UTF-8.
+func (*UpstreamXML) ContentType() string { return "application/xml; charset=utf-8" }
+
+// Extension is "xml".
+func (*UpstreamXML) Extension() string { return "xml" }
+
+// Description is one line for `feedgate formats`.
+func (*UpstreamXML) Description() string {
+	return "the upstream Hrizn XML feed shape, filtered; for clients of the upstream feed endpoint"
+}
+
+// Write renders the selected vehicles as the upstream XML feed.
+func (*UpstreamXML) Write(w io.Writer, in Input) (Diagnostics, error) {
+	return writeUpstreamFeed(w, in, "xml", inventory.WriteFeedXML)
+}
