@@ -1,0 +1,260 @@
+// Package config is feedgate's configuration: the YAML schema, its defaults, ${VAR} expansion
+// from the environment, strict decoding, validation that reports every problem at once, API key
+// generation and hashing, and reloading when the file changes.
+//
+// Nothing in feedgate reads the configuration file itself: cmd/feedgate loads it here and passes
+// the values it needs into each part's constructor.
+package config
+
+import (
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/feedgate/feedgate/inventory"
+)
+
+// Config is one feedgate process's whole configuration, as written in YAML.
+type Config struct {
+	Listen       string   `yaml:"listen"`
+	PublicURL    string   `yaml:"public_url"`
+	LogLevel     string   `yaml:"log_level"`
+	TemplatesDir string   `yaml:"templates_dir"`
+	Redis        Redis    `yaml:"redis"`
+	Upstream     Upstream `yaml:"upstream"`
+	Cache        Cache    `yaml:"cache"`
+	AdminKeys    []Key    `yaml:"admin_keys"`
+	Tenants      []Tenant `yaml:"tenants"`
+}
+
+// Redis says where shared state lives; an empty URL and cluster mean the in-process memory cache.
+type Redis struct {
+	URL       string   `yaml:"url"`
+	Cluster   []string `yaml:"cluster"`
+	KeyPrefix string   `yaml:"key_prefix"`
+}
+
+// Upstream is how the Hrizn API is reached.
+type Upstream struct {
+	BaseURL string        `yaml:"base_url"`
+	Timeout time.Duration `yaml:"timeout"`
+	Sync    string        `yaml:"sync"`
+}
+
+// Sync strategies for Upstream.Sync.
+const (
+	SyncFull = "full" // list pages, then details for new or changed VINs
+	SyncFeed = "feed" // one feed call
+)
+
+// Cache holds the freshness and safety rules of the snapshot cache.
+type Cache struct {
+	FreshFor           time.Duration `yaml:"fresh_for"`
+	ServeStaleFor      time.Duration `yaml:"serve_stale_for"`
+	ShrinkGuard        float64       `yaml:"shrink_guard"`
+	ShrinkConfirmAfter time.Duration `yaml:"shrink_confirm_after"`
+}
+
+// Key is an API key as configured: a name for logs and the SHA-256 of the key (see HashKey).
+type Key struct {
+	Name string `yaml:"name"`
+	Hash string `yaml:"hash"`
+}
+
+// TenantKey is a tenant's key for the drop-in API, with the scopes it grants.
+type TenantKey struct {
+	Key    `yaml:",inline"`
+	Scopes []string `yaml:"scopes"`
+}
+
+// Scopes a tenant key can grant.
+const (
+	ScopeInventoryRead  = "inventory:read"
+	ScopeInventoryWrite = "inventory:write"
+	ScopeFeedsRead      = "feeds:read"
+)
+
+// HasScope reports whether the key grants scope.
+func (k TenantKey) HasScope(scope string) bool {
+	for _, s := range k.Scopes {
+		if s == scope {
+			return true
+		}
+	}
+	return false
+}
+
+// Tenant is one dealership: its upstream credentials, dealer facts, keys and feeds.
+type Tenant struct {
+	ID          string `yaml:"id"`
+	Name        string `yaml:"name"`
+	UpstreamKey Secret `yaml:"upstream_key"`
+	// UpstreamBaseURL overrides upstream.base_url for this tenant. After Parse it is always set.
+	UpstreamBaseURL string `yaml:"upstream_base_url"`
+	// DealerInfo is the dealer section; Dealer() converts it for transformers.
+	DealerInfo    DealerConfig `yaml:"dealer"`
+	CORSOrigins   []string     `yaml:"cors_origins"`
+	RateLimit     RateLimit    `yaml:"rate_limit"`
+	WebhookSecret Secret       `yaml:"webhook_secret"`
+	Keys          []TenantKey  `yaml:"keys"`
+	Feeds         []Feed       `yaml:"feeds"`
+}
+
+// DealerConfig is the YAML form of inventory.Dealer.
+type DealerConfig struct {
+	Name      string        `yaml:"name"`
+	Website   string        `yaml:"website"`
+	VDPURL    string        `yaml:"vdp_url"`
+	Phone     string        `yaml:"phone"`
+	StoreCode string        `yaml:"store_code"`
+	Address   AddressConfig `yaml:"address"`
+	Latitude  *float64      `yaml:"latitude"`
+	Longitude *float64      `yaml:"longitude"`
+}
+
+// AddressConfig is the YAML form of inventory.Address.
+type AddressConfig struct {
+	Street     string `yaml:"street"`
+	City       string `yaml:"city"`
+	Region     string `yaml:"region"`
+	PostalCode string `yaml:"postal_code"`
+	Country    string `yaml:"country"`
+}
+
+// RateLimit bounds how often one tenant's keys may call the gateway.
+type RateLimit struct {
+	PerMinute int `yaml:"per_minute"`
+}
+
+// Feed is one transformed output of a tenant's inventory, served at /feeds/{tenant}/{name}.
+type Feed struct {
+	Name    string      `yaml:"name"`
+	Format  string      `yaml:"format"`
+	Filter  Filter      `yaml:"filter"`
+	Options FeedOptions `yaml:"options"`
+	Keys    []Key       `yaml:"keys"`
+}
+
+// Filter is the YAML form of inventory.FeedFilter.
+type Filter struct {
+	Condition          string     `yaml:"condition"`
+	Make               StringList `yaml:"make"`
+	YearMin            int        `yaml:"year_min"`
+	YearMax            int        `yaml:"year_max"`
+	RequirePrice       bool       `yaml:"require_price"`
+	RequireImage       bool       `yaml:"require_image"`
+	RequireDescription bool       `yaml:"require_description"`
+}
+
+// FeedOptions are a feed's rendering settings (transform.Options without the filter).
+type FeedOptions struct {
+	Currency    string `yaml:"currency"`
+	MileageUnit string `yaml:"mileage_unit"`
+	BOM         bool   `yaml:"bom"`
+	Title       string `yaml:"title"`
+}
+
+// Defaults of the values DESIGN.md documents.
+const (
+	DefaultListen             = ":8080"
+	DefaultKeyPrefix          = "feedgate:"
+	DefaultUpstreamBaseURL    = "https://api.app.hrizn.io/v1"
+	DefaultUpstreamTimeout    = 30 * time.Second
+	DefaultFreshFor           = 5 * time.Minute
+	DefaultServeStaleFor      = 24 * time.Hour
+	DefaultShrinkGuard        = 0.5
+	DefaultShrinkConfirmAfter = time.Hour
+	DefaultRatePerMinute      = 600
+	DefaultLogLevel           = "info"
+	DefaultCurrency           = "USD"
+	DefaultMileageUnit        = "miles"
+)
+
+// Default is the configuration an empty file gives: no tenants, every documented default set.
+func Default() Config {
+	return Config{
+		Listen:   DefaultListen,
+		LogLevel: DefaultLogLevel,
+		Redis:    Redis{KeyPrefix: DefaultKeyPrefix},
+		Upstream: Upstream{BaseURL: DefaultUpstreamBaseURL, Timeout: DefaultUpstreamTimeout, Sync: SyncFull},
+		Cache: Cache{
+			FreshFor:           DefaultFreshFor,
+			ServeStaleFor:      DefaultServeStaleFor,
+			ShrinkGuard:        DefaultShrinkGuard,
+			ShrinkConfirmAfter: DefaultShrinkConfirmAfter,
+		},
+	}
+}
+
+// Tenant returns the tenant with the id.
+func (c *Config) Tenant(id string) (*Tenant, bool) {
+	for i := range c.Tenants {
+		if c.Tenants[i].ID == id {
+			return &c.Tenants[i], true
+		}
+	}
+	return nil, false
+}
+
+// FeedCount is the number of feeds over all tenants.
+func (c *Config) FeedCount() int {
+	n := 0
+	for _, t := range c.Tenants {
+		n += len(t.Feeds)
+	}
+	return n
+}
+
+// FeedURL is where a feed is served, under public_url, without a key.
+func (c *Config) FeedURL(tenant, feed string) string {
+	return strings.TrimRight(c.PublicURL, "/") + "/feeds/" + url.PathEscape(tenant) + "/" + url.PathEscape(feed)
+}
+
+// Feed returns the tenant's feed with the name.
+func (t *Tenant) Feed(name string) (*Feed, bool) {
+	for i := range t.Feeds {
+		if t.Feeds[i].Name == name {
+			return &t.Feeds[i], true
+		}
+	}
+	return nil, false
+}
+
+// Dealer converts the tenant's dealer section for transformers. An empty dealer name falls back
+// to the tenant's name.
+func (t *Tenant) Dealer() inventory.Dealer {
+	d := t.DealerInfo
+	name := d.Name
+	if name == "" {
+		name = t.Name
+	}
+	return inventory.Dealer{
+		Name: name, Website: d.Website, VDPURL: d.VDPURL, Phone: d.Phone, StoreCode: d.StoreCode,
+		Address: inventory.Address{
+			Street: d.Address.Street, City: d.Address.City, Region: d.Address.Region,
+			PostalCode: d.Address.PostalCode, Country: d.Address.Country,
+		},
+		Latitude: copyFloat(d.Latitude), Longitude: copyFloat(d.Longitude),
+	}
+}
+
+func copyFloat(p *float64) *float64 {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+// FeedFilter converts the feed's filter for inventory.FeedFilter.Match.
+func (f *Feed) FeedFilter() inventory.FeedFilter {
+	return inventory.FeedFilter{
+		Condition:          inventory.Condition(f.Filter.Condition),
+		Makes:              append([]string(nil), f.Filter.Make...),
+		YearMin:            f.Filter.YearMin,
+		YearMax:            f.Filter.YearMax,
+		RequirePrice:       f.Filter.RequirePrice,
+		RequireImage:       f.Filter.RequireImage,
+		RequireDescription: f.Filter.RequireDescription,
+	}
+}

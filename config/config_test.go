@@ -1,0 +1,267 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/feedgate/feedgate/inventory"
+)
+
+// formatSet is the FormatSet the tests check format names against.
+type formatSet []string
+
+func (f formatSet) Has(name string) bool { return slices.Contains(f, name) }
+func (f formatSet) Names() []string {
+	out := slices.Clone(f)
+	sort.Strings(out)
+	return out
+}
+
+var testFormats = formatSet{"csv", "google-vehicle-ads", "json", "meta-automotive", "rss", "atom"}
+
+var exampleEnv = map[string]string{
+	"SUNSET_HONDA_HRIZN_KEY":      "hzk_sunset_secret",
+	"SUNSET_HONDA_WEBHOOK_SECRET": "whsec_sunset_secret",
+	"LAKESIDE_AUTO_HRIZN_KEY":     "hzk_lakeside_secret",
+}
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func mustParse(t *testing.T, doc string, vars map[string]string) *Config {
+	t.Helper()
+	c, err := Parse([]byte(doc), ParseOptions{Getenv: env(vars), Formats: testFormats})
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return c
+}
+
+func problemsOf(t *testing.T, doc string, vars map[string]string) []string {
+	t.Helper()
+	_, err := Parse([]byte(doc), ParseOptions{Getenv: env(vars), Formats: testFormats})
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Parse error = %v, want a *ValidationError", err)
+	}
+	out := make([]string, len(ve.Problems))
+	for i, p := range ve.Problems {
+		out[i] = p.String()
+	}
+	return out
+}
+
+func TestExampleConfig(t *testing.T) {
+	c, err := Load("../examples/feedgate.yaml", ParseOptions{Getenv: env(exampleEnv), Formats: testFormats})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if len(c.Tenants) != 2 || c.FeedCount() != 5 {
+		t.Fatalf("got %d tenants, %d feeds; want 2, 5", len(c.Tenants), c.FeedCount())
+	}
+	sh, ok := c.Tenant("sunset-honda")
+	if !ok {
+		t.Fatal("tenant sunset-honda not found")
+	}
+	if got := sh.UpstreamKey.Reveal(); got != "hzk_sunset_secret" {
+		t.Errorf("upstream key = %q", got)
+	}
+	lat, lon := 39.78, -89.65
+	want := inventory.Dealer{
+		Name: "Sunset Honda", Website: "https://www.sunsethonda.example",
+		VDPURL: "https://www.sunsethonda.example/inventory/{vin}", Phone: "+1 217 555 0100", StoreCode: "SH-001",
+		Address:  inventory.Address{Street: "1 Main St", City: "Springfield", Region: "IL", PostalCode: "62701", Country: "US"},
+		Latitude: &lat, Longitude: &lon,
+	}
+	if got := sh.Dealer(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Dealer() = %+v, want %+v", got, want)
+	}
+	la, _ := c.Tenant("lakeside-auto")
+	if got := la.Dealer().Name; got != "Lakeside Auto Group" {
+		t.Errorf("dealer name falls back to the tenant name: got %q", got)
+	}
+	meta, _ := la.Feed("meta")
+	if got, want := meta.FeedFilter(), (inventory.FeedFilter{Makes: []string{"Toyota", "Lexus"}, RequireImage: true}); !reflect.DeepEqual(got, want) {
+		t.Errorf("meta FeedFilter() = %+v, want %+v", got, want)
+	}
+	trucks, _ := la.Feed("trucks")
+	wantF := inventory.FeedFilter{Condition: inventory.New, Makes: []string{"Ford"}, YearMin: 2023, YearMax: 2026}
+	if got := trucks.FeedFilter(); !reflect.DeepEqual(got, wantF) {
+		t.Errorf("trucks FeedFilter() = %+v, want %+v", got, wantF)
+	}
+	if meta.Options.Currency != "CAD" || meta.Options.MileageUnit != "km" || trucks.Options.Currency != "USD" {
+		t.Errorf("options: meta %+v, trucks %+v", meta.Options, trucks.Options)
+	}
+	if got := c.FeedURL("sunset-honda", "google"); got != "http://localhost:8080/feeds/sunset-honda/google" {
+		t.Errorf("FeedURL = %q", got)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	doc := `
+tenants:
+  - id: t1
+    upstream_key: k
+    feeds: [{name: f, format: csv}]
+`
+	for _, tc := range []struct {
+		name, doc string
+	}{{"empty file", ""}, {"only comments", "# nothing\n"}, {"one tenant", doc}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := mustParse(t, tc.doc, nil)
+			got := *c
+			got.Tenants = nil
+			want := Default()
+			want.PublicURL = "http://localhost:8080"
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %+v\nwant %+v", got, want)
+			}
+			if want.Upstream.Timeout != 30*time.Second || want.Cache.FreshFor != 5*time.Minute ||
+				want.Cache.ServeStaleFor != 24*time.Hour || want.Cache.ShrinkGuard != 0.5 ||
+				want.Cache.ShrinkConfirmAfter != time.Hour || want.Redis.KeyPrefix != "feedgate:" ||
+				want.Upstream.BaseURL != "https://api.app.hrizn.io/v1" || want.Upstream.Sync != "full" || want.Listen != ":8080" {
+				t.Errorf("Default() differs from DESIGN.md: %+v", want)
+			}
+		})
+	}
+	c := mustParse(t, doc, nil)
+	tn := c.Tenants[0]
+	if tn.Name != "t1" || tn.RateLimit.PerMinute != 600 || tn.UpstreamBaseURL != DefaultUpstreamBaseURL ||
+		tn.Feeds[0].Options.Currency != "USD" || tn.Feeds[0].Options.MileageUnit != "miles" {
+		t.Errorf("tenant defaults: %+v", tn)
+	}
+	c = mustParse(t, "listen: 127.0.0.1:9000\ncache: {shrink_guard: 0}\n", nil)
+	if c.PublicURL != "http://localhost:9000" || c.Cache.ShrinkGuard != 0 {
+		t.Errorf("public_url %q, shrink_guard %g: an explicit 0 must stay 0", c.PublicURL, c.Cache.ShrinkGuard)
+	}
+}
+
+func TestEnvExpansion(t *testing.T) {
+	vars := map[string]string{
+		"KEY":    `a: b # {c} [d], "e" 'f'` + "\n- g",
+		"RATE":   "42",
+		"FRESH":  "2m",
+		"NULLY":  "null",
+		"EMPTY":  "",
+		"SECRET": "s3cret",
+	}
+	doc := `
+cache: {fresh_for: "${FRESH}"}
+tenants:
+  - id: t1
+    name: ${NULLY}
+    upstream_key: ${KEY}
+    webhook_secret: "pre-${SECRET}-$${LITERAL}-$$plain"
+    rate_limit: {per_minute: "${RATE}"}
+    dealer: {phone: "${EMPTY}"}
+`
+	c := mustParse(t, doc, vars)
+	tn := c.Tenants[0]
+	for _, check := range []struct{ name, got, want string }{
+		{"upstream_key keeps YAML-special characters", tn.UpstreamKey.Reveal(), vars["KEY"]},
+		{"the text 'null' stays a string", tn.Name, "null"},
+		{"$${ is a literal ${", tn.WebhookSecret.Reveal(), "pre-s3cret-${LITERAL}-$$plain"},
+		{"an empty variable is set", tn.DealerInfo.Phone, ""},
+	} {
+		if check.got != check.want {
+			t.Errorf("%s: got %q, want %q", check.name, check.got, check.want)
+		}
+	}
+	if tn.RateLimit.PerMinute != 42 || c.Cache.FreshFor != 2*time.Minute {
+		t.Errorf("typed values from the environment: per_minute %d, fresh_for %s", tn.RateLimit.PerMinute, c.Cache.FreshFor)
+	}
+
+	for _, tc := range []struct{ name, doc, want string }{
+		{"unset", "tenants: [{id: sunset-honda, upstream_key: \"${SUNSET_HONDA_HRIZN_KEY}\"}]",
+			"tenants[0].upstream_key: environment variable SUNSET_HONDA_HRIZN_KEY is not set (line 1)"},
+		{"unterminated", "listen: \"${PORT\"", "listen: unterminated ${ (write $${ for a literal ${) (line 1)"},
+		{"bad name", "listen: \"${1X}\"", `listen: "1X" is not a valid environment variable name (letters, digits and _; not starting with a digit) (line 1)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := problemsOf(t, tc.doc, nil)
+			if !slices.Contains(got, tc.want) {
+				t.Errorf("problems %q\ndo not include %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestStrictDecoding(t *testing.T) {
+	doc := `listen: ":8080"
+redis:
+  urll: redis://x
+tenants:
+  - id: t1
+    upstream_key: k
+    feeds:
+      - name: f
+        fromat: csv
+cache:
+  fresh_for: 5
+  shrink_guard: lots
+listen: ":9090"
+`
+	want := []string{
+		"redis.urll: unknown key (known here: cluster, key_prefix, url) (line 3)",
+		"tenants[0].feeds[0].fromat: unknown key (known here: filter, format, keys, name, options) (line 9)",
+		`cache.fresh_for: "5" is not a duration (write a number with a unit: 30s, 5m, 24h) (line 11)`,
+		`cache.shrink_guard: "lots" is not a number (line 12)`,
+		"listen: is set twice (first at line 1) (line 13)",
+		"tenants[0].feeds[0].format: is required (line 8)",
+	}
+	if got := problemsOf(t, doc, nil); !reflect.DeepEqual(got, want) {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestSecretsNeverPrinted(t *testing.T) {
+	c, err := Load("../examples/feedgate.yaml", ParseOptions{Getenv: env(exampleEnv), Formats: testFormats})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(c)
+	ys, _ := yaml.Marshal(c)
+	for name, out := range map[string]string{
+		"%v": fmt.Sprintf("%v", c), "%+v": fmt.Sprintf("%+v", *c), "%#v": fmt.Sprintf("%#v", *c),
+		"json": string(js), "yaml": string(ys),
+	} {
+		for _, secret := range exampleEnv {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s output shows a secret: %s", name, out)
+			}
+		}
+		if !strings.Contains(out, "[redacted]") {
+			t.Errorf("%s output does not show the mask", name)
+		}
+	}
+}
+
+func TestProblemsWithoutFormats(t *testing.T) {
+	doc := "tenants: [{id: t, upstream_key: k, feeds: [{name: f, format: anything}]}]"
+	if _, err := Parse([]byte(doc), ParseOptions{}); err != nil {
+		t.Errorf("with no FormatSet format names are not checked: %v", err)
+	}
+	_, err := Parse([]byte(doc), ParseOptions{FormatsFor: func(dir string) (FormatSet, error) {
+		return nil, fmt.Errorf("templates %q: broken.yaml: bad", dir)
+	}})
+	if err == nil || !strings.Contains(err.Error(), `templates_dir: templates "": broken.yaml: bad`) {
+		t.Errorf("FormatsFor error: %v", err)
+	}
+}
+
+func TestSyntaxError(t *testing.T) {
+	_, err := Parse([]byte("tenants: [\n"), ParseOptions{})
+	if err == nil || !strings.HasPrefix(err.Error(), "config: yaml: line") {
+		t.Errorf("err = %v", err)
+	}
+}
