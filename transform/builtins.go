@@ -11,5 +11,9 @@ func Builtins() []Writer {
 		NewRSS(SyndicationOptions{}),
 		NewAtom(SyndicationOptions{}),
 		NewJSONFeed(SyndicationOptions{}),
+		NewGoogleVehicleAds(),
+		NewGoogleVehicleListings(),
+		NewMetaAutomotive(),
+		NewMetaAutomotiveCSV(),
 	}
 }

@@ -1,0 +1,145 @@
+package transform
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/feedgate/feedgate/inventory"
+)
+
+// googleListingsHeader is the column order of the vehicle listings file.
+var googleListingsHeader = []string{
+	"id", "title", "description", "link", "image_link", "additional_image_link",
+	"price", "vehicle_msrp", "condition", "certified_pre_owned", "make", "model", "trim", "year",
+	"mileage", "vin", "color", "body_style", "engine",
+	"dealership_name", "dealership_address", "store_code", "date_in_stock",
+}
+
+// GoogleVehicleListings renders Google's vehicle listings (free listings) file: RFC 4180 CSV
+// with a header row. It is read by a machine, so values keep their first character (no
+// spreadsheet neutralising) and rely on strict quoting.
+type GoogleVehicleListings struct{}
+
+var _ Writer = (*GoogleVehicleListings)(nil)
+
+// NewGoogleVehicleListings returns the google-vehicle-listings format.
+func NewGoogleVehicleListings() *GoogleVehicleListings { return &GoogleVehicleListings{} }
+
+// Name is "google-vehicle-listings".
+func (*GoogleVehicleListings) Name() string { return "google-vehicle-listings" }
+
+// ContentType is CSV in UTF-8.
+func (*GoogleVehicleListings) ContentType() string { return "text/csv; charset=utf-8" }
+
+// Extension is "csv".
+func (*GoogleVehicleListings) Extension() string { return "csv" }
+
+// Description is one line for `feedgate formats`.
+func (*GoogleVehicleListings) Description() string {
+	return "Google vehicle listings (free listings) file, CSV"
+}
+
+// googleListingsRules are the vehicle listings requirements; see docs/channels.md.
+func googleListingsRules() Rules {
+	return Rules{RequirePrice: true, RequireImage: true, RequireVIN17: true, UniqueVIN: true,
+		Check: func(v *inventory.Vehicle, in Input) (string, string) {
+			if attrText(in.Dealer.Name) == "" || attrText(in.Dealer.Address.OneLine()) == "" {
+				return inventory.ReasonMissingField, "the dealer has no name or address; vehicle listings require dealership_name and dealership_address"
+			}
+			if reason, detail := vehicleBasics(v, in); reason != "" {
+				return reason, detail
+			}
+			cond := conditionOf(v.Condition)
+			if p := mileageProblem(v); p != "" && (cond != condNew || v.Mileage != nil) {
+				// Mileage is required for used vehicles; a new one may go without, but never
+				// with a negative count.
+				return inventory.ReasonMissingMileage, p + ": Google requires mileage for used vehicles"
+			}
+			if cond == condNew && v.Mileage != nil && *v.Mileage > googleListingsNewMaxMiles {
+				return inventory.ReasonNewVehicleHighMiles,
+					fmt.Sprintf("new vehicle with %d miles: vehicle listings exclude new vehicles over %d", *v.Mileage, googleListingsNewMaxMiles)
+			}
+			return "", ""
+		}}
+}
+
+// Write renders the file.
+func (g *GoogleVehicleListings) Write(w io.Writer, in Input) (Diagnostics, error) {
+	vs, d := Select(in, googleListingsRules())
+	bw := bufio.NewWriterSize(w, 64<<10)
+	cw := newCSVStream(bw, in.Options.BOM)
+	cw.record(googleListingsHeader)
+	dealerName := attrText(in.Dealer.Name)
+	dealerAddress := attrText(in.Dealer.Address.OneLine())
+	store, _ := googleStoreCode(in.Dealer)
+	rec := make([]string, len(googleListingsHeader))
+	for _, v := range vs {
+		it := newGoogleItem(v, in, &d)
+		certified := ""
+		if it.certified {
+			certified = "yes"
+		}
+		rec = append(rec[:0],
+			it.id, it.title, it.description, it.link, it.imageLink, joinImageLinks(it.additionalImages),
+			it.price, it.msrp, it.condition, certified, it.make, it.model, it.trim, it.year,
+			it.mileage, it.vin, it.color, it.bodyStyle, it.engine,
+			dealerName, dealerAddress, store, it.dateInStock)
+		cw.record(rec)
+	}
+	if err := cw.close(); err != nil {
+		return d, fmt.Errorf("transform: %s: %w", g.Name(), err)
+	}
+	if err := bw.Flush(); err != nil {
+		return d, fmt.Errorf("transform: %s: %w", g.Name(), err)
+	}
+	return d, nil
+}
+
+// joinImageLinks puts the additional images in one cell, comma-separated as vehicle listings
+// want; a comma inside a URL is percent-encoded so it cannot split the list.
+func joinImageLinks(urls []string) string {
+	if len(urls) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for i, u := range urls {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strings.ReplaceAll(u, ",", "%2C"))
+	}
+	return b.String()
+}
+
+// csvStream writes RFC 4180 records (CRLF, strict quoting) through encoding/csv; the first error
+// sticks and is returned by close.
+type csvStream struct {
+	w   *csv.Writer
+	err error
+}
+
+func newCSVStream(bw *bufio.Writer, bom bool) *csvStream {
+	c := &csvStream{w: csv.NewWriter(bw)}
+	c.w.UseCRLF = true
+	if bom {
+		_, c.err = bw.WriteString("\ufeff")
+	}
+	return c
+}
+
+func (c *csvStream) record(rec []string) {
+	if c.err == nil {
+		c.err = c.w.Write(rec)
+	}
+}
+
+func (c *csvStream) close() error {
+	if c.err != nil {
+		return c.err
+	}
+	c.w.Flush()
+	return c.w.Error()
+}

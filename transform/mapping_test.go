@@ -1,0 +1,202 @@
+package transform
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/feedgate/feedgate/inventory"
+)
+
+// TestBodyStyleMapping checks upstream spellings against both channels' words.
+func TestBodyStyleMapping(t *testing.T) {
+	cases := []struct {
+		in, google, meta string
+	}{
+		{"Sedan", "sedan", "SEDAN"},
+		{"4dr Car", "sedan", "SEDAN"},
+		{"SEDAN", "sedan", "SEDAN"},
+		{"Sport Utility", "suv", "SUV"},
+		{"4dr Sport Utility", "suv", "SUV"},
+		{"SUV", "suv", "SUV"},
+		{"suv", "suv", "SUV"},
+		{"Crossover", "crossover", "CROSSOVER"},
+		{"Pickup Truck", "truck", "PICKUP"},
+		{"Crew Cab", "truck", "PICKUP"},
+		{"Crew Cab Pickup", "truck", "PICKUP"},
+		{"SuperCrew", "truck", "PICKUP"},
+		{"Truck", "truck", "PICKUP"},
+		{"Minivan", "minivan", "MINIVAN"},
+		{"Mini-van", "minivan", "MINIVAN"},
+		{"Cargo Van", "full size van", "VAN"},
+		{"Full Size Van", "full size van", "VAN"},
+		{"Station Wagon", "station wagon", "WAGON"},
+		{"Wagon", "station wagon", "WAGON"},
+		{"Estate", "station wagon", "WAGON"},
+		{"Hatchback", "hatchback", "HATCHBACK"},
+		{"Liftback", "hatchback", "HATCHBACK"},
+		{"Coupe", "coupe", "COUPE"},
+		{"2dr Car", "coupe", "COUPE"},
+		{"Convertible", "convertible", "CONVERTIBLE"},
+		{"Cabriolet", "convertible", "CONVERTIBLE"},
+		{"Roadster", "convertible", "ROADSTER"},
+		{"Motorhome", "", "OTHER"}, // unknown: Google omits, Meta says OTHER
+		{"", "", "OTHER"},          // blank: the same
+		{"Vanity", "", "OTHER"},    // whole words only: "van" is not in "vanity"
+		{"Cabin Cruiser", "", "OTHER"},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			b, ok := bodyStyleOf(c.in)
+			google := ""
+			if ok {
+				google = googleBodyStyles[b]
+			}
+			if google != c.google {
+				t.Errorf("google body_style of %q = %q, want %q", c.in, google, c.google)
+			}
+			if got := metaBodyStyles[b]; got != c.meta {
+				t.Errorf("meta body_style of %q = %q, want %q", c.in, got, c.meta)
+			}
+		})
+	}
+}
+
+// TestFuelMapping checks upstream fuel spellings against Google's engine and Meta's fuel_type.
+func TestFuelMapping(t *testing.T) {
+	cases := []struct {
+		in, google, meta string
+	}{
+		{"Gasoline", "gasoline", "GASOLINE"},
+		{"Gas", "gasoline", "GASOLINE"},
+		{"gas", "gasoline", "GASOLINE"},
+		{"Petrol", "gasoline", "GASOLINE"},
+		{"Premium Unleaded", "gasoline", "GASOLINE"},
+		{"Diesel", "diesel", "DIESEL"},
+		{"Electric", "electric", "ELECTRIC"},
+		{"EV", "electric", "ELECTRIC"},
+		{"Hybrid", "hybrid", "HYBRID"},
+		{"Gas/Electric Hybrid", "hybrid", "HYBRID"},
+		{"Plug-in Hybrid", "plug-in_hybrid", "PLUGIN_HYBRID"},
+		{"Plug-In Hybrid Electric", "plug-in_hybrid", "PLUGIN_HYBRID"},
+		{"PHEV", "plug-in_hybrid", "PLUGIN_HYBRID"},
+		{"Flex Fuel", "gasoline", "FLEX"},
+		{"Gasoline/E85", "gasoline", "FLEX"},
+		{"Compressed Natural Gas", "natural_gas", "OTHER"},
+		{"CNG", "natural_gas", "OTHER"},
+		{"Propane", "lpg", "OTHER"},
+		{"Hydrogen Fuel Cell", "other", "OTHER"},
+		{"Steam", "other", "OTHER"},
+		{"", "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			f, ok := fuelOf(c.in)
+			google, meta := "", ""
+			if ok {
+				google, meta = googleEngines[f], metaFuels[f]
+			}
+			if google != c.google || meta != c.meta {
+				t.Errorf("fuel %q = google %q, meta %q; want %q, %q", c.in, google, meta, c.google, c.meta)
+			}
+		})
+	}
+}
+
+// TestDrivetrainAndTransmissionMapping checks Meta's drivetrain and transmission enums.
+func TestDrivetrainAndTransmissionMapping(t *testing.T) {
+	drives := []struct{ in, want string }{
+		{"AWD", "AWD"}, {"All-Wheel Drive", "AWD"}, {"all wheel drive", "AWD"}, {"quattro", "AWD"},
+		{"4WD", "FOUR_WD"}, {"4x4", "FOUR_WD"}, {"Four-Wheel Drive", "FOUR_WD"},
+		{"FWD", "FWD"}, {"Front-Wheel Drive", "FWD"},
+		{"RWD", "RWD"}, {"Rear Wheel Drive", "RWD"},
+		{"2WD", "TWO_WD"}, {"4x2", "TWO_WD"},
+		{"Tracks", "OTHER"}, {"", ""},
+	}
+	for _, c := range drives {
+		got := ""
+		if d, ok := drivetrainOf(c.in); ok {
+			got = metaDrivetrains[d]
+		}
+		if got != c.want {
+			t.Errorf("drivetrain %q = %q, want %q", c.in, got, c.want)
+		}
+	}
+	gears := []struct{ in, want string }{
+		{"Automatic", "AUTOMATIC"}, {"8-Speed Automatic w/OD", "AUTOMATIC"}, {"CVT", "AUTOMATIC"},
+		{"Dual-Clutch", "AUTOMATIC"}, {"7-Speed DCT", "AUTOMATIC"}, {"Automated Manual", "AUTOMATIC"},
+		{"Single-Speed", "AUTOMATIC"}, {"A/T", "AUTOMATIC"},
+		{"Manual", "MANUAL"}, {"6-Speed Manual", "MANUAL"}, {"M/T", "MANUAL"}, {"stick", "MANUAL"},
+		{"Sequential", "OTHER"}, {"", ""},
+	}
+	for _, c := range gears {
+		got := ""
+		if g, ok := transmissionOf(c.in); ok {
+			got = metaTransmissions[g]
+		}
+		if got != c.want {
+			t.Errorf("transmission %q = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestConditionMapping checks the tolerant reading of condition.
+func TestConditionMapping(t *testing.T) {
+	cases := []struct {
+		in   inventory.Condition
+		want vehicleCondition
+	}{
+		{"new", condNew}, {"NEW", condNew}, {"New", condNew},
+		{"used", condUsed}, {"Used", condUsed}, {"Pre-Owned", condUsed},
+		{"Certified Pre-Owned", condCertified}, {"CPO", condCertified},
+		{"", condUnknown}, {"demo", condUnknown},
+	}
+	for _, c := range cases {
+		if got := conditionOf(c.in); got != c.want {
+			t.Errorf("condition %q = %d, want %d", c.in, got, c.want)
+		}
+	}
+}
+
+// TestPlainDescription checks link and tag removal, the generated fallback and the cut.
+func TestPlainDescription(t *testing.T) {
+	dealer := inventory.Dealer{Name: "Sunset Honda"}
+	base := inventory.Vehicle{VIN: "1HGBH41JXMN109186", Year: 2019, Make: "Toyota", Model: "Camry", Trim: "LE",
+		Condition: inventory.Used, Mileage: inventory.Ptr(45210), ExteriorColor: "Red"}
+	cases := []struct {
+		name, in, want string
+		km             bool
+		max, warnings  int
+	}{
+		{"kept", "A fine car.\n\nSecond   line.", "A fine car.\nSecond line.", false, 5000, 0},
+		{"links removed", "See https://dealer.example/x?y=1 or www.dealer.example now.", "See or now.", false, 5000, 1},
+		{"tags removed", "<p>Nice <b>car</b></p>", "Nice car", false, 5000, 1},
+		{"generated", "", "Used 2019 Toyota Camry LE, 45210 miles, Red. Available at Sunset Honda.", false, 5000, 0},
+		{"generated km", "  \n ", "Used 2019 Toyota Camry LE, 45210 km, Red. Available at Sunset Honda.", true, 5000, 0},
+		{"only a link", "https://x.example", "Used 2019 Toyota Camry LE, 45210 miles, Red. Available at Sunset Honda.", false, 5000, 1},
+		{"cut", "one two three four", "one two", false, 8, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := base
+			v.AIDescription = c.in
+			var d Diagnostics
+			if got := plainDescription(&d, &v, dealer, c.km, c.max); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+			if len(d.Warnings) != c.warnings {
+				t.Errorf("warnings %+v, want %d", d.Warnings, c.warnings)
+			}
+		})
+	}
+}
+
+// TestJoinImageLinks checks that a comma in a URL cannot split the additional_image_link cell.
+func TestJoinImageLinks(t *testing.T) {
+	got := joinImageLinks([]string{"https://a.example/1.jpg", "https://a.example/x,y.jpg"})
+	if want := "https://a.example/1.jpg,https://a.example/x%2Cy.jpg"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if strings.Count(got, ",") != 1 {
+		t.Errorf("%q splits into more than two links", got)
+	}
+}

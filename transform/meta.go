@@ -1,0 +1,356 @@
+package transform
+
+import (
+	"bufio"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/feedgate/feedgate/inventory"
+)
+
+// Meta's limits for the automotive (vehicles) catalog.
+const (
+	metaMaxVehicleID   = 100
+	metaMaxTitle       = 500
+	metaMaxDescription = 5000
+	metaMaxTrim        = 50
+	metaMaxInterior    = 50
+	metaMaxImages      = 20
+)
+
+// metaBodyStyles spells the canonical body styles in Meta's enum. A blank or unknown upstream
+// body style becomes OTHER: the field is required, and NONE reads as "has no body", which is
+// wrong for a car.
+var metaBodyStyles = map[bodyKind]string{
+	bodyConvertible: "CONVERTIBLE",
+	bodyCoupe:       "COUPE",
+	bodyCrossover:   "CROSSOVER",
+	bodyHatchback:   "HATCHBACK",
+	bodyMinivan:     "MINIVAN",
+	bodyPickup:      "PICKUP",
+	bodyRoadster:    "ROADSTER",
+	bodySedan:       "SEDAN",
+	bodySUV:         "SUV",
+	bodyVan:         "VAN",
+	bodyWagon:       "WAGON",
+	bodyOther:       "OTHER",
+}
+
+// metaFuels spells the canonical fuels in Meta's enum (GASOLINE rather than its synonym
+// PETROL); fuels Meta has no word for are OTHER.
+var metaFuels = map[fuelKind]string{
+	fuelDiesel:       "DIESEL",
+	fuelElectric:     "ELECTRIC",
+	fuelFlex:         "FLEX",
+	fuelGasoline:     "GASOLINE",
+	fuelHybrid:       "HYBRID",
+	fuelPluginHybrid: "PLUGIN_HYBRID",
+	fuelHydrogen:     "OTHER",
+	fuelLPG:          "OTHER",
+	fuelNaturalGas:   "OTHER",
+	fuelOther:        "OTHER",
+}
+
+var metaDrivetrains = map[driveKind]string{
+	driveAWD: "AWD", drive4WD: "FOUR_WD", driveFWD: "FWD", driveRWD: "RWD", drive2WD: "TWO_WD", driveOther: "OTHER",
+}
+
+var metaTransmissions = map[gearboxKind]string{
+	transAutomatic: "AUTOMATIC", transManual: "MANUAL", transOther: "OTHER",
+}
+
+// metaAddressComponents are the address parts Meta requires, in order, with the dealer field
+// each comes from.
+var metaAddressComponents = []string{"addr1", "city", "region", "postal_code", "country"}
+
+func metaAddress(a inventory.Address) []string {
+	return []string{attrText(a.Street), attrText(a.City), attrText(a.Region), attrText(a.PostalCode), attrText(a.Country)}
+}
+
+// metaListing is one vehicle's field values as both Meta formats send them.
+type metaListing struct {
+	vehicleID, title, description, url string
+	make, model, year                  string
+	mileageValue, mileageUnit          string
+	images                             []string
+	bodyStyle, price, exteriorColor    string
+	state, vin, trim, interiorColor    string
+	transmission, drivetrain, fuelType string
+	dateFirstOnLot                     string
+}
+
+// metaDealer is the dealer's part of every listing, computed once per render.
+type metaDealer struct {
+	address             []string
+	latitude, longitude string
+	name, phone         string
+}
+
+func newMetaDealer(d inventory.Dealer) metaDealer {
+	md := metaDealer{address: metaAddress(d.Address), name: attrText(d.Name), phone: attrText(d.Phone)}
+	if d.Latitude != nil && d.Longitude != nil && !math.IsNaN(*d.Latitude) && !math.IsNaN(*d.Longitude) {
+		md.latitude = strconv.FormatFloat(*d.Latitude, 'f', -1, 64)
+		md.longitude = strconv.FormatFloat(*d.Longitude, 'f', -1, 64)
+	}
+	return md
+}
+
+// metaPrice is "18000 USD"; a price with cents keeps them ("18999.50 USD") rather than being
+// rounded to a figure the landing page does not show.
+func metaPrice(p float64, currency string) string {
+	if p == math.Trunc(p) {
+		return Whole(p) + " " + currency
+	}
+	return Money(p, currency)
+}
+
+// newMetaListing maps a selected vehicle, recording cuts and doubts as warnings in d.
+func newMetaListing(v *inventory.Vehicle, in Input, d *Diagnostics) metaListing {
+	vin := inventory.NormalizeVIN(v.VIN)
+	km := in.Options.Kilometres()
+	l := metaListing{
+		vehicleID:      vin,
+		vin:            vin,
+		title:          fitText(d, vin, "title", attrText(v.Title()), metaMaxTitle),
+		description:    plainDescription(d, v, in.Dealer, km, metaMaxDescription),
+		url:            vehicleLink(in.Dealer, vin),
+		make:           attrText(v.Make),
+		model:          attrText(v.Model),
+		year:           strconv.Itoa(v.Year),
+		mileageValue:   strconv.Itoa(*v.Mileage),
+		mileageUnit:    "MI",
+		price:          metaPrice(*v.Price, in.Options.CurrencyCode()),
+		exteriorColor:  attrText(v.ExteriorColor),
+		trim:           fitText(d, vin, "trim", attrText(v.Trim), metaMaxTrim),
+		interiorColor:  fitText(d, vin, "interior_color", attrText(v.InteriorColor), metaMaxInterior),
+		dateFirstOnLot: createdDate(v),
+	}
+	if km {
+		l.mileageUnit = "KM"
+	}
+	if err := inventory.CheckVIN17(vin); err != nil {
+		d.Warn(vin, "vin", "sent as is, but %v; Meta may reject it", err)
+	}
+	l.images = webImageURLs(v)
+	if len(l.images) > metaMaxImages {
+		d.Warn(vin, "image", "%d images dropped: Meta takes at most %d", len(l.images)-metaMaxImages, metaMaxImages)
+		l.images = l.images[:metaMaxImages]
+	}
+	b, _ := bodyStyleOf(v.BodyStyle)
+	l.bodyStyle = metaBodyStyles[b]
+	switch conditionOf(v.Condition) {
+	case condNew:
+		l.state = "NEW"
+	case condCertified:
+		l.state = "CPO"
+	default:
+		l.state = "USED"
+	}
+	if t, ok := transmissionOf(v.Transmission); ok {
+		l.transmission = metaTransmissions[t]
+	}
+	if dt, ok := drivetrainOf(v.Drivetrain); ok {
+		l.drivetrain = metaDrivetrains[dt]
+	}
+	if f, ok := fuelOf(v.FuelType); ok {
+		l.fuelType = metaFuels[f]
+	}
+	return l
+}
+
+// metaRules are the automotive catalog requirements; see docs/channels.md. Sources disagree on
+// whether vin must be 17 characters: the vehicle is kept with any VIN the upstream accepts
+// (11 to 17 characters, it is also the vehicle_id), and a VIN that fails the 17-character check
+// gets a warning.
+func metaRules() Rules {
+	return Rules{RequirePrice: true, RequireImage: true, UniqueVIN: true,
+		Check: func(v *inventory.Vehicle, in Input) (string, string) {
+			for i, part := range metaAddress(in.Dealer.Address) {
+				if part == "" {
+					return inventory.ReasonMissingField, "the dealer's address has no " + metaAddressComponents[i] + "; Meta requires a full address"
+				}
+			}
+			vin := inventory.NormalizeVIN(v.VIN)
+			if !inventory.ValidUpstreamVIN(vin) || len(vin) > metaMaxVehicleID || attrText(vin) != vin {
+				return inventory.ReasonInvalidVIN, "vehicle_id (the VIN) must have 11 to 17 characters"
+			}
+			if reason, detail := vehicleBasics(v, in); reason != "" {
+				return reason, detail
+			}
+			if p := mileageProblem(v); p != "" {
+				return inventory.ReasonMissingMileage, p + ": Meta requires mileage"
+			}
+			if attrText(v.ExteriorColor) == "" {
+				return inventory.ReasonMissingField, "no exterior color: Meta requires exterior_color"
+			}
+			return "", ""
+		}}
+}
+
+// MetaAutomotive renders Meta's automotive catalog feed as XML:
+// <listings><listing>…</listing></listings>.
+type MetaAutomotive struct{}
+
+var _ Writer = (*MetaAutomotive)(nil)
+
+// NewMetaAutomotive returns the meta-automotive format.
+func NewMetaAutomotive() *MetaAutomotive { return &MetaAutomotive{} }
+
+// Name is "meta-automotive".
+func (*MetaAutomotive) Name() string { return "meta-automotive" }
+
+// ContentType is XML in UTF-8.
+func (*MetaAutomotive) ContentType() string { return "application/xml; charset=utf-8" }
+
+// Extension is "xml".
+func (*MetaAutomotive) Extension() string { return "xml" }
+
+// Description is one line for `feedgate formats`.
+func (*MetaAutomotive) Description() string {
+	return "Meta (Facebook, Instagram) automotive catalog feed, XML"
+}
+
+// Write renders the feed.
+func (m *MetaAutomotive) Write(w io.Writer, in Input) (Diagnostics, error) {
+	vs, d := Select(in, metaRules())
+	dealer := newMetaDealer(in.Dealer)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	x := newXMLStream(bw)
+	x.prolog()
+	x.start("listings")
+	x.leaf("title", vehicleFeedTitle(in))
+	for _, v := range vs {
+		l := newMetaListing(v, in, &d)
+		x.start("listing")
+		x.leaf("vehicle_id", l.vehicleID)
+		x.leaf("title", l.title)
+		x.leaf("description", l.description)
+		x.leaf("url", l.url)
+		x.leaf("make", l.make)
+		x.leaf("model", l.model)
+		x.leaf("year", l.year)
+		x.start("mileage")
+		x.leaf("value", l.mileageValue)
+		x.leaf("unit", l.mileageUnit)
+		x.end("mileage")
+		for _, u := range l.images {
+			x.start("image")
+			x.leaf("url", u)
+			x.end("image")
+		}
+		x.leaf("body_style", l.bodyStyle)
+		x.leaf("price", l.price)
+		x.leaf("exterior_color", l.exteriorColor)
+		x.leaf("state_of_vehicle", l.state)
+		x.leaf("vin", l.vin)
+		x.leaf("trim", l.trim)
+		x.leaf("interior_color", l.interiorColor)
+		x.leaf("transmission", l.transmission)
+		x.leaf("drivetrain", l.drivetrain)
+		x.leaf("fuel_type", l.fuelType)
+		x.start("address", xml.Attr{Name: xml.Name{Local: "format"}, Value: "simple"})
+		for i, name := range metaAddressComponents {
+			x.leaf("component", dealer.address[i], xml.Attr{Name: xml.Name{Local: "name"}, Value: name})
+		}
+		x.end("address")
+		x.leaf("latitude", dealer.latitude)
+		x.leaf("longitude", dealer.longitude)
+		x.leaf("dealer_name", dealer.name)
+		x.leaf("dealer_phone", dealer.phone)
+		x.leaf("availability", "AVAILABLE")
+		x.leaf("date_first_on_lot", l.dateFirstOnLot)
+		x.end("listing")
+	}
+	x.end("listings")
+	if err := x.close(); err != nil {
+		return d, fmt.Errorf("transform: %s: %w", m.Name(), err)
+	}
+	if err := bw.Flush(); err != nil {
+		return d, fmt.Errorf("transform: %s: %w", m.Name(), err)
+	}
+	return d, nil
+}
+
+// MetaAutomotiveCSV renders the same catalog as CSV with Meta's flattened column names
+// (mileage.value, image[0].url, address.city). It is read by a machine: values are not
+// spreadsheet-neutralised.
+type MetaAutomotiveCSV struct{}
+
+var _ Writer = (*MetaAutomotiveCSV)(nil)
+
+// NewMetaAutomotiveCSV returns the meta-automotive-csv format.
+func NewMetaAutomotiveCSV() *MetaAutomotiveCSV { return &MetaAutomotiveCSV{} }
+
+// Name is "meta-automotive-csv".
+func (*MetaAutomotiveCSV) Name() string { return "meta-automotive-csv" }
+
+// ContentType is CSV in UTF-8.
+func (*MetaAutomotiveCSV) ContentType() string { return "text/csv; charset=utf-8" }
+
+// Extension is "csv".
+func (*MetaAutomotiveCSV) Extension() string { return "csv" }
+
+// Description is one line for `feedgate formats`.
+func (*MetaAutomotiveCSV) Description() string {
+	return "Meta (Facebook, Instagram) automotive catalog feed, CSV"
+}
+
+// metaCSVHeader is the header with n image columns.
+func metaCSVHeader(n int) []string {
+	h := []string{"vehicle_id", "title", "description", "url", "make", "model", "year",
+		"mileage.value", "mileage.unit"}
+	for i := range n {
+		h = append(h, "image["+strconv.Itoa(i)+"].url")
+	}
+	h = append(h, "body_style", "price", "exterior_color", "state_of_vehicle", "vin", "trim",
+		"interior_color", "transmission", "drivetrain", "fuel_type")
+	for _, c := range metaAddressComponents {
+		h = append(h, "address."+c)
+	}
+	return append(h, "latitude", "longitude", "dealer_name", "dealer_phone", "availability", "date_first_on_lot")
+}
+
+// Write renders the file. The number of image columns is the most images any listed vehicle
+// has (at least 1, at most 20), so every record has the same field count.
+func (m *MetaAutomotiveCSV) Write(w io.Writer, in Input) (Diagnostics, error) {
+	vs, d := Select(in, metaRules())
+	dealer := newMetaDealer(in.Dealer)
+	ls := make([]metaListing, len(vs))
+	cols := 1
+	for i, v := range vs {
+		ls[i] = newMetaListing(v, in, &d)
+		cols = max(cols, len(ls[i].images))
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	cw := newCSVStream(bw, in.Options.BOM)
+	header := metaCSVHeader(cols)
+	cw.record(header)
+	rec := make([]string, 0, len(header))
+	for i := range ls {
+		l := &ls[i]
+		rec = append(rec[:0], l.vehicleID, l.title, l.description, l.url, l.make, l.model, l.year,
+			l.mileageValue, l.mileageUnit)
+		for j := range cols {
+			u := ""
+			if j < len(l.images) {
+				u = l.images[j]
+			}
+			rec = append(rec, u)
+		}
+		rec = append(rec, l.bodyStyle, l.price, l.exteriorColor, l.state, l.vin, l.trim,
+			l.interiorColor, l.transmission, l.drivetrain, l.fuelType)
+		rec = append(rec, dealer.address...)
+		rec = append(rec, dealer.latitude, dealer.longitude, dealer.name, dealer.phone, "AVAILABLE", l.dateFirstOnLot)
+		cw.record(rec)
+	}
+	if err := cw.close(); err != nil {
+		return d, fmt.Errorf("transform: %s: %w", m.Name(), err)
+	}
+	if err := bw.Flush(); err != nil {
+		return d, fmt.Errorf("transform: %s: %w", m.Name(), err)
+	}
+	return d, nil
+}
