@@ -172,7 +172,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body []byte) (stat
 	if err != nil || rel.Scheme != "" || rel.Host != "" || rel.User != nil ||
 		(rel.Path != inventoryPath && !strings.HasPrefix(rel.Path, inventoryPath+"/")) ||
 		strings.Contains(rel.Path, "/../") || strings.HasSuffix(rel.Path, "/..") {
-		return 0, nil, nil, fmt.Errorf("upstream: path %q is not an inventory API path", path)
+		return 0, nil, nil, c.scrub(fmt.Errorf("upstream: path %q is not an inventory API path", path))
 	}
 	rq := request{
 		endpoint: endpointOf(method, rel.Path),

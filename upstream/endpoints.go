@@ -142,7 +142,12 @@ func (c *Client) GenerateDescription(ctx context.Context, vin string) (inventory
 // the upstream could not take); the call fails only as a whole.
 func (c *Client) GenerateBatch(ctx context.Context, vins []string) ([]inventory.GenerateItem, error) {
 	if err := ValidateBatch(vins); err != nil {
-		return nil, fmt.Errorf("upstream: %s: %w", EndpointBatch, err)
+		// The message quotes the bad VIN; should a caller mix up key and VIN, it must not echo the key.
+		var d *inventory.Error
+		if errors.As(err, &d) {
+			d.Message = strings.ReplaceAll(d.Message, c.key, "[REDACTED]")
+		}
+		return nil, c.scrub(fmt.Errorf("upstream: %s: %w", EndpointBatch, err))
 	}
 	body, err := json.Marshal(struct {
 		VINs []string `json:"vins"`

@@ -151,22 +151,25 @@ func invalid(endpoint, format string, args ...any) error {
 }
 
 // redactedError hides the API key should it ever reach an error's text (a transport error
-// quoting a URL someone built with the key in it, a body echoing the request).
+// quoting a URL someone built with the key in it, a body echoing the request). It keeps the
+// redacted text, not the key.
 type redactedError struct {
+	msg string
 	err error
-	key string
 }
 
-func (e *redactedError) Error() string {
-	return strings.ReplaceAll(e.err.Error(), e.key, "[REDACTED]")
-}
+func (e *redactedError) Error() string { return e.msg }
 
 func (e *redactedError) Unwrap() error { return e.err }
 
 // scrub returns err, wrapped so that its text can never show the key.
 func (c *Client) scrub(err error) error {
-	if err == nil || !strings.Contains(err.Error(), c.key) {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, c.key) {
 		return err
 	}
-	return &redactedError{err: err, key: c.key}
+	return &redactedError{msg: strings.ReplaceAll(msg, c.key, "[REDACTED]"), err: err}
 }

@@ -49,7 +49,10 @@ func (c *Client) exchange(ctx context.Context, rq request, decode func(body []by
 			return resp, nil
 		}
 
-		wait, retry := c.retryDecision(ctx, idempotent, attempt, resp, err, retryAfter)
+		if cerr := ctx.Err(); cerr != nil {
+			return resp, fmt.Errorf("upstream: %s: gave up (%w) after: %w", rq.endpoint, cerr, err)
+		}
+		wait, retry := c.retryDecision(idempotent, attempt, resp, err, retryAfter)
 		if !retry || attempt >= c.opts.MaxRetries {
 			level := slog.LevelWarn
 			if status >= 400 && status < 500 && status != http.StatusTooManyRequests {
@@ -63,14 +66,14 @@ func (c *Client) exchange(ctx context.Context, rq request, decode func(body []by
 			slog.Int("status", status), slog.Int("attempt", attempt+1), slog.Duration("wait", wait),
 			slog.String("err", err.Error()))
 		if serr := sleep(ctx, wait); serr != nil {
-			return resp, fmt.Errorf("upstream: %s: gave up waiting to retry (%w) after: %w", rq.endpoint, serr, err)
+			return resp, fmt.Errorf("upstream: %s: gave up (%w) after: %w", rq.endpoint, serr, err)
 		}
 	}
 }
 
 // retryDecision says whether a failed attempt may be repeated and after how long.
-func (c *Client) retryDecision(ctx context.Context, idempotent bool, attempt int, resp *response, err error, retryAfter time.Duration) (time.Duration, bool) {
-	if ctx.Err() != nil || errors.Is(err, ErrBodyTooLarge) {
+func (c *Client) retryDecision(idempotent bool, attempt int, resp *response, err error, retryAfter time.Duration) (time.Duration, bool) {
+	if errors.Is(err, ErrBodyTooLarge) {
 		return 0, false
 	}
 	if resp == nil || resp.status/100 == 2 {
