@@ -134,7 +134,7 @@ func TestEndpointErrorStatuses(t *testing.T) {
 	s := newSim(t, 20)
 	vin := s.Vehicles(mainSite)[0].VIN
 	calls := map[string]func(*Client) error{
-		EndpointList: func(c *Client) error { _, err := c.List(context.Background(), ListParams{Limit: 10}); return err },
+		EndpointList:    func(c *Client) error { _, err := c.List(context.Background(), ListParams{Limit: 10}); return err },
 		EndpointDetails: func(c *Client) error { _, err := c.Details(context.Background(), vin); return err },
 		EndpointDescription: func(c *Client) error {
 			_, err := c.Description(context.Background(), vin)
