@@ -265,3 +265,26 @@ func TestSyntaxError(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestWarnings(t *testing.T) {
+	for _, tc := range []struct {
+		name, doc string
+		want      []string
+	}{
+		{"no tenants", "", []string{"tenants: none configured: the gateway will answer only /healthz, /readyz and /metrics"}},
+		{"unreachable tenant", "tenants: [{id: a, upstream_key: k}]", []string{`tenants[0]: "a" has no keys and no feeds: nothing can reach it`}},
+		{"unreachable feed", "tenants: [{id: a, upstream_key: k, feeds: [{name: f, format: csv}]}]",
+			[]string{`tenants[0].feeds[0]: feed "f" has no keys and no tenant key has feeds:read: nothing can fetch it`}},
+		{"reachable through feeds:read", "tenants: [{id: a, upstream_key: k, keys: [{name: r, hash: " + HashKey("x") + ", scopes: [feeds:read]}], feeds: [{name: f, format: csv}]}]", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, w := range mustParse(t, tc.doc, nil).Warnings() {
+				got = append(got, w.String())
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Warnings() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
