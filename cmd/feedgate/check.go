@@ -1,0 +1,73 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/feedgate/feedgate/config"
+	"github.com/feedgate/feedgate/transform"
+)
+
+// runCheck validates a configuration file and the templates it names, printing every problem.
+func runCheck(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	const usageLine = "feedgate check --config FILE"
+	fs := flag.NewFlagSet("feedgate check", flag.ContinueOnError)
+	path := fs.String("config", "", "the configuration `FILE` to check")
+	if !parseFlags(fs, args, usageLine, stderr) {
+		return 2
+	}
+	if *path == "" {
+		fmt.Fprintln(stderr, "usage: "+usageLine)
+		return 2
+	}
+	cfg, _, err := loadConfig(*path, os.LookupEnv)
+	if err != nil {
+		var ve *config.ValidationError
+		if !errors.As(err, &ve) {
+			fmt.Fprintf(stderr, "feedgate: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "%s: %d problem%s:\n", *path, len(ve.Problems), plural(len(ve.Problems)))
+		for _, p := range ve.Problems {
+			fmt.Fprintf(stderr, "  %s\n", p)
+		}
+		return 1
+	}
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
+	fmt.Fprintf(stdout, "ok: %d tenant%s, %d feed%s\n",
+		len(cfg.Tenants), plural(len(cfg.Tenants)), cfg.FeedCount(), plural(cfg.FeedCount()))
+	return 0
+}
+
+// loadConfig loads and validates the configuration at path, checking format names against the
+// built-in formats plus the templates of its templates_dir, and returns that registry with it.
+func loadConfig(path string, getenv func(string) (string, bool)) (*config.Config, *transform.Registry, error) {
+	var reg *transform.Registry
+	cfg, err := config.Load(path, config.ParseOptions{
+		Getenv: getenv,
+		FormatsFor: func(dir string) (config.FormatSet, error) {
+			r, err := newRegistry(dir)
+			if err != nil {
+				return nil, err
+			}
+			reg = r
+			return r, nil
+		},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, reg, nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func setExampleEnv(t *testing.T) {
+	t.Setenv("SUNSET_HONDA_HRIZN_KEY", "hzk_a")
+	t.Setenv("SUNSET_HONDA_WEBHOOK_SECRET", "whsec_b")
+	t.Setenv("LAKESIDE_AUTO_HRIZN_KEY", "hzk_c")
+}
+
+func TestCheckExample(t *testing.T) {
+	setExampleEnv(t)
+	code, stdout, stderr := runCmd(t, "check", "--config", "../../examples/feedgate.yaml")
+	if code != 0 || stdout != "ok: 2 tenants, 5 feeds\n" {
+		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, "hzk_a") {
+		t.Error("check printed an upstream key")
+	}
+}
+
+func TestCheck(t *testing.T) {
+	const hash = "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+	for _, tc := range []struct {
+		name      string
+		doc       string
+		templates string // a template name to put in templates_dir, "" for none
+		code      int
+		stdout    string
+		stderr    []string
+	}{
+		{"empty is valid with a warning", "", "", 0, "ok: 0 tenants, 0 feeds\n",
+			[]string{"warning: tenants: none configured"}},
+		{"every problem listed", "listen: nope\ntenants:\n  - id: Bad\n    feeds: [{name: f, format: goggle, keys: [{name: k, hash: " + hash + "}]}]\n", "", 1, "",
+			[]string{
+				"feedgate.yaml: 4 problems:\n",
+				"  listen: \"nope\" is not host:port",
+				"  tenants[0].id: \"Bad\" must be lower-case",
+				"  tenants[0].upstream_key: is required (line 3)\n",
+				"  tenants[0].feeds[0].format: unknown format \"goggle\" (known: atom, csv, dealer-csv, ",
+			}},
+		{"templates_dir adds formats", "templates_dir: tpl\ntenants: [{id: a, upstream_key: k, feeds: [{name: f, format: my-export, keys: [{name: k, hash: " + hash + "}]}]}]\n",
+			"my-export", 0, "ok: 1 tenant, 1 feed\n", nil},
+		{"a broken templates_dir", "templates_dir: nowhere\n", "", 1, "",
+			[]string{"  templates_dir: ", "nowhere"}},
+		{"a YAML syntax error", "tenants: [\n", "", 1, "", []string{"feedgate: config: yaml: line"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tc.templates != "" {
+				if err := os.Mkdir(filepath.Join(dir, "tpl"), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				writeTemplate(t, filepath.Join(dir, "tpl"), tc.templates)
+			}
+			path := filepath.Join(dir, "feedgate.yaml")
+			if err := os.WriteFile(path, []byte(tc.doc), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, stdout, stderr := runCmd(t, "check", "--config", path)
+			if code != tc.code || stdout != tc.stdout {
+				t.Errorf("exit %d (want %d)\nstdout: %q (want %q)\nstderr: %s", code, tc.code, stdout, tc.stdout, stderr)
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+		})
+	}
+	code, _, stderr := runCmd(t, "check", "--config", filepath.Join(t.TempDir(), "absent.yaml"))
+	if code != 1 || !strings.Contains(stderr, "no such file") {
+		t.Errorf("a missing file: exit %d, %s", code, stderr)
+	}
+}

@@ -1,0 +1,75 @@
+// Command feedgate is the inventory feed gateway: it serves a dealership's Hrizn inventory as
+// marketplace, ad-platform and spreadsheet feeds and as a cached drop-in API.
+//
+// This file only dispatches subcommands; each lives in its own file as a runX function that
+// takes its arguments and streams, so that it can be tested without a process.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `feedgate — inventory feed gateway for Hrizn dealerships
+
+Usage:
+  feedgate serve   --config FILE            run the gateway
+  feedgate demo                             the gateway with a simulated upstream and sample inventory
+  feedgate render  --format NAME [--config FILE --tenant ID] [--in FILE]
+                                            transform a Hrizn feed (JSON or XML) offline, to stdout
+  feedgate check   --config FILE            validate a configuration and its templates
+  feedgate keygen  [--name NAME]            print a new API key and the hash for the configuration
+  feedgate formats [--templates DIR]        list the output formats
+  feedgate help                             show this message
+
+Run "feedgate COMMAND -h" for a command's flags. Configuration: docs/configuration.md.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run dispatches to a subcommand and returns the process's exit code: 0 done, 1 failed,
+// 2 used wrongly.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve", "demo":
+		// TODO(lead): wire runServe and runDemo here once the gateway and the simulator are in.
+		fmt.Fprintf(stderr, "feedgate: %s is not available in this build yet\n", cmd)
+		return 2
+	case "render":
+		return runRender(rest, stdin, stdout, stderr)
+	case "check":
+		return runCheck(rest, stdin, stdout, stderr)
+	case "keygen":
+		return runKeygen(rest, stdin, stdout, stderr)
+	case "formats":
+		return runFormats(rest, stdin, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "feedgate: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+// parseFlags parses a subcommand's flags, which report to stderr, and refuses positional
+// arguments with the one-line usage. False means the command was used wrongly (exit 2).
+func parseFlags(fs *flag.FlagSet, args []string, usageLine string, stderr io.Writer) bool {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: "+usageLine)
+		return false
+	}
+	return true
+}
