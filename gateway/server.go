@@ -1,0 +1,235 @@
+// Package gateway is feedgate's HTTP service: the Gin engine, its middleware and handlers. It
+// serves each tenant's transformed feeds behind per-feed keys from a Store (the cache), with
+// conditional requests, pre-compressed bodies, per-key rate limits, Prometheus metrics and JSON
+// access logs. It knows the cache and the upstream only through the narrow interfaces declared
+// here; cmd/feedgate builds the real parts and passes them in.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/feedgate/feedgate/config"
+	"github.com/feedgate/feedgate/inventory"
+)
+
+// Options configures a Server.
+type Options struct {
+	// Config is the configuration to serve; Reload replaces it.
+	Config *config.Config
+	// ReadHeaderTimeout bounds reading a request's headers (default 5s).
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request (default 30s).
+	ReadTimeout time.Duration
+	// WriteTimeout bounds writing a response (default 2m: a cold 100,000-vehicle feed is synced,
+	// rendered and sent within it, and a slow marketplace fetcher must still finish).
+	WriteTimeout time.Duration
+	// IdleTimeout bounds an idle keep-alive connection (default 2m).
+	IdleTimeout time.Duration
+	// ShutdownTimeout bounds the wait for in-flight requests on shutdown (default 30s).
+	ShutdownTimeout time.Duration
+	// RetryAfter is advertised on a 503 that carries no better hint (default 30s).
+	RetryAfter time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Deps are a Server's collaborators.
+type Deps struct {
+	// Store is the cache (required).
+	Store Store
+	// Formats finds each feed's writer (required); *transform.Registry satisfies it.
+	Formats Formats
+	// Limiter rate-limits each key; nil means an in-process MemoryLimiter.
+	Limiter Limiter
+	// Metrics receive the gateway's measurements; nil means NewMetrics().
+	Metrics *Metrics
+	// Reporter, when set, exports the cache's counters and per-tenant state as metrics.
+	Reporter Reporter
+	// Logger receives access logs and events; nil discards them.
+	Logger *slog.Logger
+}
+
+// Server is the gateway. It is an http.Handler; Serve runs it on a listener with timeouts and a
+// graceful shutdown.
+type Server struct {
+	opts     Options
+	deps     Deps
+	state    atomic.Pointer[state]
+	engine   *gin.Engine
+	draining atomic.Bool
+}
+
+// New builds a Server for opts.Config, refusing a configuration that names an unknown format or
+// a malformed key hash.
+func New(opts Options, deps Deps) (*Server, error) {
+	if deps.Store == nil || deps.Formats == nil {
+		return nil, errors.New("gateway: Store and Formats are required")
+	}
+	if opts.ReadHeaderTimeout <= 0 {
+		opts.ReadHeaderTimeout = 5 * time.Second
+	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = 30 * time.Second
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 2 * time.Minute
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = 2 * time.Minute
+	}
+	if opts.ShutdownTimeout <= 0 {
+		opts.ShutdownTimeout = 30 * time.Second
+	}
+	if opts.RetryAfter <= 0 {
+		opts.RetryAfter = 30 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if deps.Limiter == nil {
+		deps.Limiter = NewMemoryLimiter(MemoryLimiterOptions{})
+	}
+	if deps.Metrics == nil {
+		deps.Metrics = NewMetrics()
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	st, err := buildState(opts.Config, deps.Formats)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, deps: deps}
+	s.state.Store(st)
+	if err := deps.Metrics.Register(newStateCollector(s)); err != nil {
+		return nil, err
+	}
+	s.engine = s.routes()
+	return s, nil
+}
+
+// Reload swaps in a new configuration without dropping a request. A configuration that cannot
+// be built is refused, logged and counted, and the current one keeps serving.
+func (s *Server) Reload(cfg *config.Config) error {
+	st, err := buildState(cfg, s.deps.Formats)
+	s.deps.Metrics.observeReload(err)
+	if err != nil {
+		s.deps.Logger.Error("config reload refused; the previous configuration keeps serving", "err", err.Error())
+		return err
+	}
+	s.state.Store(st)
+	s.deps.Logger.Info("config reloaded", "tenants", len(cfg.Tenants), "feeds", cfg.FeedCount())
+	return nil
+}
+
+// Config is the configuration being served.
+func (s *Server) Config() *config.Config { return s.state.Load().cfg }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Serve answers requests on ln until ctx is done, then stops accepting, reports not ready, and
+// waits up to ShutdownTimeout for in-flight requests to finish.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
+		ReadTimeout:       s.opts.ReadTimeout,
+		WriteTimeout:      s.opts.WriteTimeout,
+		IdleTimeout:       s.opts.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.deps.Logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("gateway: serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.draining.Store(true)
+	s.deps.Logger.Info("shutting down; finishing in-flight requests", "timeout", s.opts.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("gateway: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("gateway: serve: %w", err)
+	}
+	return nil
+}
+
+func (s *Server) routes() *gin.Engine {
+	// Gin's mode is process-wide; release mode only silences its start-up banner and route dump.
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.ContextWithFallback = true
+	e.Use(s.requestID, s.accessLog, s.recover)
+	e.NoRoute(func(c *gin.Context) { s.fail(c, inventory.Errorf(inventory.ENotFound, "Route not found")) })
+	e.NoMethod(func(c *gin.Context) {
+		s.fail(c, inventory.Errorf(codeMethodNotAllowed, "Method %s is not allowed here", c.Request.Method))
+	})
+
+	e.GET("/feeds/:tenant/:feed", s.serveFeed)
+	e.HEAD("/feeds/:tenant/:feed", s.serveFeed)
+	e.GET("/healthz", s.healthz)
+	e.HEAD("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.HEAD("/readyz", s.readyz)
+	metrics := gin.WrapH(s.deps.Metrics.Handler())
+	e.GET("/metrics", metrics)
+	return e
+}
+
+// fail answers with err in the error shape.
+func (s *Server) fail(c *gin.Context, err error) { writeError(c, err, s.opts.RetryAfter) }
+
+// allow spends one request of the key's budget, answering 429 when it is spent. A limiter that
+// cannot decide lets the request through: rate limiting must never take the service down.
+func (s *Server) allow(c *gin.Context, g *grant, ts *tenantState) bool {
+	d, err := s.deps.Limiter.Allow(c.Request.Context(), g.id(), ts.perMinute)
+	if err != nil {
+		s.deps.Logger.Warn("rate limiter failed; request allowed", "err", err.Error())
+		return true
+	}
+	if d.Allowed {
+		return true
+	}
+	s.deps.Metrics.rateLimited.WithLabelValues(ts.id).Inc()
+	secs := max(1, int((d.RetryAfter+time.Second-1)/time.Second))
+	s.fail(c, errorf(inventory.ERateLimited, map[string]any{retryAfterDetail: secs},
+		"Rate limit of %d requests per minute exceeded", ts.perMinute))
+	return false
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// readyz tells a load balancer whether to send traffic here. A replica whose Redis is down still
+// serves (from its own memory and upstream), so it stays in rotation: 200 with "degraded". Only a
+// replica that is shutting down answers 503, so it is drained before it stops.
+func (s *Server) readyz(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	switch {
+	case s.draining.Load():
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "shutting_down"})
+	case s.deps.Store.Degraded():
+		c.JSON(http.StatusOK, gin.H{"status": "degraded", "redis": "unreachable"})
+	default:
+		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	}
+}
