@@ -2,7 +2,7 @@ package transform
 
 import (
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,25 +65,31 @@ func syndicate(in Input, o SyndicationOptions) (syndFeed, Diagnostics) {
 	if in.Snapshot != nil {
 		modified = in.Snapshot.ModifiedAt.UTC()
 	}
-	updated := func(v *inventory.Vehicle) time.Time {
-		if v.UpdatedAt.IsZero() {
-			return modified
-		}
-		return v.UpdatedAt.UTC()
+	// Sort keys are computed once per vehicle rather than in every comparison.
+	type keyed struct {
+		updated time.Time
+		vin     string
+		v       *inventory.Vehicle
 	}
-	sort.SliceStable(sel, func(i, j int) bool {
-		ti, tj := updated(sel[i]), updated(sel[j])
-		if !ti.Equal(tj) {
-			return ti.After(tj)
+	ks := make([]keyed, len(sel))
+	for i, v := range sel {
+		ks[i] = keyed{updated: v.UpdatedAt.UTC(), vin: inventory.NormalizeVIN(v.VIN), v: v}
+		if v.UpdatedAt.IsZero() {
+			ks[i].updated = modified
 		}
-		return inventory.NormalizeVIN(sel[i].VIN) < inventory.NormalizeVIN(sel[j].VIN)
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		if c := b.updated.Compare(a.updated); c != 0 {
+			return c
+		}
+		return strings.Compare(a.vin, b.vin)
 	})
-	if limit := o.limit(); len(sel) > limit {
-		d.Filtered += len(sel) - limit
+	if limit := o.limit(); len(ks) > limit {
+		d.Filtered += len(ks) - limit
 		d.Included = limit
 		d.Warn("", "entries", "kept the newest %d of %d vehicles; the %d older ones are left out of this syndication feed",
-			limit, len(sel), len(sel)-limit)
-		sel = sel[:limit]
+			limit, len(ks), len(ks)-limit)
+		ks = ks[:limit]
 	}
 
 	f := syndFeed{
@@ -92,7 +98,7 @@ func syndicate(in Input, o SyndicationOptions) (syndFeed, Diagnostics) {
 		Self:    Clean(strings.TrimSpace(in.Options.FeedURL)),
 		Author:  OneLine(Clean(in.Dealer.Name)),
 		Updated: modified,
-		Entries: make([]syndEntry, len(sel)),
+		Entries: make([]syndEntry, len(ks)),
 	}
 	if f.Title == "" {
 		f.Title = strings.TrimSpace(f.Author + " inventory")
@@ -116,8 +122,8 @@ func syndicate(in Input, o SyndicationOptions) (syndFeed, Diagnostics) {
 		}
 		f.ID = "urn:feedgate:" + url.PathEscape(Clean(tenant))
 	}
-	for i, v := range sel {
-		f.Entries[i] = syndEntryOf(v, in, updated(v))
+	for i, k := range ks {
+		f.Entries[i] = syndEntryOf(k.v, in, k.updated)
 	}
 	return f, d
 }
@@ -127,7 +133,7 @@ func syndCheck(v *inventory.Vehicle, in Input) (string, string) {
 	if inventory.NormalizeVIN(Clean(v.VIN)) == "" {
 		return inventory.ReasonMissingField, "no VIN for the entry id"
 	}
-	if syndLink(v, in.Dealer) == "" {
+	if strings.TrimSpace(in.Dealer.VDPURL) == "" && strings.TrimSpace(in.Dealer.Website) == "" {
 		return inventory.ReasonMissingField, "no link: neither dealer.vdp_url nor dealer.website is configured"
 	}
 	return "", ""
