@@ -1,0 +1,95 @@
+package transform_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"slices"
+	"testing"
+
+	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/transform"
+)
+
+// readCSVRecords re-reads a CSV output as one map per record, keyed by the header.
+func readCSVRecords(t *testing.T, out []byte) ([]string, []map[string]string) {
+	t.Helper()
+	recs, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]string
+	for _, r := range recs[1:] {
+		m := make(map[string]string, len(r))
+		for i, h := range recs[0] {
+			m[h] = r[i]
+		}
+		rows = append(rows, m)
+	}
+	return recs[0], rows
+}
+
+func TestGoogleVehicleListingsExclusions(t *testing.T) {
+	newCar := func(miles *int) func(*inventory.Vehicle) {
+		return func(v *inventory.Vehicle) { v.Condition, v.Mileage = inventory.New, miles }
+	}
+	// A new vehicle may go without mileage and without MSRP in vehicle listings.
+	common := slices.DeleteFunc(slices.Clone(commonExclusions), func(c exclusionCase) bool { return c.name == "used without mileage" })
+	cases := append(common,
+		exclusionCase{name: "used without mileage", change: func(v *inventory.Vehicle) { v.Mileage = nil },
+			reason: inventory.ReasonMissingMileage},
+		exclusionCase{name: "new without mileage", change: newCar(nil)},
+		exclusionCase{name: "new without msrp", change: func(v *inventory.Vehicle) { newCar(inventory.Ptr(5))(v); v.MSRP = nil }},
+		exclusionCase{name: "new at 20000 miles", change: newCar(inventory.Ptr(20000))},
+		exclusionCase{name: "new over 20000 miles", change: newCar(inventory.Ptr(20001)), reason: inventory.ReasonNewVehicleHighMiles},
+		exclusionCase{name: "new at 350 miles", change: newCar(inventory.Ptr(350))},
+		exclusionCase{name: "bad check digit", change: func(v *inventory.Vehicle) { v.VIN = v.VIN[:8] + "Z" + v.VIN[9:] },
+			reason: inventory.ReasonInvalidVIN},
+		exclusionCase{name: "no store code is fine", dealer: func(d *inventory.Dealer) { d.StoreCode = "" }},
+		exclusionCase{name: "dealer without address", dealer: func(d *inventory.Dealer) { d.Address = inventory.Address{} },
+			reason: inventory.ReasonMissingField},
+		exclusionCase{name: "dealer without name", dealer: func(d *inventory.Dealer) { d.Name = "" },
+			reason: inventory.ReasonMissingField},
+	)
+	checkExclusions(t, transform.NewGoogleVehicleListings(), cases)
+}
+
+// TestGoogleVehicleListingsRecord checks the columns of one record.
+func TestGoogleVehicleListingsRecord(t *testing.T) {
+	v := channelVehicle(1)
+	v.Condition = "Certified Pre-Owned"
+	v.Trim = "=SUM(A1)"
+	v.Images = []string{"https://cdn.example.com/a,b.jpg", "https://cdn.example.com/c.jpg"}
+	out, d := render(t, transform.NewGoogleVehicleListings(), channelInput(channelDealer(), v))
+	if d.Included != 1 {
+		t.Fatalf("diagnostics %+v", d)
+	}
+	header, rows := readCSVRecords(t, out)
+	if slices.Contains(header, "brand") || !slices.Contains(header, "make") {
+		t.Errorf("header %v: vehicle listings use make, not brand", header)
+	}
+	want := map[string]string{
+		"id": v.VIN, "make": "Toyota", "model": "Camry", "condition": "used", "certified_pre_owned": "yes",
+		"trim":                  "=SUM(A1)", // machine-read: not spreadsheet-neutralised
+		"mileage":               "45210 miles",
+		"price":                 "18000.00 USD",
+		"vehicle_msrp":          "",
+		"image_link":            v.ImageURL,
+		"additional_image_link": "https://cdn.example.com/a%2Cb.jpg,https://cdn.example.com/c.jpg",
+		"dealership_name":       "Sunset Honda",
+		"dealership_address":    "1 Main St, Springfield, IL 62701, US",
+		"store_code":            "SH-001",
+		"date_in_stock":         "2026-01-15",
+		"body_style":            "sedan",
+		"engine":                "gasoline",
+		"color":                 "Red",
+	}
+	for k, w := range want {
+		if got := rows[0][k]; got != w {
+			t.Errorf("%s = %q, want %q", k, got, w)
+		}
+	}
+}
+
+func BenchmarkWriteGoogleVehicleListings(b *testing.B) {
+	benchmarkChannel(b, transform.NewGoogleVehicleListings())
+}
