@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedgate/feedgate/templates"
 	"github.com/feedgate/feedgate/transform"
 )
 
@@ -13,7 +14,11 @@ var fixedTime = time.Date(2026, 2, 1, 12, 0, 0, 0, time.UTC)
 // template-defined channels.
 func allWriters(t testing.TB) []transform.Writer {
 	t.Helper()
-	reg, err := transform.NewRegistry(transform.Builtins()...)
+	defined, err := transform.LoadTemplates(templates.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := transform.NewRegistry(append(transform.Builtins(), defined...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

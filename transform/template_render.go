@@ -1,0 +1,284 @@
+package transform
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/feedgate/feedgate/inventory"
+)
+
+// Write renders the vehicles the channel's rules accept through the definition's templates.
+// Every value is cleaned (Clean), trimmed and then encoded by encoding/xml or encoding/csv.
+// A template that fails on a vehicle fails the render with an error naming the field and the
+// VIN; the bytes written so far must be discarded.
+func (t *TemplateWriter) Write(w io.Writer, in Input) (Diagnostics, error) {
+	vs, d := Select(in, t.rules)
+	if t.newest {
+		vs = tplNewestFirst(vs)
+	}
+	r := newTplRenderer(in, len(vs))
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var err error
+	if t.output == tplXML {
+		err = t.writeXML(bw, r, vs)
+	} else {
+		err = t.writeTable(bw, r, vs, in.Options.BOM)
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		return d, fmt.Errorf("transform: %s: %w", t.name, err)
+	}
+	return d, nil
+}
+
+// tplNewestFirst orders a copy of vs by UpdatedAt, newest first, VIN breaking ties.
+func tplNewestFirst(vs []*inventory.Vehicle) []*inventory.Vehicle {
+	out := slices.Clone(vs)
+	slices.SortStableFunc(out, func(a, b *inventory.Vehicle) int {
+		if c := b.UpdatedAt.Compare(a.UpdatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.VIN, b.VIN)
+	})
+	return out
+}
+
+// tplRenderer is the per-render state: the data the templates see and reused buffers.
+type tplRenderer struct {
+	data TemplateData
+	// trial names the sample data when a definition is tried at load; errors name the VIN
+	// otherwise.
+	trial string
+	buf   bytes.Buffer
+	vals  []string
+	ends  []int
+}
+
+func newTplRenderer(in Input, count int) *tplRenderer {
+	r := &tplRenderer{data: TemplateData{Dealer: in.Dealer, Options: in.Options, Count: count}}
+	if s := in.Snapshot; s != nil {
+		r.data.Snapshot = TemplateSnapshot{Tenant: s.Tenant, ModifiedAt: s.ModifiedAt.UTC(),
+			FetchedAt: s.FetchedAt.UTC(), Version: s.Version}
+	}
+	return r
+}
+
+// eval runs f for the current vehicle and appends its values to dst: one for a plain field,
+// one per non-blank item for an each field.
+func (r *tplRenderer) eval(f *tplField, dst []string) ([]string, error) {
+	r.buf.Reset()
+	r.data.items = nil
+	if err := f.tmpl.Execute(&r.buf, &r.data); err != nil {
+		where := r.trial
+		if where == "" && r.data.Vehicle != nil {
+			where = fmt.Sprintf("for VIN %q", Clean(r.data.Vehicle.VIN))
+		}
+		return dst, fmt.Errorf("%s %s: %w", f.label, where, err)
+	}
+	if !f.each {
+		return append(dst, strings.TrimSpace(Clean(r.buf.String()))), nil
+	}
+	for _, s := range tplList(r.data.items) {
+		if s = strings.TrimSpace(Clean(s)); s != "" {
+			dst = append(dst, s)
+		}
+	}
+	return dst, nil
+}
+
+func (t *TemplateWriter) writeTable(bw *bufio.Writer, r *tplRenderer, vs []*inventory.Vehicle, bom bool) error {
+	if bom {
+		if _, err := bw.WriteString("\ufeff"); err != nil {
+			return err
+		}
+	}
+	cw := csv.NewWriter(bw)
+	cw.UseCRLF = true
+	if t.output == tplTSV {
+		cw.Comma = '\t'
+	}
+	rec := make([]string, len(t.columns))
+	for i, c := range t.columns {
+		rec[i] = t.cell(Clean(c.name))
+	}
+	if err := tplRecord(cw, bw, rec); err != nil {
+		return err
+	}
+	for _, v := range vs {
+		r.data.Vehicle = v
+		for i, c := range t.columns {
+			vals, err := r.eval(c, r.vals[:0])
+			if err != nil {
+				return err
+			}
+			r.vals = vals
+			rec[i] = t.cell(vals[0])
+		}
+		if err := tplRecord(cw, bw, rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// tplRecord writes one record. A record of one empty field is written as "" because
+// encoding/csv would write an empty line, which readers skip, losing the row.
+func tplRecord(cw *csv.Writer, bw *bufio.Writer, rec []string) error {
+	if len(rec) != 1 || rec[0] != "" {
+		return cw.Write(rec)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	_, err := bw.WriteString("\"\"\r\n")
+	return err
+}
+
+// cell fits a value to the table: TSV folds line breaks and tabs, which its readers take for
+// record and field ends; spreadsheet-safe output neutralises formulas.
+func (t *TemplateWriter) cell(s string) string {
+	if t.output == tplTSV {
+		s = OneLine(s)
+	}
+	if t.spreadsheetSafe {
+		s = SpreadsheetSafe(s)
+	}
+	return s
+}
+
+func (t *TemplateWriter) writeXML(bw *bufio.Writer, r *tplRenderer, vs []*inventory.Vehicle) error {
+	if _, err := bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n"); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(bw)
+	enc.Indent("", "  ")
+	// Prefixed names are written as local names ("g:price") with their xmlns attributes on the
+	// root: encoding/xml would otherwise invent its own prefixes.
+	root := xml.StartElement{Name: xml.Name{Local: t.root}}
+	for _, a := range t.nsAttrs {
+		root.Attr = append(root.Attr, xml.Attr{Name: xml.Name{Local: a.name}, Value: a.value})
+	}
+	r.data.Vehicle = nil
+	for _, f := range t.rootAttrs {
+		vals, err := r.eval(f, r.vals[:0])
+		if err != nil {
+			return err
+		}
+		r.vals = vals
+		if vals[0] != "" {
+			root.Attr = append(root.Attr, xml.Attr{Name: xml.Name{Local: f.name}, Value: vals[0]})
+		}
+	}
+	if err := enc.EncodeToken(root); err != nil {
+		return err
+	}
+	item := xml.StartElement{Name: xml.Name{Local: t.item}}
+	for _, v := range vs {
+		r.data.Vehicle = v
+		if err := enc.EncodeToken(item); err != nil {
+			return err
+		}
+		for i := range t.nodes {
+			if err := r.writeNode(enc, &t.nodes[i]); err != nil {
+				return err
+			}
+		}
+		if err := enc.EncodeToken(item.End()); err != nil {
+			return err
+		}
+	}
+	if err := enc.EncodeToken(root.End()); err != nil {
+		return err
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	_, err := bw.WriteString("\n")
+	return err
+}
+
+// writeNode writes one field of the item, or a parent with its nested fields; a parent whose
+// fields are all empty is left out.
+func (r *tplRenderer) writeNode(enc *xml.Encoder, n *tplNode) error {
+	if n.field != nil {
+		vals, err := r.eval(n.field, r.vals[:0])
+		if err != nil {
+			return err
+		}
+		r.vals = vals
+		return tplElements(enc, n.field, vals)
+	}
+	vals, ends := r.vals[:0], r.ends[:0]
+	any := false
+	for _, f := range n.children {
+		var err error
+		start := len(vals)
+		if vals, err = r.eval(f, vals); err != nil {
+			return err
+		}
+		ends = append(ends, len(vals))
+		any = any || f.keepEmpty || tplHasText(vals[start:])
+	}
+	r.vals, r.ends = vals, ends
+	if !any {
+		return nil
+	}
+	parent := xml.StartElement{Name: xml.Name{Local: n.parent}}
+	if err := enc.EncodeToken(parent); err != nil {
+		return err
+	}
+	start := 0
+	for i, f := range n.children {
+		if err := tplElements(enc, f, vals[start:ends[i]]); err != nil {
+			return err
+		}
+		start = ends[i]
+	}
+	return enc.EncodeToken(parent.End())
+}
+
+func tplHasText(vals []string) bool {
+	for _, s := range vals {
+		if s != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// tplElements writes one element per value, leaving out empty ones unless the field keeps
+// them.
+func tplElements(enc *xml.Encoder, f *tplField, vals []string) error {
+	el := xml.StartElement{Name: xml.Name{Local: f.name}}
+	for _, s := range vals {
+		if s == "" && !f.keepEmpty {
+			continue
+		}
+		if err := tplEncodeText(enc, el, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func tplEncodeText(enc *xml.Encoder, el xml.StartElement, s string) error {
+	if err := enc.EncodeToken(el); err != nil {
+		return err
+	}
+	if s != "" {
+		if err := enc.EncodeToken(xml.CharData(s)); err != nil {
+			return err
+		}
+	}
+	return enc.EncodeToken(el.End())
+}
