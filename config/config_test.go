@@ -185,11 +185,13 @@ tenants:
 		{"unset", "tenants: [{id: sunset-honda, upstream_key: \"${SUNSET_HONDA_HRIZN_KEY}\"}]",
 			"tenants[0].upstream_key: environment variable SUNSET_HONDA_HRIZN_KEY is not set (line 1)"},
 		{"unterminated", "listen: \"${PORT\"", "listen: unterminated ${ (write $${ for a literal ${) (line 1)"},
+		{"unset, for a number", "tenants: [{id: t, upstream_key: k, rate_limit: {per_minute: \"${RATE}\"}}]",
+			"tenants[0].rate_limit.per_minute: environment variable RATE is not set (line 1)"},
 		{"bad name", "listen: \"${1X}\"", `listen: "1X" is not a valid environment variable name (letters, digits and _; not starting with a digit) (line 1)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := problemsOf(t, tc.doc, nil)
-			if !slices.Contains(got, tc.want) {
+			if len(got) != 1 || got[0] != tc.want {
 				t.Errorf("problems %q\ndo not include %q", got, tc.want)
 			}
 		})

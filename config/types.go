@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 
 	"gopkg.in/yaml.v3"
@@ -36,21 +37,17 @@ type StringList []string
 
 // UnmarshalYAML decodes a scalar or a sequence of scalars.
 func (l *StringList) UnmarshalYAML(n *yaml.Node) error {
-	switch n.Kind {
-	case yaml.ScalarNode:
-		var s string
-		if err := n.Decode(&s); err != nil {
-			return err
-		}
-		*l = StringList{s}
-		return nil
-	case yaml.SequenceNode:
-		var ss []string
-		if err := n.Decode(&ss); err != nil {
-			return err
-		}
-		*l = ss
-		return nil
+	items := []*yaml.Node{n}
+	if n.Kind == yaml.SequenceNode {
+		items = n.Content
 	}
-	return fmt.Errorf("config: line %d: expected a string or a list of strings", n.Line)
+	out := make(StringList, 0, len(items))
+	for _, it := range items {
+		if it.Kind != yaml.ScalarNode {
+			return errors.New("config: must be a string or a list of strings")
+		}
+		out = append(out, it.Value)
+	}
+	*l = out
+	return nil
 }

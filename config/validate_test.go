@@ -93,6 +93,8 @@ func TestValidationProblems(t *testing.T) {
 		{"wrong shapes", "tenants: {id: x}\nredis: [a]\nlisten: [a]\n",
 			[]string{"tenants: must be a list (line 1)", "redis: must be a mapping of keys to values (line 2)",
 				"listen: must be a single value, not a list or mapping (line 3)"}},
+		{"make of the wrong shape", tenant("    feeds: [{name: f, format: csv, filter: {make: [[Ford]]}}]\n"),
+			[]string{"tenants[0].feeds[0].filter.make: must be a string or a list of strings (line 4)"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

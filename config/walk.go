@@ -32,6 +32,18 @@ func (w *walker) problem(path string, line int, format string, args ...any) {
 	w.problems = append(w.problems, Problem{Path: path, Line: line, Message: fmt.Sprintf(format, args...)})
 }
 
+// drop reports a value that cannot be decoded and empties it, so that decoding goes on to find
+// every other problem instead of stopping at this one.
+func (w *walker) drop(n *yaml.Node, path, format string, args ...any) {
+	w.problem(path, n.Line, format, args...)
+	empty(n)
+}
+
+// empty turns n into a null value, which decoding skips.
+func empty(n *yaml.Node) {
+	*n = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: n.Line, Column: n.Column}
+}
+
 func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
@@ -47,13 +59,13 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 	case reflect.PointerTo(t).Implements(unmarshalerType):
 		w.expandTree(n, path)
 		if err := n.Decode(reflect.New(t).Interface()); err != nil {
-			w.problem(path, n.Line, "%s", strings.TrimPrefix(err.Error(), "config: "))
+			w.drop(n, path, "%s", strings.TrimPrefix(err.Error(), "config: "))
 		}
 	case t.Kind() == reflect.Struct:
 		w.mapping(n, t, path)
 	case t.Kind() == reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			w.problem(path, n.Line, "must be a list")
+			w.drop(n, path, "must be a list")
 			return
 		}
 		for i, item := range n.Content {
@@ -66,7 +78,7 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 
 func (w *walker) mapping(n *yaml.Node, t reflect.Type, path string) {
 	if n.Kind != yaml.MappingNode {
-		w.problem(path, n.Line, "must be a mapping of keys to values")
+		w.drop(n, path, "must be a mapping of keys to values")
 		return
 	}
 	fields := yamlFields(t)
@@ -96,10 +108,16 @@ func (w *walker) mapping(n *yaml.Node, t reflect.Type, path string) {
 
 func (w *walker) scalar(n *yaml.Node, t reflect.Type, path string) {
 	if n.Kind != yaml.ScalarNode {
-		w.problem(path, n.Line, "must be a single value, not a list or mapping")
+		w.drop(n, path, "must be a single value, not a list or mapping")
 		return
 	}
-	if w.expand(n, path) {
+	before := len(w.problems)
+	changed := w.expand(n, path)
+	if len(w.problems) > before {
+		empty(n) // already reported; don't report the unexpanded text's type too
+		return
+	}
+	if changed {
 		if t.Kind() == reflect.String {
 			// Whatever the variable holds ("null", "~", "0123") stays a string.
 			n.Tag, n.Style = "!!str", yaml.DoubleQuotedStyle
@@ -109,7 +127,7 @@ func (w *walker) scalar(n *yaml.Node, t reflect.Type, path string) {
 		}
 	}
 	if err := n.Decode(reflect.New(t).Interface()); err != nil {
-		w.problem(path, n.Line, "%q %s", n.Value, typeWant(t))
+		w.drop(n, path, "%q %s", n.Value, typeWant(t))
 	}
 }
 
