@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,11 +47,19 @@ func Generate(seed int64, n int) []inventory.Vehicle {
 		base: BaseTime(),
 	}
 	vs := make([]inventory.Vehicle, n)
+	order := make([]int, n)
 	for i := range vs {
 		g.vehicle(i, &vs[i])
+		order[i] = i
 	}
-	inventory.SortByVIN(vs)
-	return vs
+	// Sort positions rather than the vehicles themselves: a Vehicle is hundreds of bytes, and
+	// swapping them dominated generating a large inventory.
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(vs[a].VIN, vs[b].VIN) })
+	out := make([]inventory.Vehicle, n)
+	for i, j := range order {
+		out[i] = vs[j]
+	}
+	return out
 }
 
 type generator struct {
@@ -70,7 +79,7 @@ func (g *generator) vehicle(i int, v *inventory.Vehicle) {
 	g.dates(v)
 	g.images(v, i%75 != noImagesAt)
 	if i%75 == noPriceAt {
-		v.Price, v.MSRP = nil, nil
+		v.Price = nil
 	}
 	hostile := i%10 == hostileAt
 	if hostile {
@@ -191,10 +200,23 @@ func (g *generator) images(v *inventory.Vehicle, any bool) {
 		return
 	}
 	k := 3 + g.rng.IntN(10)
-	v.Images = make([]string, k)
 	prefix := "https://cdn.example.com/vehicles/" + v.VIN + "/"
-	for j := range v.Images {
-		v.Images[j] = prefix + imageAngles[j] + ".jpg"
+	// All URLs live in one string, each image a slice of it: one allocation instead of k.
+	var b strings.Builder
+	b.Grow(k * (len(prefix) + 16))
+	ends := make([]int, k)
+	for j := range k {
+		b.WriteString(prefix)
+		b.WriteString(imageAngles[j])
+		b.WriteString(".jpg")
+		ends[j] = b.Len()
+	}
+	all := b.String()
+	v.Images = make([]string, k)
+	start := 0
+	for j, end := range ends {
+		v.Images[j] = all[start:end]
+		start = end
 	}
 	v.ImageURL = v.Images[0]
 }
