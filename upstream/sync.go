@@ -1,0 +1,321 @@
+package upstream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/feedgate/feedgate/inventory"
+)
+
+// Sync strategy names, as in the configuration's upstream.sync.
+const (
+	// StrategyFull walks the list and fetches details only for new or changed vehicles.
+	StrategyFull = "full"
+	// StrategyFeed makes one feed call; cheap, but without the details-only fields.
+	StrategyFeed = "feed"
+)
+
+// DefaultSyncConcurrency is how many details calls a full sync runs at once by default.
+const DefaultSyncConcurrency = 8
+
+// ClientSource hands out the Client holding a tenant's upstream key.
+type ClientSource interface {
+	Client(tenant string) (*Client, error)
+}
+
+// ClientMap is a fixed ClientSource keyed by tenant ID.
+type ClientMap map[string]*Client
+
+// Client returns the tenant's client or an error naming the unknown tenant.
+func (m ClientMap) Client(tenant string) (*Client, error) {
+	if c, ok := m[tenant]; ok && c != nil {
+		return c, nil
+	}
+	return nil, fmt.Errorf("upstream: no client for tenant %q", tenant)
+}
+
+// ClientFunc adapts a function to ClientSource.
+type ClientFunc func(tenant string) (*Client, error)
+
+// Client calls f.
+func (f ClientFunc) Client(tenant string) (*Client, error) { return f(tenant) }
+
+// SyncerOptions configures a Syncer. Zero values take defaults.
+type SyncerOptions struct {
+	// Clients gives each tenant's Client; required.
+	Clients ClientSource
+	// Strategy is StrategyFull (the default) or StrategyFeed.
+	Strategy string
+	// Concurrency bounds a full sync's parallel details calls (default 8).
+	Concurrency int
+	// PageSize is a full sync's list page size (default and maximum 100).
+	PageSize int
+	// Clock gives the time a snapshot is stamped with (default time.Now).
+	Clock func() time.Time
+	// Logger receives one line per sync; nil discards.
+	Logger *slog.Logger
+}
+
+// SyncReport describes one sync: what it cost upstream and what it found.
+type SyncReport struct {
+	Tenant   string
+	Strategy string
+	// Started is when the sync began (by the Syncer's clock); Duration how long it took.
+	Started  time.Time
+	Duration time.Duration
+	// Calls counts HTTP attempts per endpoint name (retries included).
+	Calls map[string]int
+	// Vehicles is the new snapshot's size (0 on failure).
+	Vehicles int
+	// Added, Updated and Removed compare the result with prev; Changed is their sum.
+	Added, Updated, Removed, Changed int
+	// Err is the failure's text, "" on success.
+	Err string
+}
+
+// TotalCalls is the number of HTTP attempts the sync made.
+func (r SyncReport) TotalCalls() int {
+	n := 0
+	for _, c := range r.Calls {
+		n += c
+	}
+	return n
+}
+
+// Syncer builds a tenant's snapshot from the upstream with one strategy. It satisfies the cache
+// package's Syncer interface. It is safe for concurrent use.
+type Syncer struct {
+	clients     ClientSource
+	strategy    string
+	concurrency int
+	pageSize    int
+	clock       func() time.Time
+	log         *slog.Logger
+
+	mu   sync.Mutex
+	last map[string]SyncReport
+}
+
+// NewSyncer checks opts and returns a Syncer.
+func NewSyncer(opts SyncerOptions) (*Syncer, error) {
+	if opts.Clients == nil {
+		return nil, errors.New("upstream: a syncer needs a ClientSource")
+	}
+	switch opts.Strategy {
+	case "":
+		opts.Strategy = StrategyFull
+	case StrategyFull, StrategyFeed:
+	default:
+		return nil, fmt.Errorf("upstream: unknown sync strategy %q (want %q or %q)", opts.Strategy, StrategyFull, StrategyFeed)
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultSyncConcurrency
+	}
+	if opts.PageSize <= 0 {
+		opts.PageSize = MaxListLimit
+	}
+	if opts.PageSize > MaxListLimit {
+		return nil, fmt.Errorf("upstream: page size %d is over %d", opts.PageSize, MaxListLimit)
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Syncer{
+		clients: opts.Clients, strategy: opts.Strategy, concurrency: opts.Concurrency,
+		pageSize: opts.PageSize, clock: opts.Clock, log: opts.Logger,
+		last: make(map[string]SyncReport),
+	}, nil
+}
+
+// Sync fetches tenant's inventory and returns a new snapshot; prev (nil for none) is the last
+// good snapshot, which a full sync reuses for unchanged vehicles and never modifies. A failed
+// sync returns an error and no snapshot, never a partial one.
+func (s *Syncer) Sync(ctx context.Context, tenant string, prev *inventory.Snapshot) (*inventory.Snapshot, error) {
+	snap, _, err := s.SyncWithReport(ctx, tenant, prev)
+	return snap, err
+}
+
+// SyncWithReport is Sync that also returns the sync's report (kept too for LastReport).
+func (s *Syncer) SyncWithReport(ctx context.Context, tenant string, prev *inventory.Snapshot) (*inventory.Snapshot, SyncReport, error) {
+	rep := SyncReport{Tenant: tenant, Strategy: s.strategy, Started: s.clock()}
+	ctx, calls := withCallCounter(ctx)
+	snap, err := s.run(ctx, tenant, prev, &rep)
+	rep.Calls = calls.snapshot()
+	rep.Duration = s.clock().Sub(rep.Started)
+	if err != nil {
+		snap = nil
+		rep.Vehicles, rep.Added, rep.Updated, rep.Removed, rep.Changed = 0, 0, 0, 0, 0
+		rep.Err = err.Error()
+	} else {
+		rep.Vehicles = snap.Len()
+		rep.Changed = rep.Added + rep.Updated + rep.Removed
+	}
+	s.mu.Lock()
+	s.last[tenant] = rep
+	s.mu.Unlock()
+	s.log.LogAttrs(ctx, slog.LevelInfo, "upstream sync", slog.String("tenant", tenant),
+		slog.String("strategy", rep.Strategy), slog.Int("calls", rep.TotalCalls()),
+		slog.Int("vehicles", rep.Vehicles), slog.Int("changed", rep.Changed),
+		slog.Duration("duration", rep.Duration), slog.String("err", rep.Err))
+	return snap, rep, err
+}
+
+// LastReport is the report of the tenant's most recent sync, or false if it never synced.
+func (s *Syncer) LastReport(tenant string) (SyncReport, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.last[tenant]
+	return r, ok
+}
+
+func (s *Syncer) run(ctx context.Context, tenant string, prev *inventory.Snapshot, rep *SyncReport) (*inventory.Snapshot, error) {
+	c, err := s.clients.Client(tenant)
+	if err != nil {
+		return nil, err
+	}
+	var vehicles []inventory.Vehicle
+	switch s.strategy {
+	case StrategyFeed:
+		vehicles, err = s.feed(ctx, c, prev, rep)
+	default:
+		vehicles, err = s.full(ctx, c, prev, rep)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("upstream: %s sync of %s: %w", s.strategy, tenant, err)
+	}
+	snap := inventory.NewSnapshot(tenant, vehicles, s.clock(), s.strategy)
+	if prev != nil && prev.Version == snap.Version && !prev.ModifiedAt.IsZero() {
+		// Same content: keep Last-Modified (and so conditional requests) where it was.
+		snap.ModifiedAt = prev.ModifiedAt
+	}
+	return snap, nil
+}
+
+func (s *Syncer) feed(ctx context.Context, c *Client, prev *inventory.Snapshot, rep *SyncReport) ([]inventory.Vehicle, error) {
+	vs, err := c.Feed(ctx, "json")
+	if err != nil {
+		return nil, err
+	}
+	old := indexByVIN(prev)
+	seen := make(map[string]bool, len(vs))
+	for i := range vs {
+		seen[vs[i].VIN] = true
+		switch pv, ok := old[vs[i].VIN]; {
+		case !ok:
+			rep.Added++
+		case !reflect.DeepEqual(*pv, vs[i]):
+			rep.Updated++
+		}
+	}
+	rep.Removed = countRemoved(old, seen)
+	return vs, nil
+}
+
+func (s *Syncer) full(ctx context.Context, c *Client, prev *inventory.Snapshot, rep *SyncReport) ([]inventory.Vehicle, error) {
+	var items []inventory.ListItem
+	seen := make(map[string]bool)
+	err := c.WalkList(ctx, inventory.Query{}, s.pageSize, func(page []inventory.ListItem) error {
+		for _, it := range page {
+			if seen[it.VIN] {
+				// Keyset pagination never repeats a VIN; if it did, one copy is enough.
+				continue
+			}
+			seen[it.VIN] = true
+			items = append(items, it)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	old := indexByVIN(prev)
+	out := make([]inventory.Vehicle, len(items))
+	var fetch []int
+	for i, it := range items {
+		pv, ok := old[it.VIN]
+		switch {
+		case !ok:
+			rep.Added++
+			fetch = append(fetch, i)
+		case !sameListView(pv, it):
+			rep.Updated++
+			fetch = append(fetch, i)
+		default:
+			out[i] = pv.Clone()
+		}
+	}
+	rep.Removed = countRemoved(old, seen)
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.concurrency)
+	for _, i := range fetch {
+		vin := items[i].VIN
+		g.Go(func() error {
+			v, err := c.Details(gctx, vin)
+			if err != nil {
+				return err
+			}
+			if inventory.NormalizeVIN(v.VIN) != inventory.NormalizeVIN(vin) {
+				return unavailable(EndpointDetails, fmt.Errorf("%w: asked for %s, got %s", ErrMalformedResponse, vin, v.VIN))
+			}
+			out[i] = v
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// sameListView reports whether the list shows v exactly as before: same updated_at and same
+// list fields (a price change or a finished description shows even if updated_at lagged). A
+// vehicle without updated_at (e.g. from a feed sync) is never taken as unchanged.
+func sameListView(v *inventory.Vehicle, it inventory.ListItem) bool {
+	if v.UpdatedAt.IsZero() || it.UpdatedAt.IsZero() {
+		return false
+	}
+	have := v.ToListItem()
+	return have.UpdatedAt.Equal(it.UpdatedAt) &&
+		have.VIN == it.VIN && have.Year == it.Year && have.Make == it.Make && have.Model == it.Model &&
+		have.Trim == it.Trim && have.Condition == it.Condition &&
+		equalPtr(have.Price, it.Price) && equalPtr(have.Mileage, it.Mileage) &&
+		have.ExteriorColor == it.ExteriorColor && have.InteriorColor == it.InteriorColor &&
+		have.HasDescription == it.HasDescription && have.ImageURL == it.ImageURL
+}
+
+func equalPtr[T comparable](a, b *T) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}
+
+func indexByVIN(s *inventory.Snapshot) map[string]*inventory.Vehicle {
+	if s == nil {
+		return nil
+	}
+	m := make(map[string]*inventory.Vehicle, len(s.Vehicles))
+	for i := range s.Vehicles {
+		m[s.Vehicles[i].VIN] = &s.Vehicles[i]
+	}
+	return m
+}
+
+func countRemoved(old map[string]*inventory.Vehicle, seen map[string]bool) int {
+	n := 0
+	for vin := range old {
+		if !seen[vin] {
+			n++
+		}
+	}
+	return n
+}
