@@ -177,6 +177,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body []byte) (stat
 	rq := request{
 		endpoint: endpointOf(method, rel.Path),
 		method:   method, path: rel.EscapedPath(), query: rel.Query(), body: body,
+		accept: "*/*", // a pass-through takes whatever the upstream answers (the XML feed, say)
 	}
 	resp, err := c.exchange(ctx, rq, nil)
 	if resp != nil {
