@@ -40,6 +40,7 @@ type APIError struct {
 	RetryAfter time.Duration
 }
 
+// Error describes the answer: endpoint, status, code and message; it never holds the key.
 func (e *APIError) Error() string {
 	s := fmt.Sprintf("upstream: %s: HTTP %d %s: %s", e.Endpoint, e.Status, e.Code, e.Message)
 	if len(e.RequiredScopes) > 0 {
