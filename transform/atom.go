@@ -32,8 +32,8 @@ func (*Atom) ContentType() string { return "application/atom+xml; charset=utf-8"
 func (*Atom) Extension() string { return "xml" }
 
 // Description is one line for `feedgate formats`.
-func (*Atom) Description() string {
-	return "Atom 1.0 feed of the newest vehicles (up to 500), for feed readers"
+func (a *Atom) Description() string {
+	return syndDescription("Atom 1.0 feed", a.opts)
 }
 
 type atomFeed struct {

@@ -32,8 +32,8 @@ func (*JSONFeed) ContentType() string { return "application/feed+json; charset=u
 func (*JSONFeed) Extension() string { return "json" }
 
 // Description is one line for `feedgate formats`.
-func (*JSONFeed) Description() string {
-	return "JSON Feed 1.1 of the newest vehicles (up to 500), for feed readers"
+func (j *JSONFeed) Description() string {
+	return syndDescription("JSON Feed 1.1", j.opts)
 }
 
 type jsonFeedDoc struct {

@@ -33,8 +33,8 @@ func (*RSS) ContentType() string { return "application/rss+xml; charset=utf-8" }
 func (*RSS) Extension() string { return "xml" }
 
 // Description is one line for `feedgate formats`.
-func (*RSS) Description() string {
-	return "RSS 2.0 feed of the newest vehicles (up to 500), for feed readers"
+func (r *RSS) Description() string {
+	return syndDescription("RSS 2.0 feed", r.opts)
 }
 
 // The namespaces of the RSS extensions used: the Atom self link and Media RSS images.

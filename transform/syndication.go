@@ -23,6 +23,11 @@ type SyndicationOptions struct {
 	Limit int
 }
 
+// syndDescription is the `feedgate formats` line of a syndication format.
+func syndDescription(kind string, o SyndicationOptions) string {
+	return kind + " of the newest vehicles (at most " + strconv.Itoa(o.limit()) + "), for feed readers"
+}
+
 func (o SyndicationOptions) limit() int {
 	if o.Limit <= 0 {
 		return DefaultSyndicationLimit
