@@ -197,11 +197,10 @@ func (p faultPlan) mangle(resp *response) {
 
 // dropConnection closes the connection without an answer.
 func dropConnection(w http.ResponseWriter) {
-	if hj, ok := w.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			_ = conn.Close()
-			return
-		}
+	// The controller finds a Hijacker behind wrapping writers that offer Unwrap.
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+		return
 	}
 	// Not hijackable (HTTP/2, a recorder): abort the handler, which resets the stream.
 	panic(http.ErrAbortHandler)

@@ -56,7 +56,7 @@ func Endpoints() []string {
 
 // Options configures a simulator.
 type Options struct {
-	Vehicles int   // size of the main site's generated inventory (default 150)
+	Vehicles int   // size of each site's generated inventory (0 = 150; negative = none)
 	Seed     int64 // generation seed (default 1)
 	Keys     []Key // nil = DefaultKeys()
 	// DescriptionDelay is how long generation takes before completing; 0 completes at once.
