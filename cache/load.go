@@ -1,0 +1,425 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/feedgate/feedgate/inventory"
+	"github.com/redis/go-redis/v9"
+)
+
+var (
+	errNegative      = errors.New("cache: a recent sync failed; not retrying yet")
+	errClosed        = errors.New("cache: closed")
+	errFollowTimeout = errors.New("cache: another replica's sync did not finish in time")
+	errNoSnapshot    = errors.New("cache: the syncer returned no snapshot")
+)
+
+// loadResult is what one coalesced load hands to every caller that waited for it.
+type loadResult struct {
+	snap  *inventory.Snapshot
+	layer Layer
+}
+
+// load runs (or joins) the tenant's coalesced load and waits for it, bounded by ctx; the load
+// itself runs on its own goroutine and context, so a caller that gives up cancels nothing.
+func (c *Cache) load(ctx context.Context, st *tenantState, force bool) (*inventory.Snapshot, Layer, bool, error) {
+	key := "load\x00" + st.tenant
+	if force {
+		key = "force\x00" + st.tenant
+	}
+	ran := false // written by our function if it is the one that runs; read after the channel
+	ch := c.flights.DoChan(key, func() (any, error) {
+		ran = true
+		return c.runLoad(st, force)
+	})
+	select {
+	case r := <-ch:
+		coalesced := !ran
+		if coalesced {
+			c.ctr.coalescedWaits.Add(1)
+		}
+		if r.Err != nil {
+			return nil, 0, coalesced, unavailable(st.tenant, r.Err)
+		}
+		lr := r.Val.(*loadResult)
+		return lr.snap, lr.layer, coalesced, nil
+	case <-ctx.Done():
+		return nil, 0, false, unavailable(st.tenant, ctx.Err())
+	}
+}
+
+func (c *Cache) runLoad(st *tenantState, force bool) (*loadResult, error) {
+	if !c.track() {
+		return nil, errClosed
+	}
+	defer c.bg.Done()
+	st.inflight.Add(1)
+	defer st.inflight.Add(-1)
+	st.syncMu.Lock()
+	defer st.syncMu.Unlock()
+
+	now := c.opts.Now()
+	e := c.entry(st)
+	if !force && c.fresh(st, e, now) {
+		return &loadResult{e.snap, LayerMemory}, nil // the load we waited behind stored it
+	}
+	var prev *inventory.Snapshot
+	if e != nil {
+		prev = e.snap
+	}
+	negative := now.UnixNano() < st.negUntil.Load()
+	if c.redisUp() {
+		ctx, cancel := c.redisCtx()
+		vals, err := c.l2.MGet(ctx, st.k.ver, st.k.inval, st.k.neg)
+		cancel()
+		if err != nil {
+			c.redisFailed("load", err)
+		} else {
+			c.noteInval(st, vals[1])
+			if newerStamp(vals[0], prev) {
+				if ne := c.readL2(st); ne != nil {
+					prev = ne.snap
+					if !force && c.fresh(st, ne, now) {
+						return &loadResult{ne.snap, LayerRedis}, nil
+					}
+				}
+			}
+			negative = negative || vals[2] != nil
+		}
+	}
+	if negative && !force {
+		c.ctr.negativeHits.Add(1)
+		return nil, c.negativeErr(st)
+	}
+	return c.coordinate(st, prev, force)
+}
+
+// coordinate takes the tenant's Redis lock and syncs, or follows the replica that holds it.
+// Without Redis (or with Redis failing) the in-process coalescing alone applies.
+func (c *Cache) coordinate(st *tenantState, prev *inventory.Snapshot, force bool) (*loadResult, error) {
+	if !c.redisUp() {
+		return c.syncNow(st, prev)
+	}
+	ctx, cancel := c.redisCtx()
+	lock, ok, err := c.l2.TryLock(ctx, st.k.lock, c.opts.LockTTL)
+	cancel()
+	switch {
+	case err != nil:
+		c.redisFailed("lock", err)
+		return c.syncNow(st, prev)
+	case !ok:
+		c.ctr.lockWaits.Add(1)
+		return c.follow(st, prev, force)
+	}
+	return c.syncLocked(st, prev, lock, force)
+}
+
+func (c *Cache) syncLocked(st *tenantState, prev *inventory.Snapshot, lock *Lock, force bool) (*loadResult, error) {
+	stop := c.keepLock(st, lock)
+	defer stop()
+	if !force {
+		// Another replica may have stored a snapshot between our look and our lock.
+		ctx, cancel := c.redisCtx()
+		b, _, err := c.l2.Get(ctx, st.k.ver)
+		cancel()
+		if err != nil {
+			c.redisFailed("load", err)
+		} else if newerStamp(b, prev) {
+			if ne := c.readL2(st); ne != nil {
+				if c.fresh(st, ne, c.opts.Now()) {
+					return &loadResult{ne.snap, LayerRedis}, nil
+				}
+				prev = ne.snap
+			}
+		}
+	}
+	return c.syncNow(st, prev)
+}
+
+// keepLock renews lock every third of its TTL until the returned function is called; that
+// function stops the renewal and releases the lock.
+func (c *Cache) keepLock(st *tenantState, lock *Lock) func() {
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(c.opts.LockTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			ctx, cancel := c.redisCtx()
+			ok, err := lock.Renew(ctx)
+			cancel()
+			if err != nil {
+				c.redisFailed("lock renew", err)
+			} else if !ok {
+				c.log.Warn("cache: sync lock lost; another replica may sync too", "tenant", st.tenant)
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-stopped
+		ctx, cancel := c.redisCtx()
+		defer cancel()
+		if err := lock.Release(ctx); err != nil {
+			c.redisFailed("lock release", err)
+		}
+	}
+}
+
+// follow waits for the replica holding the lock to store its result, polling the small version
+// key. If the holder finishes without a new snapshot or vanishes (its lock expires unrenewed),
+// this process takes the lock and syncs itself; past FollowerWait it falls back to what it has.
+func (c *Cache) follow(st *tenantState, prev *inventory.Snapshot, force bool) (*loadResult, error) {
+	deadline := time.Now().Add(c.opts.FollowerWait)
+	t := time.NewTicker(c.followPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.done:
+			return nil, errClosed
+		case <-t.C:
+		}
+		ctx, cancel := c.redisCtx()
+		vals, err := c.l2.MGet(ctx, st.k.ver, st.k.lock, st.k.neg)
+		cancel()
+		if err != nil {
+			c.redisFailed("follow", err)
+			return c.syncNow(st, prev)
+		}
+		if newerStamp(vals[0], prev) {
+			if ne := c.readL2(st); ne != nil {
+				return &loadResult{ne.snap, LayerRedis}, nil
+			}
+		}
+		if vals[1] == nil { // the holder is gone
+			if vals[2] != nil && !force {
+				c.ctr.negativeHits.Add(1)
+				return nil, c.negativeErr(st)
+			}
+			ctx, cancel := c.redisCtx()
+			lock, ok, err := c.l2.TryLock(ctx, st.k.lock, c.opts.LockTTL)
+			cancel()
+			if err != nil {
+				c.redisFailed("lock", err)
+				return c.syncNow(st, prev)
+			}
+			if ok {
+				return c.syncLocked(st, prev, lock, force)
+			}
+		}
+		if time.Now().After(deadline) {
+			if c.servable(prev, c.opts.Now()) {
+				return &loadResult{prev, LayerMemory}, nil
+			}
+			return nil, errFollowTimeout
+		}
+	}
+}
+
+// syncNow asks upstream, on a context of its own bounded by SyncTimeout, then applies the shrink
+// guard and stores the result in L1 and L2.
+func (c *Cache) syncNow(st *tenantState, prev *inventory.Snapshot) (*loadResult, error) {
+	gen := st.invalGen.Load() // an Invalidate during the sync leaves the result stale
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.SyncTimeout)
+	defer cancel()
+	began := time.Now()
+	next, err := c.syncer.Sync(ctx, st.tenant, prev)
+	dur := time.Since(began)
+	c.ctr.syncs.Add(1)
+	now := c.opts.Now()
+	if err == nil && next == nil {
+		err = errNoSnapshot
+	}
+	if err != nil {
+		c.syncFailed(st, err, now, dur)
+		return nil, fmt.Errorf("cache: sync %s: %w", st.tenant, err)
+	}
+	served, held := c.admit(st, prev, next, now)
+	c.install(st, served, gen, !held)
+	st.mu.Lock()
+	st.lastSync, st.lastOK, st.lastErr, st.lastDur, st.lastCause, st.failures = now, true, "", dur, nil, 0
+	st.mu.Unlock()
+	st.negUntil.Store(0)
+	return &loadResult{served, LayerOrigin}, nil
+}
+
+func (c *Cache) syncFailed(st *tenantState, err error, now time.Time, dur time.Duration) {
+	c.ctr.syncFailures.Add(1)
+	st.mu.Lock()
+	st.lastSync, st.lastOK, st.lastErr, st.lastDur, st.lastCause = now, false, err.Error(), dur, err
+	st.failures++
+	st.mu.Unlock()
+	st.negUntil.Store(now.Add(c.opts.NegativeTTL).UnixNano())
+	c.log.Warn("cache: sync failed; serving the last good snapshot", "tenant", st.tenant, "err", err)
+	if c.redisUp() {
+		ctx, cancel := c.redisCtx()
+		defer cancel()
+		if err := c.l2.Set(ctx, st.k.neg, []byte("1"), c.opts.NegativeTTL); err != nil {
+			c.redisFailed("negative", err)
+		}
+	}
+}
+
+// install puts snap in service: L1, then Redis with its version key in one transaction (which
+// also lifts the negative cache and, unless the sync was held back, drops any held snapshot).
+func (c *Cache) install(st *tenantState, snap *inventory.Snapshot, gen uint64, dropHeld bool) {
+	c.setL1(st, snap, gen)
+	if !c.redisUp() {
+		return
+	}
+	data, err := c.codec.encodeSnapshot(snap)
+	if err != nil {
+		c.log.Error("cache: encode snapshot", "tenant", st.tenant, "err", err)
+		return
+	}
+	// Kept a further serve_stale_for past its last use, as the base of the next sync.
+	ttl := max(2*c.opts.ServeStaleFor-c.opts.Now().Sub(snap.FetchedAt), time.Second)
+	ctx, cancel := c.redisCtx()
+	defer cancel()
+	_, err = c.l2.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, st.k.snap, data, ttl)
+		p.Set(ctx, st.k.ver, stampOf(snap), ttl)
+		p.Del(ctx, st.k.neg)
+		if dropHeld {
+			p.Del(ctx, st.k.held, st.k.heldSince)
+		}
+		return nil
+	})
+	if err != nil {
+		c.redisFailed("store snapshot", err)
+	}
+}
+
+// setL1 stores snap in L1 unless L1 already holds a strictly newer one (a concurrent Redis read
+// and a local sync may race to store).
+func (c *Cache) setL1(st *tenantState, snap *inventory.Snapshot, gen uint64) *snapEntry {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if cur := c.entry(st); cur != nil && cur.snap.FetchedAt.After(snap.FetchedAt) {
+		return cur
+	}
+	e := &snapEntry{snap: snap, gen: gen}
+	// No TTL: past serve_stale_for a snapshot is no longer served, but it stays the base of the
+	// next sync (ModifiedAt, the shrink guard, incremental strategies) until LRU evicts it.
+	c.l1.Set(st.l1Key, e, snapshotSize(snap), 0)
+	return e
+}
+
+// readL2 loads the tenant's snapshot from Redis into L1; nil when Redis has none (or fails).
+func (c *Cache) readL2(st *tenantState) *snapEntry {
+	ctx, cancel := c.redisCtx()
+	b, ok, err := c.l2.Get(ctx, st.k.snap)
+	cancel()
+	if err != nil {
+		c.redisFailed("read snapshot", err)
+		return nil
+	}
+	if !ok {
+		return nil
+	}
+	snap, err := c.codec.decodeSnapshot(b)
+	if err != nil {
+		c.log.Warn("cache: unreadable snapshot in redis; ignoring it", "tenant", st.tenant, "err", err)
+		return nil
+	}
+	return c.setL1(st, snap, st.invalGen.Load())
+}
+
+// fill is the coalesced read of Redis for a tenant this process has nothing servable of.
+func (c *Cache) fill(ctx context.Context, st *tenantState) *snapEntry {
+	ch := c.flights.DoChan("fill\x00"+st.tenant, func() (any, error) {
+		return c.readL2(st), nil
+	})
+	select {
+	case r := <-ch:
+		e, _ := r.Val.(*snapEntry)
+		return e
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+// checkVersion asks Redis, at most every VersionCheckEvery, whether another replica stored a newer
+// snapshot (or invalidated the tenant). One caller does the check; the others go on with L1.
+func (c *Cache) checkVersion(st *tenantState, e *snapEntry, now time.Time) *snapEntry {
+	last := st.lastCheck.Load()
+	if now.UnixNano()-last < int64(c.opts.VersionCheckEvery) || !st.lastCheck.CompareAndSwap(last, now.UnixNano()) {
+		return e
+	}
+	ctx, cancel := c.redisCtx()
+	vals, err := c.l2.MGet(ctx, st.k.ver, st.k.inval)
+	cancel()
+	if err != nil {
+		c.redisFailed("version check", err)
+		return e
+	}
+	c.noteInval(st, vals[1])
+	if newerStamp(vals[0], e.snap) {
+		if ne := c.readL2(st); ne != nil {
+			return ne
+		}
+	}
+	return e
+}
+
+// noteInval bumps the local invalidation generation when the shared counter changed since last
+// seen; the first sighting only records it.
+func (c *Cache) noteInval(st *tenantState, b []byte) {
+	n, _ := strconv.ParseInt(string(b), 10, 64)
+	for {
+		seen := st.seenInval.Load()
+		if n == seen {
+			return
+		}
+		if st.seenInval.CompareAndSwap(seen, n) {
+			if seen >= 0 {
+				st.invalGen.Add(1)
+			}
+			return
+		}
+	}
+}
+
+// stampOf is the value of a tenant's version key: when the snapshot was fetched, and its version.
+func stampOf(s *inventory.Snapshot) string {
+	return strconv.FormatInt(s.FetchedAt.UnixNano(), 10) + " " + s.Version
+}
+
+// newerStamp reports whether the version key's value b names a snapshot newer than s: fetched
+// later, or fetched at the same time with other content (an accepted held-back snapshot).
+func newerStamp(b []byte, s *inventory.Snapshot) bool {
+	if b == nil {
+		return false
+	}
+	if s == nil {
+		return true
+	}
+	at, version, _ := strings.Cut(string(b), " ")
+	n, err := strconv.ParseInt(at, 10, 64)
+	if err != nil {
+		return false
+	}
+	mine := s.FetchedAt.UnixNano()
+	return n > mine || (n == mine && version != s.Version)
+}
+
+// negativeErr is errNegative with the failure behind it, when this process saw it.
+func (c *Cache) negativeErr(st *tenantState) error {
+	st.mu.Lock()
+	cause := st.lastCause
+	st.mu.Unlock()
+	if cause == nil {
+		return errNegative
+	}
+	return fmt.Errorf("%w: %w", errNegative, cause)
+}

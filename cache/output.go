@@ -1,0 +1,118 @@
+package cache
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/feedgate/feedgate/inventory"
+)
+
+// Output returns the output named by key for snap, rendering it with render on a miss. A warm L1
+// hit does no I/O and allocates nothing. On a miss one render per key runs in this process
+// (others wait for it, bounded by their ctx); replicas do not lock around renders: rendering is
+// deterministic and cheap next to a sync, so at worst each replica renders a version once and
+// they store the same bytes. The cache fills in what render leaves empty: Gzip (compressed once
+// here), ETag (StrongETag of Body) and ModifiedAt (snap.ModifiedAt). A render error is returned
+// as is and not cached. The returned value is shared: nobody may modify it.
+func (c *Cache) Output(ctx context.Context, key OutputKey, snap *inventory.Snapshot, render func() (Rendered, error)) (*Rendered, Result, error) {
+	var buf [192]byte
+	k := appendOutputKey(buf[:0], key, snap.Version)
+	now := c.opts.Now()
+	if v, ok := c.l1.getBytes(k); ok {
+		c.ctr.outputHitsMemory.Add(1)
+		return v.(*Rendered), c.result(Hit, LayerMemory, snap, now), nil
+	}
+	ks := string(k)
+	ran := false
+	ch := c.renders.DoChan(ks, func() (any, error) {
+		ran = true
+		return c.loadOutput(ks, key, snap, render)
+	})
+	select {
+	case r := <-ch:
+		if !ran {
+			c.ctr.coalescedWaits.Add(1)
+		}
+		if r.Err != nil {
+			return nil, Result{Outcome: Miss}, r.Err
+		}
+		lr := r.Val.(*outputResult)
+		res := c.result(Miss, lr.layer, snap, now)
+		res.Coalesced = !ran
+		if lr.layer == LayerRedis {
+			res.Outcome = Hit
+		}
+		return lr.out, res, nil
+	case <-ctx.Done():
+		return nil, Result{Outcome: Miss}, fmt.Errorf("cache: wait for render of %s/%s: %w", key.Tenant, key.Feed, ctx.Err())
+	}
+}
+
+type outputResult struct {
+	out   *Rendered
+	layer Layer
+}
+
+// appendOutputKey builds the L1 key; NUL cannot occur in tenant, feed or format names.
+func appendOutputKey(b []byte, k OutputKey, version string) []byte {
+	b = append(b, "out\x00"...)
+	b = append(b, k.Tenant...)
+	b = append(b, 0)
+	b = append(b, k.Feed...)
+	b = append(b, 0)
+	b = append(b, k.Format...)
+	b = append(b, 0)
+	return append(b, version...)
+}
+
+func (c *Cache) loadOutput(l1Key string, key OutputKey, snap *inventory.Snapshot, render func() (Rendered, error)) (res *outputResult, err error) {
+	var redisKey string
+	if c.l2 != nil {
+		redisKey = c.l2.Key(key.Tenant, "out", key.Feed, key.Format, snap.Version)
+	}
+	if c.redisUp() {
+		ctx, cancel := c.redisCtx()
+		b, ok, err := c.l2.Get(ctx, redisKey)
+		cancel()
+		if err != nil {
+			c.redisFailed("read output", err)
+		} else if ok {
+			if out, err := decodeOutput(b); err == nil {
+				c.ctr.outputHitsRedis.Add(1)
+				c.l1.Set(l1Key, out, outputSize(out), c.opts.ServeStaleFor)
+				return &outputResult{out, LayerRedis}, nil
+			}
+		}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("cache: render of %s/%s panicked: %v", key.Tenant, key.Feed, p)
+		}
+	}()
+	r, err := render()
+	if err != nil {
+		return nil, err
+	}
+	c.ctr.renders.Add(1)
+	out := &r
+	if out.ETag == "" {
+		out.ETag = StrongETag(out.Body)
+	}
+	if out.ModifiedAt.IsZero() {
+		out.ModifiedAt = snap.ModifiedAt
+	}
+	if out.Gzip == nil {
+		if out.Gzip, err = c.codec.gzip(out.Body); err != nil {
+			return nil, err
+		}
+	}
+	c.l1.Set(l1Key, out, outputSize(out), c.opts.ServeStaleFor)
+	if c.redisUp() {
+		ctx, cancel := c.redisCtx()
+		defer cancel()
+		if err := c.l2.Set(ctx, redisKey, encodeOutput(out), c.opts.ServeStaleFor); err != nil {
+			c.redisFailed("store output", err)
+		}
+	}
+	return &outputResult{out, LayerOrigin}, nil
+}
