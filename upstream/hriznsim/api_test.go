@@ -7,9 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/feedgate/feedgate/inventory"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
@@ -390,86 +388,4 @@ func TestBatchPartialFailure(t *testing.T) {
 	if got := string(bytes.TrimSpace(r.body)); got != want {
 		t.Errorf("body\n%s\nwant\n%s", got, want)
 	}
-}
-
-// A controllable clock: generation completes when it says so, lazily on the next read.
-func TestGenerationCompletesOnTheClock(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	sim, ts := startSim(t, hriznsim.Options{DescriptionDelay: time.Hour, Now: clock.Now})
-	var target inventory.Vehicle
-	for _, v := range sim.Vehicles("") {
-		if !v.HasDescription() {
-			target = v
-			break
-		}
-	}
-	if target.VIN == "" {
-		t.Fatal("no vehicle without a description")
-	}
-	before := inventory.ComputeStats(sim.Vehicles(""))
-	descPath := "/v1/public/inventory/" + target.VIN + "/description"
-	if r := call(t, ts, "POST", descPath, keyRW, ""); r.status != 202 {
-		t.Fatalf("generate: %d %s", r.status, r.body)
-	}
-	steps := []struct {
-		advance time.Duration
-		status  string
-	}{
-		{0, inventory.DescriptionGenerating},
-		{59 * time.Minute, inventory.DescriptionGenerating},
-		{time.Minute, inventory.DescriptionCompleted},
-	}
-	for _, st := range steps {
-		clock.Advance(st.advance)
-		d := decode[struct{ Data inventory.DescriptionView }](t, call(t, ts, "GET", descPath, keyRead, "")).Data
-		if d.Status != st.status {
-			t.Fatalf("after %v: status %q, want %q", st.advance, d.Status, st.status)
-		}
-		if st.status == inventory.DescriptionGenerating && (d.Description != nil || d.GeneratedAt != nil) {
-			t.Fatalf("generating, yet description %v at %v", d.Description, d.GeneratedAt)
-		}
-	}
-	d := decode[struct{ Data inventory.Details }](t, call(t, ts, "GET", "/v1/public/inventory/"+target.VIN, keyRead, "")).Data
-	if d.AIDescription == nil || *d.AIDescription == "" || d.DescriptionStatus != inventory.DescriptionCompleted {
-		t.Fatalf("details after completion: %+v", d)
-	}
-	if !d.UpdatedAt.Equal(clock.Now()) {
-		t.Errorf("updated_at %v, want the completion time %v", d.UpdatedAt, clock.Now())
-	}
-	after := inventory.ComputeStats(sim.Vehicles(""))
-	if after.WithAIDescription != before.WithAIDescription+1 {
-		t.Errorf("with_ai_description %d → %d", before.WithAIDescription, after.WithAIDescription)
-	}
-}
-
-func TestGenerationImmediate(t *testing.T) {
-	sim, ts := startSim(t, hriznsim.Options{})
-	v := sim.Vehicles("")[10]
-	r := call(t, ts, "POST", "/v1/public/inventory/"+v.VIN+"/description", keyRW, "")
-	if r.status != 202 || !strings.Contains(string(r.body), `"status":"generating"`) {
-		t.Fatalf("generate: %d %s", r.status, r.body)
-	}
-	got := sim.Vehicles("")[10]
-	if got.DescriptionStatus != inventory.DescriptionCompleted || got.AIDescription != hriznsim.Describe(&got) ||
-		!got.UpdatedAt.After(v.UpdatedAt) || got.DescriptionGeneratedAt == nil {
-		t.Errorf("after immediate generation: %+v", got)
-	}
-}
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// Now is safe to call from the simulator's timer goroutine.
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }

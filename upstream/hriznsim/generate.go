@@ -244,11 +244,11 @@ func Describe(v *inventory.Vehicle) string {
 	b.WriteString(" offers a perfect blend of style, technology, and value.")
 	if v.Engine != "" {
 		fmt.Fprintf(&b, " Its %s", v.Engine)
-		if v.Transmission != "" {
-			fmt.Fprintf(&b, " with a %s", v.Transmission)
-		}
-		if v.Drivetrain != "" {
-			fmt.Fprintf(&b, " and %s", v.Drivetrain)
+		switch {
+		case v.Transmission != "" && v.Drivetrain != "":
+			fmt.Fprintf(&b, ", paired with the %s and %s,", v.Transmission, v.Drivetrain)
+		case v.Transmission != "":
+			fmt.Fprintf(&b, ", paired with the %s,", v.Transmission)
 		}
 		b.WriteString(" delivers a confident drive.")
 	}
