@@ -278,13 +278,18 @@ var (
 // boundary to max characters.
 func plainDescription(d *Diagnostics, v *inventory.Vehicle, dealer inventory.Dealer, km bool, max int) string {
 	s := Clean(v.AIDescription)
-	if stripped := tagPattern.ReplaceAllString(s, ""); stripped != s {
-		s = stripped
-		d.Warn(v.VIN, "description", "HTML tags removed")
+	// The patterns run only on text that could match: most descriptions have neither.
+	if strings.Contains(s, "<") {
+		if stripped := tagPattern.ReplaceAllString(s, ""); stripped != s {
+			s = stripped
+			d.Warn(v.VIN, "description", "HTML tags removed")
+		}
 	}
-	if stripped := linkPattern.ReplaceAllString(s, ""); stripped != s {
-		s = stripped
-		d.Warn(v.VIN, "description", "links removed: the channel does not allow them")
+	if strings.Contains(s, "://") || strings.Contains(s, "www.") || strings.Contains(s, "WWW.") {
+		if stripped := linkPattern.ReplaceAllString(s, ""); stripped != s {
+			s = stripped
+			d.Warn(v.VIN, "description", "links removed: the channel does not allow them")
+		}
 	}
 	lines := strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' })
 	kept := lines[:0]
