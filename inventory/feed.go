@@ -23,13 +23,31 @@ type FeedData struct {
 	Vehicles []FeedItem `json:"vehicles"`
 }
 
-// WriteFeedJSON writes vehicles as the upstream's JSON feed.
+// WriteFeedJSON writes vehicles as the upstream's JSON feed. It streams one vehicle at a time,
+// so a 100,000-vehicle feed never exists twice in memory; the bytes are exactly those of
+// encoding the whole FeedResponse with WriteJSON.
 func WriteFeedJSON(w io.Writer, vs []Vehicle) error {
-	items := make([]FeedItem, len(vs))
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(`{"data":{"count":`)
+	bw.WriteString(strconv.Itoa(len(vs)))
+	bw.WriteString(`,"vehicles":[`)
+	var item bytes.Buffer
+	enc := json.NewEncoder(&item)
+	enc.SetEscapeHTML(false)
 	for i := range vs {
-		items[i] = vs[i].ToFeedItem()
+		item.Reset()
+		it := vs[i].ToFeedItem()
+		if err := enc.Encode(&it); err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		// Encode appends a newline; the compact document has none inside.
+		bw.Write(bytes.TrimSuffix(item.Bytes(), []byte("\n")))
 	}
-	return WriteJSON(w, FeedResponse{Data: FeedData{Count: len(items), Vehicles: items}})
+	bw.WriteString("]}}\n")
+	return bw.Flush()
 }
 
 // xmlVehicle is FeedItem with numbers as text, so that they never come out in exponent form.

@@ -254,3 +254,24 @@ func TestFeedFilter(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteFeedJSONStreamsTheSameBytes(t *testing.T) {
+	for _, n := range []int{0, 1, 7} {
+		vs := sample(n)
+		vs = append(vs, Vehicle{VIN: "HOSTILE0000000001", Make: "A & B <c>", AIDescription: "\"q\"\n\u2028"})
+		items := make([]FeedItem, len(vs))
+		for i := range vs {
+			items[i] = vs[i].ToFeedItem()
+		}
+		var whole, streamed bytes.Buffer
+		if err := WriteJSON(&whole, FeedResponse{Data: FeedData{Count: len(items), Vehicles: items}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteFeedJSON(&streamed, vs); err != nil {
+			t.Fatal(err)
+		}
+		if whole.String() != streamed.String() {
+			t.Fatalf("n=%d:\nwhole    %s\nstreamed %s", n, whole.String(), streamed.String())
+		}
+	}
+}
