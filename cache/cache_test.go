@@ -264,21 +264,33 @@ func TestRefreshAndInvalidate(t *testing.T) {
 		t.Fatalf("syncs = %d, want 2", n)
 	}
 
-	// Invalidate on a: b's next read after its version check is stale and refreshes.
+	// Invalidate on a, with no read on a: b's next read after its version check is stale and
+	// b refreshes.
 	s.set(func(s *script) { s.price = 40000 })
 	if err := a.Invalidate(context.Background(), "t1", "1HGCM82633A000001"); err != nil {
 		t.Fatal(err)
 	}
-	if _, res := mustSnapshot(t, a, "t1"); res.Outcome != Stale {
-		t.Fatalf("a after Invalidate: %v, want stale", res)
+	if st := a.Status("t1"); !st.Invalidated || !st.Stale {
+		t.Fatalf("a's status after Invalidate: %+v", st)
 	}
-	idle(t, a, "t1")
 	clk.Advance(2 * time.Second)
-	got, _ = mustSnapshot(t, b, "t1")
-	idle(t, b, "t1")
-	got2, _ := mustSnapshot(t, a, "t1")
-	if got2.Version == fresh.Version {
-		t.Fatal("invalidated snapshot was not refreshed")
+	if _, res := mustSnapshot(t, b, "t1"); res.Outcome != Stale {
+		t.Fatalf("b after a's Invalidate: %v, want stale", res)
 	}
-	_ = got
+	idle(t, b, "t1")
+	if n := s.calls.Load(); n != 3 {
+		t.Fatalf("syncs = %d, want 3", n)
+	}
+	got, res = mustSnapshot(t, b, "t1")
+	if got.Version == fresh.Version || res.Outcome != Hit {
+		t.Fatalf("b after its refresh: %s %v", got.Version, res)
+	}
+	// a picks b's refresh up through the version key, without a sync of its own.
+	clk.Advance(2 * time.Second)
+	if again, res := mustSnapshot(t, a, "t1"); again.Version != got.Version || res.Outcome != Hit {
+		t.Fatalf("a serves %s (%v), want b's %s", again.Version, res, got.Version)
+	}
+	if n := s.calls.Load(); n != 3 {
+		t.Fatalf("syncs = %d, want 3", n)
+	}
 }
