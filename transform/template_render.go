@@ -7,8 +7,10 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/feedgate/feedgate/inventory"
 )
@@ -60,10 +62,15 @@ type tplRenderer struct {
 	buf   bytes.Buffer
 	vals  []string
 	ends  []int
+	cdata []byte
 }
 
 func newTplRenderer(in Input, count int) *tplRenderer {
-	r := &tplRenderer{data: TemplateData{Dealer: in.Dealer, Options: in.Options, Count: count}}
+	r := &tplRenderer{data: TemplateData{Dealer: in.Dealer, Options: in.Options, Count: count,
+		Currency: in.Options.CurrencyCode(), MileageUnit: "miles"}}
+	if in.Options.Kilometres() {
+		r.data.MileageUnit = "km"
+	}
 	if s := in.Snapshot; s != nil {
 		r.data.Snapshot = TemplateSnapshot{Tenant: s.Tenant, ModifiedAt: s.ModifiedAt.UTC(),
 			FetchedAt: s.FetchedAt.UTC(), Version: s.Version}
@@ -74,6 +81,10 @@ func newTplRenderer(in Input, count int) *tplRenderer {
 // eval runs f for the current vehicle and appends its values to dst: one for a plain field,
 // one per non-blank item for an each field.
 func (r *tplRenderer) eval(f *tplField, dst []string) ([]string, error) {
+	if f.direct != nil && r.data.Vehicle != nil {
+		s := reflect.ValueOf(r.data.Vehicle).Elem().FieldByIndex(f.direct).String()
+		return append(dst, strings.TrimSpace(Clean(s))), nil
+	}
 	r.buf.Reset()
 	r.data.items = nil
 	if err := f.tmpl.Execute(&r.buf, &r.data); err != nil {
@@ -216,7 +227,7 @@ func (r *tplRenderer) writeNode(enc *xml.Encoder, n *tplNode) error {
 			return err
 		}
 		r.vals = vals
-		return tplElements(enc, n.field, vals)
+		return r.elements(enc, n.field, vals)
 	}
 	vals, ends := r.vals[:0], r.ends[:0]
 	any := false
@@ -239,7 +250,7 @@ func (r *tplRenderer) writeNode(enc *xml.Encoder, n *tplNode) error {
 	}
 	start := 0
 	for i, f := range n.children {
-		if err := tplElements(enc, f, vals[start:ends[i]]); err != nil {
+		if err := r.elements(enc, f, vals[start:ends[i]]); err != nil {
 			return err
 		}
 		start = ends[i]
@@ -256,29 +267,67 @@ func tplHasText(vals []string) bool {
 	return false
 }
 
-// tplElements writes one element per value, leaving out empty ones unless the field keeps
+// elements writes one element per value, leaving out empty ones unless the field keeps
 // them.
-func tplElements(enc *xml.Encoder, f *tplField, vals []string) error {
+func (r *tplRenderer) elements(enc *xml.Encoder, f *tplField, vals []string) error {
 	el := xml.StartElement{Name: xml.Name{Local: f.name}}
 	for _, s := range vals {
 		if s == "" && !f.keepEmpty {
 			continue
 		}
-		if err := tplEncodeText(enc, el, s); err != nil {
+		if err := r.text(enc, el, s); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func tplEncodeText(enc *xml.Encoder, el xml.StartElement, s string) error {
+// text writes one element holding s. The encoder escapes the text as it takes the token, so
+// one byte buffer serves every value.
+func (r *tplRenderer) text(enc *xml.Encoder, el xml.StartElement, s string) error {
 	if err := enc.EncodeToken(el); err != nil {
 		return err
 	}
 	if s != "" {
-		if err := enc.EncodeToken(xml.CharData(s)); err != nil {
+		r.cdata = append(r.cdata[:0], s...)
+		if err := enc.EncodeToken(xml.CharData(r.cdata)); err != nil {
 			return err
 		}
 	}
 	return enc.EncodeToken(el.End())
+}
+
+// TemplateData is what a channel template's expressions see: `.Vehicle.Make`, `.Dealer.Name`,
+// `.Snapshot.ModifiedAt`, `.Currency`. It is read only.
+type TemplateData struct {
+	// Vehicle is the vehicle being written; nil in document attributes.
+	Vehicle *inventory.Vehicle
+	// Dealer is the tenant's dealership.
+	Dealer inventory.Dealer
+	// Options are the feed's settings.
+	Options Options
+	// Snapshot holds the inventory's times and identity.
+	Snapshot TemplateSnapshot
+	// Count is the number of vehicles the feed lists.
+	Count int
+	// Currency is the feed's currency code, USD unless configured.
+	Currency string
+	// MileageUnit is "miles" or "km", as the feed is configured.
+	MileageUnit string
+
+	items any // the value an each expression handed over
+}
+
+// TemplateSnapshot is the part of a snapshot a template may print.
+type TemplateSnapshot struct {
+	Tenant     string
+	ModifiedAt time.Time
+	FetchedAt  time.Time
+	Version    string
+}
+
+// Each receives the list of an each field; the engine calls it, a template has no use for it.
+func (d *TemplateData) Each(v any) string {
+	d.items = v
+	return ""
 }
