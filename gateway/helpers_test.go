@@ -1,0 +1,257 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/feedgate/feedgate/cache"
+	"github.com/feedgate/feedgate/config"
+	"github.com/feedgate/feedgate/gateway"
+	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/transform"
+	"github.com/feedgate/feedgate/upstream/hriznsim"
+)
+
+// cacheStore adapts a real *cache.Cache to gateway.Store, as cmd/feedgate does.
+type cacheStore struct{ c *cache.Cache }
+
+func lookupOf(r cache.Result) gateway.Lookup {
+	switch r.Outcome {
+	case cache.Stale:
+		return gateway.Lookup{Outcome: gateway.Stale, Layer: r.Layer.String()}
+	case cache.Miss:
+		return gateway.Lookup{Outcome: gateway.Miss, Layer: r.Layer.String()}
+	}
+	return gateway.Lookup{Outcome: gateway.Hit, Layer: r.Layer.String()}
+}
+
+func (s cacheStore) Snapshot(ctx context.Context, tenant string) (*inventory.Snapshot, gateway.Lookup, error) {
+	snap, res, err := s.c.Snapshot(ctx, tenant)
+	return snap, lookupOf(res), err
+}
+
+func (s cacheStore) Output(ctx context.Context, key gateway.OutputKey, snap *inventory.Snapshot,
+	render func() (gateway.Rendered, error)) (gateway.Rendered, gateway.Lookup, error) {
+	k := cache.OutputKey{Tenant: key.Tenant, Feed: key.Feed, Format: key.Format + "@" + key.Fingerprint}
+	r, res, err := s.c.Output(ctx, k, snap, func() (cache.Rendered, error) {
+		out, err := render()
+		return cache.Rendered(out), err
+	})
+	if err != nil {
+		return gateway.Rendered{}, lookupOf(res), err
+	}
+	return gateway.Rendered(*r), lookupOf(res), nil
+}
+
+func (s cacheStore) Degraded() bool { return s.c.Degraded() }
+
+// clock is a settable test clock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// syncer is a scripted upstream: a generated inventory, counted calls, and failure on demand.
+type syncer struct {
+	clock *clock
+	calls atomic.Int32
+	fail  atomic.Bool
+}
+
+func (s *syncer) Sync(_ context.Context, tenant string, _ *inventory.Snapshot) (*inventory.Snapshot, error) {
+	s.calls.Add(1)
+	if s.fail.Load() {
+		return nil, errors.New("test upstream: 500")
+	}
+	seed := int64(1)
+	if tenant != "sunset" {
+		seed = 2
+	}
+	return inventory.NewSnapshot(tenant, hriznsim.Generate(seed, 40), s.clock.Now(), "test"), nil
+}
+
+// brokenWriter fails or panics on every render.
+type brokenWriter struct{ panics bool }
+
+func (b brokenWriter) Name() string {
+	if b.panics {
+		return "panics"
+	}
+	return "broken"
+}
+func (brokenWriter) ContentType() string { return "text/plain; charset=utf-8" }
+func (brokenWriter) Extension() string   { return "txt" }
+func (brokenWriter) Description() string { return "always fails" }
+func (b brokenWriter) Write(w io.Writer, _ transform.Input) (transform.Diagnostics, error) {
+	_, _ = io.WriteString(w, "half a feed")
+	if b.panics {
+		panic("writer bug")
+	}
+	return transform.Diagnostics{}, errors.New("writer failed")
+}
+
+// keys are the test configuration's keys by name.
+type keys map[string]string
+
+// env is a gateway over a real memory cache and the real format registry.
+type env struct {
+	t       *testing.T
+	srv     *gateway.Server
+	clock   *clock
+	syncer  *syncer
+	keys    keys
+	formats *transform.Registry
+	logs    *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+const testConfig = `
+public_url: "http://feeds.example"
+cache: {fresh_for: 5m, serve_stale_for: 1h}
+admin_keys: [{name: ops, hash: "{admin}"}]
+tenants:
+  - id: sunset
+    name: Sunset Honda
+    upstream_key: hzk_sim_rw
+    rate_limit: {per_minute: {per_minute}}
+    keys:
+      - {name: website, hash: "{website}", scopes: ["inventory:read"]}
+      - {name: reader, hash: "{reader}", scopes: ["feeds:read"]}
+    feeds:
+      - {name: google, format: google-vehicle-ads, keys: [{name: merchant, hash: "{google}"}]}
+      - {name: export, format: csv, keys: [{name: office, hash: "{export}"}]}
+      - {name: broken, format: broken, keys: [{name: b, hash: "{broken}"}]}
+      - {name: panics, format: panics, keys: [{name: p, hash: "{panics}"}]}
+  - id: other
+    name: Other Motors
+    upstream_key: hzk_sim_other
+    feeds:
+      - {name: export, format: csv, keys: [{name: theirs, hash: "{other}"}]}
+`
+
+func newKeys(t *testing.T) keys {
+	k := keys{}
+	for _, n := range []string{"admin", "website", "reader", "google", "export", "broken", "panics", "other"} {
+		key, _, err := config.NewKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		k[n] = key
+	}
+	return k
+}
+
+// config is the test configuration with the keys' hashes filled in.
+func (k keys) config(perMinute int) string {
+	if perMinute == 0 {
+		perMinute = 100000 // no limit worth noticing
+	}
+	pairs := []string{"{per_minute}", strconv.Itoa(perMinute)}
+	for name, key := range k {
+		pairs = append(pairs, "{"+name+"}", config.HashKey(key))
+	}
+	return strings.NewReplacer(pairs...).Replace(testConfig)
+}
+
+func parseConfig(t *testing.T, yaml string, formats *transform.Registry) *config.Config {
+	t.Helper()
+	opts := config.ParseOptions{Getenv: func(string) (string, bool) { return "", false }}
+	if formats != nil {
+		opts.Formats = formats
+	}
+	cfg, err := config.Parse([]byte(yaml), opts)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	return cfg
+}
+
+func newEnv(t *testing.T, perMinute int) *env {
+	t.Helper()
+	formats, err := transform.NewRegistry(append(transform.Builtins(), brokenWriter{}, brokenWriter{panics: true})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+	sy := &syncer{clock: clk}
+	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour, Now: clk.Now}, nil, nil, sy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	k := newKeys(t)
+	logs := &syncBuffer{}
+	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.config(perMinute), formats), Now: clk.Now},
+		gateway.Deps{Store: cacheStore{c}, Formats: formats, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, srv: srv, clock: clk, syncer: sy, keys: k, formats: formats, logs: logs}
+}
+
+// do sends a request through the gateway; headers are name/value pairs.
+func (e *env) do(method, target string, headers ...string) *httptest.ResponseRecorder {
+	e.t.Helper()
+	req := httptest.NewRequest(method, target, nil)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	return rec
+}
+
+// errorCode decodes an error body and checks its shape.
+func errorCode(t *testing.T, rec *httptest.ResponseRecorder) inventory.ErrorDetail {
+	t.Helper()
+	var body inventory.ErrorBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Error.Code == "" || body.Error.Message == "" {
+		t.Fatalf("status %d: body %q is not the error shape (%v)", rec.Code, rec.Body.String(), err)
+	}
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("error Content-Type %q", ct)
+	}
+	return body.Error
+}
+
+var _ http.Handler = (*gateway.Server)(nil)
