@@ -35,6 +35,7 @@ const (
 	Miss
 )
 
+// String is the outcome's lower-case name, as Cache-Status and metrics labels spell it.
 func (o Outcome) String() string {
 	switch o {
 	case Hit:
@@ -60,6 +61,7 @@ const (
 	LayerOrigin
 )
 
+// String is the layer's lower-case name, for metrics labels and logs.
 func (l Layer) String() string {
 	switch l {
 	case LayerMemory:
