@@ -13,9 +13,7 @@ import (
 func TestColdRequestsMakeOneSync(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			clk := newClock()
-			s := newScript(clk, 50)
-			c := newTestCache(t, testOptions(clk), startRedis(t, b.redis), s)
+			_, s, c := setup(t, startRedis(t, b.redis), 50)
 
 			const n = 1000
 			var wg sync.WaitGroup
@@ -89,9 +87,7 @@ func TestReplicasSharingRedisMakeOneSync(t *testing.T) {
 func TestStaleServedAtOnceWhileOneRefreshRuns(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			clk := newClock()
-			s := newScript(clk, 20)
-			c := newTestCache(t, testOptions(clk), startRedis(t, b.redis), s)
+			clk, s, c := setup(t, startRedis(t, b.redis), 20)
 			old, _ := mustSnapshot(t, c, "t1")
 			<-s.started
 
@@ -163,9 +159,7 @@ func TestCallerCancelDoesNotCancelSharedSync(t *testing.T) {
 func TestUpstreamDownServesStaleUntilTheLimit(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			clk := newClock()
-			s := newScript(clk, 10)
-			c := newTestCache(t, testOptions(clk), startRedis(t, b.redis), s)
+			clk, s, c := setup(t, startRedis(t, b.redis), 10)
 			good, _ := mustSnapshot(t, c, "t1")
 			s.set(func(s *script) { s.fail = errUpstream })
 
@@ -225,9 +219,7 @@ func TestNegativeCacheLimitsSyncAttempts(t *testing.T) {
 }
 
 func TestResyncWithSameContentKeepsModifiedAt(t *testing.T) {
-	clk := newClock()
-	s := newScript(clk, 10)
-	c := newTestCache(t, testOptions(clk), nil, s)
+	clk, _, c := setup(t, nil, 10)
 	first, _ := mustSnapshot(t, c, "t1")
 	clk.Advance(time.Hour + time.Minute) // past serve_stale_for: a blocking re-sync
 	again, res := mustSnapshot(t, c, "t1")
@@ -241,9 +233,7 @@ func TestResyncWithSameContentKeepsModifiedAt(t *testing.T) {
 
 func TestRefreshAndInvalidate(t *testing.T) {
 	r := startRedis(t, true)
-	clk := newClock()
-	s := newScript(clk, 10)
-	a := newTestCache(t, testOptions(clk), r, s)
+	clk, s, a := setup(t, r, 10)
 	b := newTestCache(t, testOptions(clk), r, s)
 	old, _ := mustSnapshot(t, a, "t1")
 	mustSnapshot(t, b, "t1")

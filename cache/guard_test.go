@@ -41,9 +41,7 @@ func TestShrinkGuard(t *testing.T) {
 	for _, b := range backends {
 		for _, tc := range tests {
 			t.Run(b.name+"/"+tc.name, func(t *testing.T) {
-				clk := newClock()
-				s := newScript(clk, 100)
-				c := newTestCache(t, testOptions(clk), startRedis(t, b.redis), s)
+				clk, s, c := setup(t, startRedis(t, b.redis), 100)
 				good, _ := mustSnapshot(t, c, "t1")
 
 				s.set(func(s *script) { s.n = tc.next })
@@ -81,9 +79,7 @@ func TestShrinkGuard(t *testing.T) {
 
 func TestAcceptOnAnotherReplicaAndWithNothingHeld(t *testing.T) {
 	r := startRedis(t, true)
-	clk := newClock()
-	s := newScript(clk, 100)
-	a := newTestCache(t, testOptions(clk), r, s)
+	clk, s, a := setup(t, r, 100)
 	b := newTestCache(t, testOptions(clk), r, s)
 	mustSnapshot(t, a, "t1")
 

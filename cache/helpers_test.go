@@ -128,6 +128,15 @@ func newTestCache(t testing.TB, opts Options, r *testredis.Server, s Syncer) *Ca
 	return c
 }
 
+// setup makes a clock, a syncer returning n vehicles and a Cache over them (and over r when it
+// is non-nil).
+func setup(t testing.TB, r *testredis.Server, n int) (*clock, *script, *Cache) {
+	t.Helper()
+	clk := newClock()
+	s := newScript(clk, n)
+	return clk, s, newTestCache(t, testOptions(clk), r, s)
+}
+
 // eventually polls cond until it holds; the bound only keeps a broken test from hanging.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()

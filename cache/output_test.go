@@ -29,9 +29,7 @@ func (r *renderer) for_(snap *inventory.Snapshot) func() (Rendered, error) {
 
 func TestOutputsKeyedBySnapshotVersion(t *testing.T) {
 	r := startRedis(t, true)
-	clk := newClock()
-	s := newScript(clk, 10)
-	a := newTestCache(t, testOptions(clk), r, s)
+	clk, s, a := setup(t, r, 10)
 	b := newTestCache(t, testOptions(clk), r, s)
 	key := OutputKey{Tenant: "t1", Feed: "google", Format: "google-vehicle-ads@1"}
 	ctx := context.Background()
