@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"mime"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"text/template"
@@ -58,6 +60,9 @@ type tplFieldSpec struct {
 	Each      string `yaml:"each"`
 	KeepEmpty bool   `yaml:"keep_empty"`
 }
+
+// tplGoType matches the " in type transform.tplSpec" that yaml.v3 adds to an unknown-key error.
+var tplGoType = regexp.MustCompile(` in type \S+`)
 
 // Output kinds a channel definition may name.
 const (
@@ -162,6 +167,9 @@ func ParseTemplate(file string, data []byte) (*TemplateWriter, error) {
 	if err := dec.Decode(&spec); err != nil {
 		if errors.Is(err, io.EOF) {
 			err = errors.New("the file is empty")
+		} else {
+			// yaml.v3 names the Go type of the struct; the user only knows the keys.
+			err = errors.New(tplGoType.ReplaceAllString(err.Error(), ""))
 		}
 		return nil, fmt.Errorf("transform: %s: %w", file, err)
 	}
@@ -199,7 +207,17 @@ func compileTemplate(s *tplSpec) (*TemplateWriter, error) {
 	if t.extension == "" {
 		t.extension = s.Output
 	}
+	if strings.IndexFunc(t.extension, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '.' && r != '-' && r != '+'
+	}) >= 0 {
+		return nil, fmt.Errorf("extension: %q may hold only letters, digits, '.', '-' and '+'", t.extension)
+	}
 	t.contentType = strings.TrimSpace(s.ContentType)
+	if t.contentType != "" {
+		if _, _, err := mime.ParseMediaType(t.contentType); err != nil || strings.ContainsAny(t.contentType, "\r\n") {
+			return nil, fmt.Errorf("content_type: %q is not a media type", t.contentType)
+		}
+	}
 	var err error
 	switch s.Output {
 	case tplXML:
