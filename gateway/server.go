@@ -40,6 +40,8 @@ type Options struct {
 	RetryAfter time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Webhook tunes POST /webhooks/{tenant} (see webhook.go).
+	Webhook WebhookOptions
 }
 
 // Deps are a Server's collaborators.
@@ -56,6 +58,16 @@ type Deps struct {
 	Reporter Reporter
 	// Logger receives access logs and events; nil discards them.
 	Logger *slog.Logger
+	// Upstream forwards the drop-in API's writes with the tenant's upstream key; nil answers
+	// them 503 (see inventory_api.go, writes.go).
+	Upstream UpstreamWriter
+	// Admin drives the cache for write-through marks, webhooks and the admin routes; nil
+	// answers those routes 503 (see admin.go).
+	Admin AdminStore
+	// Replay remembers webhook event ids; nil means an in-process MemoryReplayGuard.
+	Replay ReplayGuard
+	// History holds recent sync results for the admin page; nil means an empty one.
+	History *SyncHistory
 }
 
 // Server is the gateway. It is an http.Handler; Serve runs it on a listener with timeouts and a
@@ -131,6 +143,13 @@ func (s *Server) Reload(cfg *config.Config) error {
 	return nil
 }
 
+// ReloadFailed records a configuration that could not even be read or parsed (the watcher's or
+// SIGHUP's error): logged and counted like a refused Reload; the current one keeps serving.
+func (s *Server) ReloadFailed(err error) {
+	s.deps.Metrics.observeReload(err)
+	s.deps.Logger.Error("config reload refused; the previous configuration keeps serving", "err", err.Error())
+}
+
 // Config is the configuration being served.
 func (s *Server) Config() *config.Config { return s.state.Load().cfg }
 
@@ -190,6 +209,7 @@ func (s *Server) routes() *gin.Engine {
 	e.HEAD("/readyz", s.readyz)
 	metrics := gin.WrapH(s.deps.Metrics.Handler())
 	e.GET("/metrics", metrics)
+	s.registerDropin(e)
 	return e
 }
 

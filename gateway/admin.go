@@ -1,0 +1,256 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/transform"
+)
+
+// AdminStore is the cache as the write-through, webhook and admin routes drive it. cmd/feedgate
+// adapts the cache package (and the syncer's reports) to it.
+type AdminStore interface {
+	// MarkForRefresh makes the tenant's next sync re-fetch the VINs' details even if their
+	// updated_at did not change, and marks the snapshot stale so that the next read refreshes.
+	MarkForRefresh(ctx context.Context, tenant string, vins []string) error
+	// Refresh syncs the tenant now, whatever its freshness; ctx bounds only the wait.
+	Refresh(ctx context.Context, tenant string) error
+	// Accept promotes the tenant's held-back snapshot; with none held it returns an
+	// *inventory.Error with code inventory.ENotFound.
+	Accept(ctx context.Context, tenant string) error
+	// TenantStatus is what this replica knows about the tenant's cache and syncs.
+	TenantStatus(tenant string) TenantStatus
+}
+
+// TenantStatus describes a tenant's snapshot and syncs for the admin routes.
+type TenantStatus struct {
+	HasSnapshot bool
+	Vehicles    int
+	Version     string
+	FetchedAt   time.Time
+	ModifiedAt  time.Time
+	Stale       bool
+	InFlight    bool
+
+	LastSync            time.Time // zero: no sync finished in this process yet
+	LastSyncOK          bool
+	LastSyncError       string
+	LastSyncDuration    time.Duration
+	ConsecutiveFailures int
+	// UpstreamCalls counts the last sync's upstream HTTP attempts per endpoint.
+	UpstreamCalls map[string]int
+
+	// Held says the shrink guard holds back a smaller snapshot, described by the Held* fields.
+	Held         bool
+	HeldVehicles int
+	HeldVersion  string
+	HeldSince    time.Time
+}
+
+// adminRealm is the Basic realm a browser asks the admin key for.
+const adminRealm = `Basic realm="feedgate admin", charset="UTF-8"`
+
+func (d *dropin) registerAdmin(e *gin.Engine) {
+	e.GET("/admin", d.adminOnly(d.adminPage))
+	e.GET("/admin/", d.adminOnly(d.adminPage))
+	e.GET("/admin/tenants/:tenant", d.adminOnly(d.adminTenant))
+	e.POST("/admin/tenants/:tenant/refresh", d.adminOnly(d.adminRefresh))
+	e.POST("/admin/tenants/:tenant/accept", d.adminOnly(d.adminAccept))
+}
+
+// adminOnly admits admin keys (X-API-Key, Bearer or, for a browser, Basic with the key as the
+// password) and answers 503 when the wiring gave no AdminStore.
+func (d *dropin) adminOnly(h gin.HandlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		g, ok := d.s.state.Load().keys.lookup(presentedKey(c.Request, false))
+		if !ok {
+			c.Header("WWW-Authenticate", adminRealm)
+			d.s.fail(c, errUnauthorized())
+			return
+		}
+		setLogKey(c, g)
+		if !g.admin {
+			d.s.fail(c, errorf(inventory.EForbidden, nil, "This route needs an admin key"))
+			return
+		}
+		if d.s.deps.Admin == nil {
+			d.s.fail(c, inventory.Errorf(inventory.EUnavailable, "Administration is not configured on this gateway"))
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		h(c)
+	}
+}
+
+// adminTenantView is GET /admin/tenants/{tenant}'s data object.
+type adminTenantView struct {
+	Tenant   string            `json:"tenant"`
+	Name     string            `json:"name"`
+	Snapshot adminSnapshotView `json:"snapshot"`
+	LastSync *adminSyncView    `json:"last_sync"`
+	HeldBack *adminHeldView    `json:"held_back"`
+	Feeds    []adminFeedView   `json:"feeds"`
+	History  []SyncRecord      `json:"history"`
+	Actions  map[string]string `json:"actions"`
+	Upstream map[string]int    `json:"upstream_calls"`
+	status   TenantStatus      // for the page
+}
+
+type adminSnapshotView struct {
+	Present    bool       `json:"present"`
+	Vehicles   int        `json:"vehicles"`
+	Version    string     `json:"version,omitempty"`
+	FetchedAt  *time.Time `json:"fetched_at"`
+	ModifiedAt *time.Time `json:"modified_at"`
+	AgeSeconds int64      `json:"age_seconds"`
+	Stale      bool       `json:"stale"`
+	Syncing    bool       `json:"syncing"`
+}
+
+type adminSyncView struct {
+	At                  time.Time      `json:"at"`
+	OK                  bool           `json:"ok"`
+	Error               string         `json:"error,omitempty"`
+	DurationMS          float64        `json:"duration_ms"`
+	UpstreamCalls       map[string]int `json:"upstream_calls"`
+	ConsecutiveFailures int            `json:"consecutive_failures"`
+}
+
+type adminHeldView struct {
+	Vehicles int       `json:"vehicles"`
+	Version  string    `json:"version"`
+	Since    time.Time `json:"since"`
+}
+
+// adminFeedView is one feed's counts as its last render of the current snapshot saw them.
+type adminFeedView struct {
+	Name     string         `json:"name"`
+	Format   string         `json:"format"`
+	Included int            `json:"included"`
+	Filtered int            `json:"filtered"`
+	Excluded int            `json:"excluded"`
+	Reasons  map[string]int `json:"excluded_by_reason"`
+	Error    string         `json:"error,omitempty"`
+}
+
+// tenantView gathers a tenant's status. Feed counts come from rendering each feed of the
+// current snapshot through the Store, so they are the very outputs the feed routes serve (and
+// usually a cache hit); a tenant without a snapshot is not synced just to be looked at.
+func (d *dropin) tenantView(ctx context.Context, st *state, tenant string) (*adminTenantView, bool) {
+	t, ok := st.cfg.Tenant(tenant)
+	ts, ok2 := st.tenants[tenant]
+	if !ok || !ok2 {
+		return nil, false
+	}
+	status := d.s.deps.Admin.TenantStatus(tenant)
+	now := d.s.opts.Now()
+	v := &adminTenantView{Tenant: tenant, Name: t.Name, status: status,
+		History: d.history.Recent(tenant), Upstream: status.UpstreamCalls,
+		Actions: map[string]string{
+			"refresh": "/admin/tenants/" + tenant + "/refresh",
+			"accept":  "/admin/tenants/" + tenant + "/accept",
+		}}
+	if v.History == nil {
+		v.History = []SyncRecord{}
+	}
+	if v.Upstream == nil {
+		v.Upstream = map[string]int{}
+	}
+	v.Snapshot = adminSnapshotView{Present: status.HasSnapshot, Vehicles: status.Vehicles, Version: status.Version,
+		Stale: status.Stale, Syncing: status.InFlight}
+	if status.HasSnapshot {
+		f, m := status.FetchedAt.UTC(), status.ModifiedAt.UTC()
+		v.Snapshot.FetchedAt, v.Snapshot.ModifiedAt = &f, &m
+		v.Snapshot.AgeSeconds = int64(max(0, now.Sub(status.FetchedAt)) / time.Second)
+	}
+	if !status.LastSync.IsZero() {
+		v.LastSync = &adminSyncView{At: status.LastSync.UTC(), OK: status.LastSyncOK, Error: status.LastSyncError,
+			DurationMS:    float64(status.LastSyncDuration.Microseconds()) / 1000,
+			UpstreamCalls: v.Upstream, ConsecutiveFailures: status.ConsecutiveFailures}
+	}
+	if status.Held {
+		v.HeldBack = &adminHeldView{Vehicles: status.HeldVehicles, Version: status.HeldVersion, Since: status.HeldSince.UTC()}
+	}
+	names := make([]string, 0, len(ts.feeds))
+	for name := range ts.feeds {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var snap *inventory.Snapshot
+	if status.HasSnapshot {
+		snap, _, _ = d.s.deps.Store.Snapshot(ctx, tenant)
+	}
+	v.Feeds = make([]adminFeedView, 0, len(names))
+	for _, name := range names {
+		v.Feeds = append(v.Feeds, d.feedView(ctx, ts.feeds[name], snap))
+	}
+	return v, true
+}
+
+func (d *dropin) feedView(ctx context.Context, fs *feedState, snap *inventory.Snapshot) adminFeedView {
+	fv := adminFeedView{Name: fs.name, Format: fs.writer.Name(), Reasons: map[string]int{}}
+	if snap == nil {
+		return fv
+	}
+	key := OutputKey{Tenant: fs.tenant, Feed: fs.name, Format: fs.writer.Name(), Fingerprint: fs.fingerprint, Version: snap.Version}
+	out, _, err := d.s.deps.Store.Output(ctx, key, snap, func() (Rendered, error) { return d.s.render(fs, snap) })
+	if err != nil {
+		fv.Error = inventory.ErrorMessage(err)
+		return fv
+	}
+	var diag transform.Diagnostics
+	if err := json.Unmarshal(out.Meta, &diag); err != nil {
+		fv.Error = "the feed's diagnostics are unreadable"
+		return fv
+	}
+	fv.Included, fv.Filtered, fv.Excluded = diag.Included, diag.Filtered, len(diag.Excluded)
+	for _, x := range diag.Excluded {
+		fv.Reasons[x.Reason]++
+	}
+	return fv
+}
+
+// adminTenant answers GET /admin/tenants/{tenant}.
+func (d *dropin) adminTenant(c *gin.Context) {
+	v, ok := d.tenantView(c.Request.Context(), d.s.state.Load(), c.Param("tenant"))
+	if !ok {
+		d.s.fail(c, inventory.Errorf(inventory.ENotFound, "Tenant not found"))
+		return
+	}
+	d.writeJSON(c, http.StatusOK, dataBody{v})
+}
+
+// adminRefresh answers POST /admin/tenants/{tenant}/refresh: a sync now, then the status.
+func (d *dropin) adminRefresh(c *gin.Context) {
+	d.adminAction(c, "refresh", d.s.deps.Admin.Refresh)
+}
+
+// adminAccept answers POST /admin/tenants/{tenant}/accept: the held-back snapshot goes into
+// service (404 when none is held).
+func (d *dropin) adminAccept(c *gin.Context) {
+	d.adminAction(c, "accept", d.s.deps.Admin.Accept)
+}
+
+func (d *dropin) adminAction(c *gin.Context, action string, do func(context.Context, string) error) {
+	st := d.s.state.Load()
+	tenant := c.Param("tenant")
+	if _, ok := st.tenants[tenant]; !ok {
+		d.s.fail(c, inventory.Errorf(inventory.ENotFound, "Tenant not found"))
+		return
+	}
+	if err := do(c.Request.Context(), tenant); err != nil {
+		d.m.admin.WithLabelValues(action, "failed").Inc()
+		d.s.fail(c, err)
+		return
+	}
+	d.m.admin.WithLabelValues(action, "ok").Inc()
+	d.s.deps.Logger.Info("admin action", "action", action, "tenant", tenant, "key_name", c.GetString(ctxKeyName))
+	v, _ := d.tenantView(c.Request.Context(), st, tenant)
+	d.writeJSON(c, http.StatusOK, dataBody{v})
+}

@@ -1,0 +1,262 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feedgate/feedgate/cache"
+	"github.com/feedgate/feedgate/config"
+	"github.com/feedgate/feedgate/gateway"
+	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/transform"
+	"github.com/feedgate/feedgate/upstream"
+	"github.com/feedgate/feedgate/upstream/hriznsim"
+)
+
+// The drop-in tests run the gateway over real parts: the simulator behind an HTTP server, the
+// upstream client and full syncer, and the memory cache. adminStore is the test's copy of the
+// small adapter cmd/feedgate wires (wire_admin.go).
+
+// adminStore adapts the cache and syncer to gateway.AdminStore, with forced VINs dropped from
+// the prev snapshot the syncer sees so that their details are fetched again.
+type adminStore struct {
+	c      *cache.Cache
+	syncer *upstream.Syncer
+
+	mu     sync.Mutex
+	forced map[string][]string
+	marks  int
+}
+
+func (a *adminStore) Sync(ctx context.Context, tenant string, prev *inventory.Snapshot) (*inventory.Snapshot, error) {
+	a.mu.Lock()
+	vins := a.forced[tenant]
+	delete(a.forced, tenant)
+	a.mu.Unlock()
+	if prev != nil && len(vins) > 0 {
+		p := *prev
+		p.Vehicles = nil
+		for _, v := range prev.Vehicles {
+			if !contains(vins, v.VIN) {
+				p.Vehicles = append(p.Vehicles, v)
+			}
+		}
+		prev = &p
+	}
+	return a.syncer.Sync(ctx, tenant, prev)
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *adminStore) MarkForRefresh(ctx context.Context, tenant string, vins []string) error {
+	a.mu.Lock()
+	if a.forced == nil {
+		a.forced = map[string][]string{}
+	}
+	a.forced[tenant] = append(a.forced[tenant], vins...)
+	a.marks++
+	a.mu.Unlock()
+	return a.c.Invalidate(ctx, tenant, vins...)
+}
+
+func (a *adminStore) Refresh(ctx context.Context, tenant string) error {
+	_, err := a.c.Refresh(ctx, tenant)
+	return err
+}
+
+func (a *adminStore) Accept(ctx context.Context, tenant string) error { return a.c.Accept(ctx, tenant) }
+
+func (a *adminStore) TenantStatus(tenant string) gateway.TenantStatus {
+	s := a.c.Status(tenant)
+	out := gateway.TenantStatus{HasSnapshot: s.HasSnapshot, Vehicles: s.Count, Version: s.Version,
+		FetchedAt: s.FetchedAt, ModifiedAt: s.ModifiedAt, Stale: s.Stale, InFlight: s.InFlight,
+		LastSync: s.LastSync, LastSyncOK: s.LastSyncOK, LastSyncError: s.LastSyncError,
+		LastSyncDuration: s.LastSyncDuration, ConsecutiveFailures: s.ConsecutiveFailures,
+		Held: s.Held, HeldVehicles: s.HeldCount, HeldVersion: s.HeldVersion, HeldSince: s.HeldSince}
+	if rep, ok := a.syncer.LastReport(tenant); ok {
+		out.UpstreamCalls = rep.Calls
+	}
+	return out
+}
+
+// forwarder is the write pass-through over the tenants' clients.
+type forwarder struct{ clients upstream.ClientMap }
+
+func (f forwarder) Forward(ctx context.Context, tenant, method, path string, body []byte) (gateway.UpstreamAnswer, error) {
+	c, err := f.clients.Client(tenant)
+	if err != nil {
+		return gateway.UpstreamAnswer{}, err
+	}
+	status, h, b, err := c.Do(ctx, method, path, body)
+	return gateway.UpstreamAnswer{Status: status, Header: h, Body: b}, err
+}
+
+// dropinEnv is a gateway, its simulator and the keys of its configuration.
+type dropinEnv struct {
+	t       *testing.T
+	srv     *gateway.Server
+	sim     *hriznsim.Server
+	simURL  string
+	admin   *adminStore
+	keys    keys
+	history *gateway.SyncHistory
+	metrics *gateway.Metrics
+}
+
+const dropinConfig = `
+public_url: "http://feeds.example"
+cache: {fresh_for: 5m, serve_stale_for: 1h}
+admin_keys: [{name: ops, hash: "{admin}"}]
+tenants:
+  - id: sunset
+    name: Sunset Honda
+    upstream_key: hzk_sim_rw
+    cors_origins: ["https://www.sunset.example"]
+    webhook_secret: "whsec_sunset"
+    keys:
+      - {name: website, hash: "{website}", scopes: ["inventory:read"]}
+      - {name: crm, hash: "{crm}", scopes: ["inventory:read", "inventory:write"]}
+      - {name: reader, hash: "{reader}", scopes: ["feeds:read"]}
+    feeds:
+      - {name: google, format: google-vehicle-ads, keys: [{name: merchant, hash: "{google}"}]}
+      - {name: export, format: csv, keys: [{name: office, hash: "{export}"}]}
+  - id: other
+    name: Other Motors
+    upstream_key: hzk_sim_other
+    cors_origins: ["https://other.example"]
+    keys:
+      - {name: site, hash: "{other}", scopes: ["inventory:read", "inventory:write"]}
+    feeds:
+      - {name: export, format: csv, keys: [{name: theirs, hash: "{theirs}"}]}
+`
+
+// newDropinEnv starts a simulator with simOpts (Vehicles defaults to 150) and a gateway over it.
+func newDropinEnv(t *testing.T, simOpts hriznsim.Options) *dropinEnv {
+	t.Helper()
+	if simOpts.Vehicles == 0 {
+		simOpts.Vehicles = 150
+	}
+	sim := hriznsim.New(simOpts)
+	hs := httptest.NewServer(sim)
+	t.Cleanup(func() { hs.Close(); sim.Close() })
+	clients := upstream.ClientMap{}
+	for tenant, key := range map[string]string{"sunset": "hzk_sim_rw", "other": "hzk_sim_other"} {
+		c, err := upstream.NewClient(upstream.Options{BaseURL: hs.URL + "/v1", APIKey: key, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients[tenant] = c
+	}
+	sy, err := upstream.NewSyncer(upstream.SyncerOptions{Clients: clients})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := &adminStore{syncer: sy}
+	history := gateway.NewSyncHistory(10)
+	recording := cache.SyncFunc(func(ctx context.Context, tenant string, prev *inventory.Snapshot) (*inventory.Snapshot, error) {
+		start := time.Now()
+		snap, err := admin.Sync(ctx, tenant, prev)
+		history.Record(tenant, gateway.SyncRecord{At: start, Duration: time.Since(start), Vehicles: snap.Len(), OK: err == nil})
+		return snap, err
+	})
+	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour}, nil, nil, recording)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	admin.c = c
+	formats, err := transform.NewRegistry(transform.Builtins()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := keys{}
+	for _, n := range []string{"admin", "website", "crm", "reader", "google", "export", "other", "theirs"} {
+		k[n] = newKey(t)
+	}
+	metrics := gateway.NewMetrics()
+	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(dropinConfig), formats)},
+		gateway.Deps{Store: cacheStore{c}, Formats: formats, Metrics: metrics, Upstream: forwarder{clients},
+			Admin: admin, History: history, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &dropinEnv{t: t, srv: srv, sim: sim, simURL: hs.URL, admin: admin, keys: k, history: history, metrics: metrics}
+}
+
+// answer is a response's status, headers and body.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// gw sends a request to the gateway; headers are name/value pairs.
+func (e *dropinEnv) gw(method, target string, body []byte, headers ...string) answer {
+	e.t.Helper()
+	req := httptest.NewRequest(method, target, bytes.NewReader(body))
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	return answer{rec.Code, rec.Header(), rec.Body.Bytes()}
+}
+
+// upstream sends the same request to the simulator with its key.
+func (e *dropinEnv) upstream(method, target string, body []byte, simKey string) answer {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.simURL+target, bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if simKey != "" {
+		req.Header.Set("X-API-Key", simKey)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return answer{resp.StatusCode, resp.Header, b}
+}
+
+// metric is the text of the gateway's /metrics.
+func (e *dropinEnv) metric() string {
+	return string(e.gw(http.MethodGet, "/metrics", nil).body)
+}
+
+func newKey(t *testing.T) string {
+	t.Helper()
+	key, _, err := config.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// fill puts the keys' hashes into a configuration.
+func (k keys) fill(yaml string) string {
+	for name, key := range k {
+		yaml = strings.ReplaceAll(yaml, "{"+name+"}", config.HashKey(key))
+	}
+	return yaml
+}
