@@ -118,7 +118,7 @@ func (t *TemplateWriter) ContentType() string { return t.contentType }
 // Extension is the definition's extension, or the output kind.
 func (t *TemplateWriter) Extension() string { return t.extension }
 
-// Description is the definition's description.
+// Description is the definition's description, on one line.
 func (t *TemplateWriter) Description() string { return t.description }
 
 // LoadTemplates loads every *.yaml file at the root of fsys as a channel definition (the
@@ -202,6 +202,9 @@ func compileTemplate(s *tplSpec) (*TemplateWriter, error) {
 		t.newest = true
 	default:
 		return nil, fmt.Errorf("order: %q is not snapshot or newest", s.Order)
+	}
+	if t.description == "" {
+		t.description = fmt.Sprintf("%s channel defined by a template", strings.ToUpper(s.Output))
 	}
 	t.extension = strings.TrimPrefix(strings.TrimSpace(s.Extension), ".")
 	if t.extension == "" {

@@ -130,6 +130,9 @@ func TestLoadTemplatesIgnoresOtherFiles(t *testing.T) {
 	if len(ws) != 2 || ws[0].Name() != "u" || ws[1].Name() != "t" {
 		t.Fatalf("loaded %v, want u (another.yaml) then t (export.yaml)", names(ws))
 	}
+	if d := ws[0].Description(); d != "CSV channel defined by a template" {
+		t.Errorf("default description %q", d)
+	}
 }
 
 func names(ws []transform.Writer) []string {
