@@ -128,6 +128,12 @@ tenants:
     upstream_key: hzk_sim_rw
     cors_origins: ["https://www.sunset.example"]
     webhook_secret: "whsec_sunset"
+    dealer:
+      name: Sunset Honda
+      website: "https://www.sunset.example"
+      vdp_url: "https://www.sunset.example/inventory/{vin}"
+      store_code: "SH-001"
+      address: {street: "1 Main St", city: Springfield, region: IL, postal_code: "62701", country: US}
     keys:
       - {name: website, hash: "{website}", scopes: ["inventory:read"]}
       - {name: crm, hash: "{crm}", scopes: ["inventory:read", "inventory:write"]}
@@ -174,7 +180,7 @@ func newDropinEnv(t *testing.T, simOpts hriznsim.Options) *dropinEnv {
 		history.Record(tenant, gateway.SyncRecord{At: start, Duration: time.Since(start), Vehicles: snap.Len(), OK: err == nil})
 		return snap, err
 	})
-	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour}, nil, nil, recording)
+	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour, ShrinkGuard: 0.5, ShrinkConfirmAfter: time.Hour}, nil, nil, recording)
 	if err != nil {
 		t.Fatal(err)
 	}
