@@ -66,11 +66,6 @@ type xmlVehicle struct {
 	ImageURL      string  `xml:"image_url"`
 }
 
-type xmlInventory struct {
-	XMLName  xml.Name     `xml:"inventory"`
-	Count    string       `xml:"count,attr"`
-	Vehicles []xmlVehicle `xml:"vehicle"`
-}
 
 // FormatNumber writes a price or similar number the way the upstream does: no exponent, no
 // trailing zeros ("28500", "28500.5").
