@@ -66,7 +66,6 @@ type xmlVehicle struct {
 	ImageURL      string  `xml:"image_url"`
 }
 
-
 // FormatNumber writes a price or similar number the way the upstream does: no exponent, no
 // trailing zeros ("28500", "28500.5").
 func FormatNumber(f float64) string {
