@@ -7,7 +7,7 @@ import "strings"
 type Dealer struct {
 	Name      string
 	Website   string
-	VDPURL    string // a URL with {vin} (and optionally {stock}) standing for the vehicle
+	VDPURL    string // a URL with {vin} and/or {stock} standing for the vehicle
 	Phone     string
 	StoreCode string
 	Address   Address
@@ -24,13 +24,26 @@ type Address struct {
 	Country    string // ISO 3166-1 alpha-2, e.g. "US"
 }
 
-// VehicleURL is the vehicle's detail page: VDPURL with {vin} replaced, or "" when no template
-// is configured.
+// VehicleURL is the vehicle's detail page: VDPURL with {vin} and {stock} replaced, or "" when
+// no template is configured.
 func (d Dealer) VehicleURL(vin string) string {
 	if d.VDPURL == "" {
 		return ""
 	}
-	return strings.ReplaceAll(d.VDPURL, "{vin}", vin)
+	u := strings.ReplaceAll(d.VDPURL, "{vin}", vin)
+	if strings.Contains(u, "{stock}") {
+		u = strings.ReplaceAll(u, "{stock}", StockNumber(vin))
+	}
+	return u
+}
+
+// StockNumber is the dealer stock number feedgate uses: the upstream has none, so, as many
+// dealer systems do, it is the VIN's last eight characters (the whole VIN when shorter).
+func StockNumber(vin string) string {
+	if len(vin) <= 8 {
+		return vin
+	}
+	return vin[len(vin)-8:]
 }
 
 // OneLine is the address on one line, parts that are empty left out.

@@ -275,3 +275,13 @@ func TestWriteFeedJSONStreamsTheSameBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestVehicleURL(t *testing.T) {
+	d := Dealer{VDPURL: "https://d.example/used/{stock}/{vin}"}
+	if got := d.VehicleURL("1HGBH41JXMN109186"); got != "https://d.example/used/MN109186/1HGBH41JXMN109186" {
+		t.Fatalf("VehicleURL = %q", got)
+	}
+	if got := (Dealer{}).VehicleURL("X"); got != "" {
+		t.Fatalf("no template gave %q", got)
+	}
+}
