@@ -1,0 +1,120 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// chromium finds Debian's chromium; with CI=true a missing browser fails the test.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium not found on PATH (apt-get install chromium)")
+	}
+	t.Skip("chromium not found on PATH; skipping (set CI=true to make this a failure)")
+	return ""
+}
+
+// headless runs chromium once with extra arguments against pageURL and returns its stdout.
+func headless(t *testing.T, bin, pageURL string, extra ...string) []byte {
+	t.Helper()
+	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir=" + t.TempDir(), "--window-size=1280,900"}, extra...)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang guard only
+	defer cancel()
+	var out, errOut bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, append(args, pageURL)...)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium: %v\n%.2000s", err, errOut.String())
+	}
+	return out.Bytes()
+}
+
+// TestAdminPageInChromium: the status page, rendered by a real browser with Basic auth, names
+// every tenant and feed and draws something that is not blank.
+func TestAdminPageInChromium(t *testing.T) {
+	bin := chromium(t)
+	s := startSystem(t, 120)
+	admin := []string{"X-API-Key", s.keys["admin"]}
+	for _, tenant := range []string{"sunset", "hillside", "sunset"} {
+		if r := call(t, http.MethodPost, s.gw+"/admin/tenants/"+tenant+"/refresh", nil, admin...); r.status != 200 {
+			t.Fatalf("refresh %s: %d %s", tenant, r.status, r.body)
+		}
+	}
+	var status struct {
+		Data struct {
+			Snapshot struct{ Vehicles int }
+			LastSync struct {
+				OK            bool
+				UpstreamCalls map[string]int `json:"upstream_calls"`
+			} `json:"last_sync"`
+			Feeds []struct {
+				Name     string
+				Included int
+				Reasons  map[string]int `json:"excluded_by_reason"`
+			}
+		}
+	}
+	decode(t, call(t, http.MethodGet, s.gw+"/admin/tenants/sunset", nil, admin...), &status)
+	if d := status.Data; d.Snapshot.Vehicles != 120 || !d.LastSync.OK || d.LastSync.UpstreamCalls["list"] == 0 ||
+		len(d.Feeds) != 2 || d.Feeds[1].Included == 0 || len(d.Feeds[1].Reasons) == 0 {
+		t.Fatalf("status: %+v", d)
+	}
+	if r := call(t, http.MethodGet, s.gw+"/admin/", nil); r.status != 401 || !strings.Contains(r.header.Get("WWW-Authenticate"), `realm="feedgate admin"`) {
+		t.Fatalf("page without credentials: %d %v", r.status, r.header)
+	}
+
+	u, err := url.Parse(s.gw + "/admin/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword("ops", s.keys["admin"])
+	shot := filepath.Join(t.TempDir(), "admin.png")
+	headless(t, bin, u.String(), "--screenshot="+shot, "--hide-scrollbars")
+	dom := string(headless(t, bin, u.String(), "--dump-dom"))
+	for _, want := range []string{"Sunset Honda", "Hillside Motors", `data-feed="google"`, `data-feed="export"`, `data-feed="catalog"`, "<polyline"} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("the page's DOM lacks %s", want)
+		}
+	}
+
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 900 {
+		t.Errorf("screenshot is %dx%d", b.Dx(), b.Dy())
+	}
+	colours := map[uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			colours[(r>>12)<<8|(g>>12)<<4|bl>>12] = true
+		}
+	}
+	if len(colours) < 8 {
+		t.Errorf("the screenshot looks blank: %d distinct colours", len(colours))
+	}
+}
