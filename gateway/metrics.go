@@ -111,6 +111,10 @@ func isTimeout(err error) bool {
 	return errors.As(err, &t) && t.Timeout()
 }
 
+// CountLimiterFallback counts one rate-limit decision made in process because Redis failed; it is
+// RedisLimiterOptions.OnFallback's usual value.
+func (m *Metrics) CountLimiterFallback() { m.limiterFallback.Inc() }
+
 func (m *Metrics) observeRender(format string, d time.Duration) {
 	m.render.WithLabelValues(format).Observe(d.Seconds())
 }

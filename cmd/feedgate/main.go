@@ -40,10 +40,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
-	case "serve", "demo":
-		// TODO(lead): wire runServe and runDemo here once the gateway and the simulator are in.
-		fmt.Fprintf(stderr, "feedgate: %s is not available in this build yet\n", cmd)
-		return 2
+	case "serve":
+		return runServe(rest, stdin, stdout, stderr)
+	case "demo":
+		return runDemo(rest, stdin, stdout, stderr)
 	case "render":
 		return runRender(rest, stdin, stdout, stderr)
 	case "check":

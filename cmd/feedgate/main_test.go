@@ -32,8 +32,9 @@ func TestDispatch(t *testing.T) {
 		{"help", []string{"help"}, 0, "feedgate keygen", ""},
 		{"-h", []string{"-h"}, 0, "Usage:", ""},
 		{"--help", []string{"--help"}, 0, "Usage:", ""},
-		{"serve", []string{"serve", "--config", "x.yaml"}, 2, "", "feedgate: serve is not available in this build yet\n"},
-		{"demo", []string{"demo"}, 2, "", "feedgate: demo is not available in this build yet\n"},
+		{"serve without --config", []string{"serve"}, 2, "", "usage: feedgate serve --config FILE"},
+		{"serve with a missing file", []string{"serve", "--config", "x.yaml"}, 1, "", "x.yaml"},
+		{"demo with an argument", []string{"demo", "extra"}, 2, "", "usage: feedgate demo"},
 		// render belongs to its own file and tests; here only that it is reached.
 		{"render", []string{"render", "--format", "csv"}, 2, "", "render"},
 		{"check without --config", []string{"check"}, 2, "", "usage: feedgate check --config FILE"},

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/feedgate/feedgate/config"
+	"github.com/feedgate/feedgate/upstream/hriznsim"
+)
+
+// demoTenant is the demo's one dealership.
+const demoTenant = "demo-motors"
+
+// runDemo starts the simulated upstream in-process, a gateway over the memory cache (Redis when
+// FEEDGATE_REDIS_URL is set) with one feed per registered format and fresh keys, prints every feed
+// URL ready for curl or a browser, and serves until interrupted.
+func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("feedgate demo", flag.ContinueOnError)
+	addr := fs.String("addr", ":8080", "listen `ADDR` for the gateway")
+	vehicles := fs.Int("vehicles", hriznsim.DefaultVehicles, "`N` vehicles in the sample inventory")
+	verbose := fs.Bool("v", false, "log every request (JSON lines on stderr)")
+	if !parseFlags(fs, args, "feedgate demo [--addr :8080] [--vehicles N] [-v]", stderr) {
+		return 2
+	}
+	reg, err := newRegistry("")
+	if err != nil {
+		fmt.Fprintf(stderr, "feedgate: %v\n", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "feedgate: %v\n", err)
+		return 1
+	}
+	gatewayURL := loopbackURL(ln.Addr())
+	secret := rand.Text()
+
+	simLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintf(stderr, "feedgate: simulator: %v\n", err)
+		return 1
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	sim := hriznsim.New(hriznsim.Options{
+		Vehicles: *vehicles, Seed: 1, DescriptionDelay: hriznsim.DefaultDescriptionDelay,
+		WebhookURL: gatewayURL + "/webhooks/" + demoTenant, WebhookSecret: secret, Log: logger,
+	})
+	defer sim.Close()
+	simSrv := &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = simSrv.Serve(simLn) }()
+	defer simSrv.Close()
+
+	names := reg.Names()
+	keys := make(map[string]string, len(names)+2)
+	for _, n := range append([]string{"admin", "tenant"}, names...) {
+		k, _, err := config.NewKey()
+		if err != nil {
+			fmt.Fprintf(stderr, "feedgate: %v\n", err)
+			return 1
+		}
+		keys[n] = k
+	}
+	yaml := demoConfig(gatewayURL, "http://"+simLn.Addr().String()+"/v1", os.Getenv("FEEDGATE_REDIS_URL"), secret, names, keys)
+	cfg, err := config.Parse([]byte(yaml), config.ParseOptions{Formats: reg})
+	if err != nil {
+		fmt.Fprintf(stderr, "feedgate: demo configuration: %v\n", err)
+		return 1
+	}
+	printDemo(stdout, cfg.PublicURL, names, keys, cfg.Redis.URL != "")
+	return serve(cfg, "", config.ParseOptions{}, wireOptions{Formats: reg, Logger: logger}, ln, stderr)
+}
+
+// demoConfig is the demo's configuration as YAML, parsed like any other so that it gets the
+// documented defaults and validation.
+func demoConfig(public, upstreamURL, redisURL, secret string, formats []string, keys map[string]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "public_url: %q\nredis: {url: %q}\nupstream: {base_url: %q, sync: full}\n", public, redisURL, upstreamURL)
+	fmt.Fprintf(&b, "admin_keys: [{name: demo-admin, hash: %q}]\n", config.HashKey(keys["admin"]))
+	fmt.Fprintf(&b, "tenants:\n  - id: %s\n    name: Demo Motors\n    upstream_key: hzk_sim_rw\n", demoTenant)
+	fmt.Fprintf(&b, "    webhook_secret: %q\n", secret)
+	b.WriteString(`    dealer:
+      name: Demo Motors
+      website: "https://www.demo-motors.example"
+      vdp_url: "https://www.demo-motors.example/inventory/{vin}"
+      phone: "+1 217 555 0100"
+      store_code: DM-001
+      address: {street: "1 Main St", city: Springfield, region: IL, postal_code: "62701", country: US}
+      latitude: 39.78
+      longitude: -89.65
+`)
+	fmt.Fprintf(&b, "    keys: [{name: demo-tenant, hash: %q, scopes: [feeds:read, inventory:read, inventory:write]}]\n",
+		config.HashKey(keys["tenant"]))
+	b.WriteString("    feeds:\n")
+	for _, f := range formats {
+		fmt.Fprintf(&b, "      - {name: %s, format: %s, keys: [{name: %s, hash: %q}]}\n", f, f, f, config.HashKey(keys[f]))
+	}
+	return b.String()
+}
+
+func printDemo(w io.Writer, public string, formats []string, keys map[string]string, redis bool) {
+	store := "the in-process memory cache"
+	if redis {
+		store = "Redis (FEEDGATE_REDIS_URL)"
+	}
+	fmt.Fprintf(w, "feedgate demo: a simulated Hrizn upstream, and the gateway on %s, at %s\n\n", store, public)
+	fmt.Fprintln(w, "Feeds (each URL carries its own feed key; open one in a browser or curl it):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, f := range formats {
+		fmt.Fprintf(tw, "  %s\t%s/feeds/%s/%s?key=%s\n", f, public, demoTenant, f, keys[f])
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(w, "\nThe same feeds with a header instead of the URL:\n  curl -i -H 'X-API-Key: %s' %s/feeds/%s/csv\n",
+		keys["csv"], public, demoTenant)
+	fmt.Fprintf(w, "\nTenant key (feeds:read, inventory:read, inventory:write) for the drop-in API:\n"+
+		"  curl -H 'X-API-Key: %s' '%s/v1/public/inventory?limit=5'\n", keys["tenant"], public)
+	fmt.Fprintf(w, "\nAdmin key: %s  (%s/admin)\n", keys["admin"], public)
+	fmt.Fprintf(w, "Health: %s/healthz  %s/readyz  Metrics: %s/metrics\n\nPress Ctrl-C to stop.\n", public, public, public)
+}
+
+// loopbackURL is a URL for a listener reachable from this machine: an unspecified host becomes
+// localhost.
+func loopbackURL(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return "http://" + a.String()
+	}
+	host := "localhost"
+	if !tcp.IP.IsUnspecified() {
+		host = tcp.IP.String()
+	}
+	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(tcp.Port)))
+}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/feedgate/feedgate/config"
+	"github.com/feedgate/feedgate/transform"
+)
+
+// runServe runs the gateway until SIGTERM or SIGINT, reloading the configuration on SIGHUP and
+// whenever its file changes. Logs are JSON lines on stdout; the listening address is also
+// announced on stderr as "feedgate listening on http://HOST:PORT" for scripts.
+func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("feedgate serve", flag.ContinueOnError)
+	path := fs.String("config", "", "the configuration `FILE` (required)")
+	listen := fs.String("listen", "", "override the configuration's listen `ADDR` (e.g. 127.0.0.1:0)")
+	probe := fs.String("probe", "", "instead of serving, GET `URL` and exit 0 on 200 (for container health checks)")
+	if !parseFlags(fs, args, "feedgate serve --config FILE [--listen ADDR]", stderr) {
+		return 2
+	}
+	if *probe != "" {
+		return runProbe(*probe, stderr)
+	}
+	if *path == "" {
+		fmt.Fprintln(stderr, "usage: feedgate serve --config FILE [--listen ADDR]")
+		return 2
+	}
+	var reg *transform.Registry
+	opts := config.ParseOptions{FormatsFor: func(dir string) (config.FormatSet, error) {
+		r, err := newRegistry(dir)
+		reg = r
+		return r, err
+	}}
+	cfg, err := config.Load(*path, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "feedgate: %v\n", err)
+		return 1
+	}
+	if reg == nil { // a parser that skipped the format check still needs the registry
+		if reg, err = newRegistry(cfg.TemplatesDir); err != nil {
+			fmt.Fprintf(stderr, "feedgate: %v\n", err)
+			return 1
+		}
+	}
+	// Reloads check formats against the registry the gateway runs with: templates load at start.
+	opts = config.ParseOptions{Formats: reg}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	logger := newLogger(stdout, cfg.LogLevel)
+	return serve(cfg, *path, opts, wireOptions{Formats: reg, Logger: logger}, nil, stderr)
+}
+
+// serve builds the stack for cfg and runs it on ln (nil: listen on cfg.Listen) until a
+// termination signal. path, when set, is watched and re-read on SIGHUP.
+func serve(cfg *config.Config, path string, opts config.ParseOptions, wo wireOptions, ln net.Listener, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	st, err := build(cfg, wo)
+	if err != nil {
+		fmt.Fprintf(stderr, "feedgate: %v\n", err)
+		return 1
+	}
+	defer st.close()
+	if path != "" {
+		if err := watchConfig(ctx, st, path, opts); err != nil {
+			fmt.Fprintf(stderr, "feedgate: %v\n", err)
+			return 1
+		}
+	}
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+			fmt.Fprintf(stderr, "feedgate: %v\n", err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "feedgate listening on http://%s\n", ln.Addr())
+	wo.Logger.Info("listening", "addr", ln.Addr().String(), "tenants", len(cfg.Tenants), "feeds", cfg.FeedCount(),
+		"redis", cfg.Redis.URL != "" || len(cfg.Redis.Cluster) > 0)
+	if err := st.server.Serve(ctx, ln); err != nil {
+		fmt.Fprintf(stderr, "feedgate: %v\n", err)
+		return 1
+	}
+	wo.Logger.Info("stopped")
+	return 0
+}
+
+// watchConfig reloads on file changes and on SIGHUP. Either way a configuration that does not
+// load, validate or build is refused and the running one keeps serving.
+func watchConfig(ctx context.Context, st *stack, path string, opts config.ParseOptions) error {
+	apply := func(cfg *config.Config) { _ = st.reload(cfg) } // a refusal is logged and counted there
+	refuse := func(err error) { st.server.ReloadFailed(err) }
+	if err := config.Watch(ctx, path, opts, apply, refuse); err != nil {
+		return err
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				st.log.Info("SIGHUP: reloading the configuration", "path", path)
+				cfg, err := config.Load(path, opts)
+				if err != nil {
+					refuse(err)
+					continue
+				}
+				apply(cfg)
+			}
+		}
+	}()
+	return nil
+}
+
+// runProbe is a container health check that needs no shell or wget in the image.
+func runProbe(url string, stderr io.Writer) int {
+	client := &http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		fmt.Fprintf(stderr, "feedgate: probe: %v\n", err)
+		return 1
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "feedgate: probe: %s answered %s\n", url, resp.Status)
+		return 1
+	}
+	return 0
+}
+
+// newLogger writes JSON lines at the configured level.
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}

@@ -1,0 +1,306 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/feedgate/feedgate/cache"
+	"github.com/feedgate/feedgate/config"
+	"github.com/feedgate/feedgate/gateway"
+	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/transform"
+	"github.com/feedgate/feedgate/upstream"
+)
+
+// stack is the running gateway and everything it was built from. Reload swaps what a new
+// configuration can change (keys, feeds, tenants and their upstream keys); listen, redis and the
+// cache's timings take effect on restart.
+type stack struct {
+	server  *gateway.Server
+	cache   *cache.Cache
+	redis   redis.UniversalClient // nil without Redis
+	clients *clientSet
+	log     *slog.Logger
+}
+
+// wireOptions are what build needs besides the configuration.
+type wireOptions struct {
+	Formats *transform.Registry
+	Logger  *slog.Logger
+	// HTTPClient reaches the upstream; nil means a client with sane connection limits.
+	HTTPClient *http.Client
+}
+
+// build wires the gateway for cfg: the upstream clients and syncer, Redis when configured, the
+// cache in front of them, and the gateway over the cache.
+func build(cfg *config.Config, o wireOptions) (*stack, error) {
+	metrics := gateway.NewMetrics()
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Transport: &http.Transport{
+			Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second,
+			TLSHandshakeTimeout: 10 * time.Second, ResponseHeaderTimeout: cfg.Upstream.Timeout,
+		}}
+	}
+	clients := &clientSet{http: hc, observer: metrics, log: o.Logger}
+	if err := clients.load(cfg); err != nil {
+		return nil, err
+	}
+	syncer, err := upstream.NewSyncer(upstream.SyncerOptions{
+		Clients: upstream.ClientFunc(clients.get), Strategy: cfg.Upstream.Sync, Logger: o.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("upstream: %w", err)
+	}
+	history := gateway.NewSyncHistory(0)
+	recorded := &recordingSyncer{s: syncer, history: history}
+
+	st := &stack{clients: clients, log: o.Logger}
+	var l2 *cache.Redis
+	if rc, err := redisClient(cfg.Redis); err != nil {
+		return nil, err
+	} else if rc != nil {
+		st.redis = rc
+		l2 = cache.NewRedis(rc, cache.RedisOptions{Prefix: cfg.Redis.KeyPrefix})
+	}
+	marks := newVINMarks(st.redis, cfg.Redis.KeyPrefix) // wire_admin.go
+	c, err := cache.New(cache.Options{
+		FreshFor: cfg.Cache.FreshFor, ServeStaleFor: cfg.Cache.ServeStaleFor, ShrinkGuard: cfg.Cache.ShrinkGuard,
+		ShrinkConfirmAfter: cfg.Cache.ShrinkConfirmAfter, Logger: o.Logger,
+	}, nil, l2, markingSyncer{next: recorded, marks: marks})
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	st.cache = c
+
+	deps := gateway.Deps{
+		Store: cacheStore{c}, Formats: o.Formats, Metrics: metrics, Reporter: cacheReporter{c},
+		Logger: o.Logger, Upstream: upstreamWriter{clients}, Admin: markingAdmin{adminStore{c: c, syncer: syncer}, marks},
+		History: history,
+	}
+	memLimiter := gateway.NewMemoryLimiter(gateway.MemoryLimiterOptions{})
+	if st.redis != nil {
+		deps.Limiter = gateway.NewRedisLimiter(gateway.RedisLimiterOptions{
+			Prefix: cfg.Redis.KeyPrefix, Logger: o.Logger, OnFallback: metrics.CountLimiterFallback,
+		}, st.redis, memLimiter)
+		deps.Replay = gateway.NewRedisReplayGuard(st.redis, cfg.Redis.KeyPrefix,
+			gateway.NewMemoryReplayGuard(gateway.MemoryReplayGuardOptions{}))
+	} else {
+		deps.Limiter = memLimiter
+	}
+	srv, err := gateway.New(gateway.Options{Config: cfg}, deps)
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	st.server = srv
+	return st, nil
+}
+
+// reload applies a new configuration: the gateway's state first (which may refuse it), then the
+// upstream clients, so a refused configuration changes nothing.
+func (st *stack) reload(cfg *config.Config) error {
+	next, err := st.clients.build(cfg)
+	if err != nil {
+		st.server.ReloadFailed(err)
+		return err
+	}
+	if err := st.server.Reload(cfg); err != nil {
+		return err
+	}
+	st.clients.swap(next)
+	return nil
+}
+
+// close stops background work and closes Redis.
+func (st *stack) close() {
+	if st.cache != nil {
+		_ = st.cache.Close()
+	}
+	if st.redis != nil {
+		_ = st.redis.Close()
+	}
+}
+
+// redisClient connects to the configured Redis: a Cluster when cluster addresses are listed, a
+// single node from the URL otherwise, nil when neither is set.
+func redisClient(r config.Redis) (redis.UniversalClient, error) {
+	switch {
+	case len(r.Cluster) > 0:
+		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: r.Cluster}), nil
+	case r.URL != "":
+		opts, err := redis.ParseURL(r.URL)
+		if err != nil {
+			return nil, fmt.Errorf("redis: %w", err)
+		}
+		return redis.NewClient(opts), nil
+	}
+	return nil, nil
+}
+
+// clientSet holds one upstream client per tenant, swapped whole on reload.
+type clientSet struct {
+	http     *http.Client
+	observer upstream.Observer
+	log      *slog.Logger
+	m        atomic.Pointer[map[string]*upstream.Client]
+}
+
+func (cs *clientSet) build(cfg *config.Config) (map[string]*upstream.Client, error) {
+	m := make(map[string]*upstream.Client, len(cfg.Tenants))
+	for _, t := range cfg.Tenants {
+		c, err := upstream.NewClient(upstream.Options{
+			BaseURL: t.UpstreamBaseURL, APIKey: t.UpstreamKey.Reveal(), HTTPClient: cs.http,
+			Timeout: cfg.Upstream.Timeout, Observer: cs.observer, Logger: cs.log,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("tenant %s: %w", t.ID, err)
+		}
+		m[t.ID] = c
+	}
+	return m, nil
+}
+
+func (cs *clientSet) load(cfg *config.Config) error {
+	m, err := cs.build(cfg)
+	if err != nil {
+		return err
+	}
+	cs.swap(m)
+	return nil
+}
+
+func (cs *clientSet) swap(m map[string]*upstream.Client) { cs.m.Store(&m) }
+
+func (cs *clientSet) get(tenant string) (*upstream.Client, error) {
+	if c, ok := (*cs.m.Load())[tenant]; ok {
+		return c, nil
+	}
+	return nil, inventory.Errorf(inventory.ENotFound, "no upstream client for tenant %q", tenant)
+}
+
+// recordingSyncer keeps each finished sync in the admin page's history.
+type recordingSyncer struct {
+	s       *upstream.Syncer
+	history *gateway.SyncHistory
+}
+
+func (r *recordingSyncer) Sync(ctx context.Context, tenant string, prev *inventory.Snapshot) (*inventory.Snapshot, error) {
+	snap, rep, err := r.s.SyncWithReport(ctx, tenant, prev)
+	r.history.Record(tenant, gateway.SyncRecord{
+		At: rep.Started.Add(rep.Duration), Duration: rep.Duration, Vehicles: rep.Vehicles, OK: err == nil, Calls: rep.TotalCalls(),
+	})
+	return snap, err
+}
+
+// cacheStore adapts *cache.Cache to gateway.Store. The Rendered types have the same fields, so
+// converting between them copies a few words and no bytes.
+type cacheStore struct{ c *cache.Cache }
+
+func lookupOf(r cache.Result) gateway.Lookup {
+	l := gateway.Lookup{Outcome: gateway.Hit, Layer: r.Layer.String()}
+	switch r.Outcome {
+	case cache.Stale:
+		l.Outcome = gateway.Stale
+	case cache.Miss:
+		l.Outcome = gateway.Miss
+	}
+	return l
+}
+
+func (s cacheStore) Snapshot(ctx context.Context, tenant string) (*inventory.Snapshot, gateway.Lookup, error) {
+	snap, res, err := s.c.Snapshot(ctx, tenant)
+	return snap, lookupOf(res), err
+}
+
+func (s cacheStore) Output(ctx context.Context, key gateway.OutputKey, snap *inventory.Snapshot,
+	render func() (gateway.Rendered, error)) (gateway.Rendered, gateway.Lookup, error) {
+	k := cache.OutputKey{Tenant: key.Tenant, Feed: key.Feed, Format: key.Format + "@" + key.Fingerprint}
+	r, res, err := s.c.Output(ctx, k, snap, func() (cache.Rendered, error) {
+		out, err := render()
+		return cache.Rendered(out), err
+	})
+	if err != nil {
+		return gateway.Rendered{}, lookupOf(res), err
+	}
+	return gateway.Rendered(*r), lookupOf(res), nil
+}
+
+func (s cacheStore) Degraded() bool { return s.c.Degraded() }
+
+// cacheReporter exports the cache's counters and tenant states for metrics.
+type cacheReporter struct{ c *cache.Cache }
+
+func (r cacheReporter) Counters() map[string]uint64 {
+	n := r.c.Counters()
+	return map[string]uint64{
+		"hit_memory": n.HitsMemory, "hit_redis": n.HitsRedis, "miss": n.Misses, "stale": n.StaleServes,
+		"coalesced_wait": n.CoalescedWaits, "lock_wait": n.LockWaits, "sync": n.Syncs,
+		"sync_failure": n.SyncFailures, "held_back": n.HeldBack, "negative_hit": n.NegativeHits,
+		"redis_error": n.RedisErrors, "render": n.Renders, "output_hit_memory": n.OutputHitsMemory,
+		"output_hit_redis": n.OutputHitsRedis,
+	}
+}
+
+func (r cacheReporter) Status(tenant string) gateway.Status {
+	s := r.c.Status(tenant)
+	st := gateway.Status{HeldBack: s.Held}
+	if s.HasSnapshot {
+		st.Vehicles, st.FetchedAt = s.Count, s.FetchedAt
+	}
+	return st
+}
+
+// adminStore adapts the cache and the syncer's reports to the admin, webhook and write routes.
+type adminStore struct {
+	c      *cache.Cache
+	syncer *upstream.Syncer
+}
+
+func (a adminStore) MarkForRefresh(ctx context.Context, tenant string, vins []string) error {
+	return a.c.Invalidate(ctx, tenant, vins...)
+}
+
+func (a adminStore) Refresh(ctx context.Context, tenant string) error {
+	_, err := a.c.Refresh(ctx, tenant)
+	return err
+}
+
+func (a adminStore) Accept(ctx context.Context, tenant string) error { return a.c.Accept(ctx, tenant) }
+
+func (a adminStore) TenantStatus(tenant string) gateway.TenantStatus {
+	s := a.c.Status(tenant)
+	out := gateway.TenantStatus{
+		HasSnapshot: s.HasSnapshot, Vehicles: s.Count, Version: s.Version, FetchedAt: s.FetchedAt,
+		ModifiedAt: s.ModifiedAt, Stale: s.Stale, InFlight: s.InFlight, LastSync: s.LastSync,
+		LastSyncOK: s.LastSyncOK, LastSyncError: s.LastSyncError, LastSyncDuration: s.LastSyncDuration,
+		ConsecutiveFailures: s.ConsecutiveFailures, Held: s.Held, HeldVehicles: s.HeldCount,
+		HeldVersion: s.HeldVersion, HeldSince: s.HeldSince,
+	}
+	if rep, ok := a.syncer.LastReport(tenant); ok {
+		out.UpstreamCalls = rep.Calls
+	}
+	return out
+}
+
+// upstreamWriter forwards the drop-in API's writes with the tenant's own upstream key.
+type upstreamWriter struct{ clients *clientSet }
+
+func (u upstreamWriter) Forward(ctx context.Context, tenant, method, path string, body []byte) (gateway.UpstreamAnswer, error) {
+	c, err := u.clients.get(tenant)
+	if err != nil {
+		return gateway.UpstreamAnswer{}, err
+	}
+	status, header, resp, err := c.Do(ctx, method, path, body)
+	if err != nil {
+		return gateway.UpstreamAnswer{}, err
+	}
+	return gateway.UpstreamAnswer{Status: status, Header: header, Body: resp}, nil
+}
