@@ -48,6 +48,8 @@ type result struct {
 	RenderAlloc uint64 `json:"render_alloc"`
 	// MaxRSS is the child process's peak resident set size in bytes.
 	MaxRSS int64 `json:"max_rss"`
+	// Skipped says why a measurement was not made ("" when it was).
+	Skipped string `json:"skipped,omitempty"`
 }
 
 func main() { cli.Main(run) }
@@ -56,7 +58,8 @@ func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("growth", flag.ContinueOnError)
 	sizes := fs.String("sizes", "1000,10000,100000", "comma-separated inventory sizes")
 	formats := fs.String("formats", "", "comma-separated formats (default: every built-in)")
-	reps := fs.Int("reps", 3, "render repetitions per measurement (the median is reported)")
+	reps := fs.Int("reps", 3, "render repetitions per measurement up to 10,000 vehicles (the median is reported; larger inventories render once)")
+	budget := fs.Duration("budget", 0, "start no measurement after this long (0 = no limit); the rest are reported as skipped")
 	child := fs.Bool("child", false, "internal: measure one size and format in this process")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -86,11 +89,15 @@ func run(args []string, stdout io.Writer) error {
 		return fmt.Errorf("growth: find own binary: %w", err)
 	}
 	enc := json.NewEncoder(stdout)
+	start := time.Now()
 	for _, n := range ns {
 		for _, name := range names {
-			r, err := runChild(self, name, n, *reps)
-			if err != nil {
-				return err
+			r := result{Table: "growth", Format: name, Vehicles: n, Skipped: "time budget spent"}
+			if *budget <= 0 || time.Since(start) < *budget {
+				r, err = runChild(self, name, n, repsFor(n, *reps))
+				if err != nil {
+					return err
+				}
 			}
 			if err := enc.Encode(r); err != nil {
 				return fmt.Errorf("growth: write result: %w", err)
@@ -98,6 +105,14 @@ func run(args []string, stdout io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// repsFor is how many times to render n vehicles: a large inventory once, to keep the run short.
+func repsFor(n, reps int) int {
+	if n > 10000 {
+		return 1
+	}
+	return reps
 }
 
 // runChild measures one size and format in a fresh process and adds its peak RSS.

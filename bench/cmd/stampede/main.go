@@ -34,9 +34,12 @@ type result struct {
 	// Upstream is the simulator's per-endpoint count of calls made while the stampede ran.
 	Upstream      map[string]int `json:"upstream"`
 	UpstreamTotal int            `json:"upstream_total"`
-	P50MS         float64        `json:"p50_ms"`
-	MaxMS         float64        `json:"max_ms"`
-	ElapsedMS     float64        `json:"elapsed_ms"`
+	// UpstreamBefore is what the simulator had counted before the stampede; anything but 0
+	// means the servers were not cold.
+	UpstreamBefore int     `json:"upstream_before"`
+	P50MS          float64 `json:"p50_ms"`
+	MaxMS          float64 `json:"max_ms"`
+	ElapsedMS      float64 `json:"elapsed_ms"`
 	// Bodies counts the distinct response bodies seen among the 200s (1 = every client got the
 	// same feed).
 	Bodies int `json:"bodies"`
@@ -72,12 +75,16 @@ func run(args []string, stdout io.Writer) error {
 		DisableKeepAlives: true, MaxConnsPerHost: 0,
 		DialContext: (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
 	}}
+	before, err := simCounts(ctx, hc, *sim)
+	if err != nil {
+		return err
+	}
 	if _, err := call(ctx, hc, "POST", *sim+"/_sim/stats/reset"); err != nil {
 		return err
 	}
 
 	r := result{Table: "amplification", Name: *name, Servers: len(targets), Requests: *n,
-		Statuses: map[string]int{}}
+		Statuses: map[string]int{}, UpstreamBefore: before.Total}
 	var (
 		mu     sync.Mutex
 		lat    []time.Duration
@@ -110,13 +117,9 @@ func run(args []string, stdout io.Writer) error {
 	slices.Sort(lat)
 	r.P50MS, r.MaxMS = cli.Millis(lat[len(lat)/2]), cli.Millis(lat[len(lat)-1])
 
-	b, err := call(ctx, hc, "GET", *sim+"/_sim/stats")
+	st, err := simCounts(ctx, hc, *sim)
 	if err != nil {
 		return err
-	}
-	var st simStats
-	if err := json.Unmarshal(b, &st); err != nil {
-		return fmt.Errorf("stampede: read simulator stats: %w", err)
 	}
 	r.Upstream, r.UpstreamTotal = st.Requests, st.Total
 	for k, v := range r.Upstream {
@@ -150,6 +153,19 @@ func fetch(ctx context.Context, hc *http.Client, url, key string, ready *sync.Wa
 		return "error", "", d
 	}
 	return fmt.Sprint(resp.StatusCode), digest(b), d
+}
+
+// simCounts reads the simulator's request counts.
+func simCounts(ctx context.Context, hc *http.Client, sim string) (simStats, error) {
+	var st simStats
+	b, err := call(ctx, hc, "GET", sim+"/_sim/stats")
+	if err != nil {
+		return st, err
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return st, fmt.Errorf("stampede: read simulator stats: %w", err)
+	}
+	return st, nil
 }
 
 // call makes a control request to the simulator and returns the body of its 200 answer.

@@ -1,0 +1,371 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// hotRow is one wrk run: the bench script's labels plus wrk's own figures (bench/wrk/feed.lua).
+type hotRow struct {
+	Server       string `json:"server"`
+	Vehicles     int    `json:"vehicles"`
+	Encoding     string `json:"encoding"`
+	Conns        int    `json:"conns"`
+	Threads      int    `json:"threads"`
+	Requests     int64  `json:"requests"`
+	DurationUS   int64  `json:"duration_us"`
+	Bytes        int64  `json:"bytes"`
+	P50US        int64  `json:"p50_us"`
+	P99US        int64  `json:"p99_us"`
+	Errors       int64  `json:"errors"`
+	StatusErrors int64  `json:"status_errors"`
+	BodyBytes    int64  `json:"body_bytes"`
+}
+
+func (r hotRow) rps() float64 {
+	if r.DurationUS == 0 {
+		return 0
+	}
+	return float64(r.Requests) / (float64(r.DurationUS) / 1e6)
+}
+
+type hotKey struct {
+	vehicles int
+	encoding string
+	conns    int
+}
+
+// Targets of issue 7: feedgate's requests/s as a share of each reference's.
+const (
+	targetNginx   = 0.9
+	targetVarnish = 1.0
+)
+
+func writeHot(b *strings.Builder, rows []hotRow, meta metaFlags) {
+	b.WriteString("## 1. Hot serving\n\n")
+	if len(rows) == 0 {
+		b.WriteString("Not measured in this run.\n\n")
+		return
+	}
+	fmt.Fprintf(b, "One cached feed in the `%s` format, fetched %s per row after a warm-up, with the feed key\n"+
+		"sent by a wrk Lua script (`bench/wrk/feed.lua`) and `Accept-Encoding: gzip` on the gzip rows.\n"+
+		"Every server sends the same bytes: nginx serves the file feedgate rendered (and its `.gz` with\n"+
+		"`gzip_static`), Varnish caches nginx's answers. *feedgate* is the embedded default (memory cache,\n"+
+		"in-process rate limiter); *feedgate + Redis* is the scale-out setup (Redis behind the in-process\n"+
+		"layer, Redis rate limiter). wrk uses one thread at 1 connection and two above. Cells are\n"+
+		"requests/s, then p50 / p99 latency; the ratio columns are feedgate's requests/s over nginx's\n"+
+		"(target ≥ %.1f) and over Varnish's (target ≥ %.1f); ✗ marks a ratio under target.\n\n",
+		or(meta.get("hot format"), "google-vehicle-ads"), or(meta.get("hot duration"), "for a few seconds"),
+		targetNginx, targetVarnish)
+	by := map[hotKey]map[string]hotRow{}
+	var keys []hotKey
+	for _, r := range rows {
+		k := hotKey{r.Vehicles, r.Encoding, r.Conns}
+		if by[k] == nil {
+			by[k] = map[string]hotRow{}
+			keys = append(keys, k)
+		}
+		by[k][r.Server] = r
+	}
+	sort.SliceStable(keys, func(i, j int) bool {
+		a, c := keys[i], keys[j]
+		if a.vehicles != c.vehicles {
+			return a.vehicles < c.vehicles
+		}
+		if a.encoding != c.encoding {
+			return a.encoding > c.encoding // identity before gzip
+		}
+		return a.conns < c.conns
+	})
+	b.WriteString("| vehicles | encoding | body | conns | feedgate | feedgate + Redis | nginx | Varnish | fg / nginx | fg / Varnish | fg+R / nginx | fg+R / Varnish |\n")
+	b.WriteString("|---:|---|---:|---:|---|---|---|---|---:|---:|---:|---:|\n")
+	sums := map[string]*ratioSummary{"feedgate": {}, "feedgate-redis": {}}
+	for _, k := range keys {
+		m := by[k]
+		cells := []string{thousands(k.vehicles), k.encoding, bytesize(m["feedgate"].BodyBytes), fmt.Sprint(k.conns)}
+		for _, s := range []string{"feedgate", "feedgate-redis", "nginx", "varnish"} {
+			cells = append(cells, hotCell(m[s]))
+		}
+		for _, fg := range []string{"feedgate", "feedgate-redis"} {
+			cells = append(cells, sums[fg].add(m[fg], m["nginx"], m["varnish"])...)
+		}
+		fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
+	}
+	fmt.Fprintf(b, "\nfeedgate (memory cache) meets both targets in %s; feedgate with Redis in %s.\n\n",
+		sums["feedgate"], sums["feedgate-redis"])
+}
+
+// ratioSummary collects one feedgate variant's ratios over the rows of the hot table.
+type ratioSummary struct {
+	rows, met      int
+	nginx, varnish []float64
+}
+
+// add scores one row and returns its two ratio cells.
+func (r *ratioSummary) add(fg, nginx, varnish hotRow) []string {
+	rn, okN := ratio(fg, nginx)
+	rv, okV := ratio(fg, varnish)
+	if !okN && !okV {
+		return []string{"—", "—"}
+	}
+	r.rows++
+	if (!okN || rn >= targetNginx) && (!okV || rv >= targetVarnish) {
+		r.met++
+	}
+	if okN {
+		r.nginx = append(r.nginx, rn)
+	}
+	if okV {
+		r.varnish = append(r.varnish, rv)
+	}
+	return []string{ratioCell(rn, okN, targetNginx), ratioCell(rv, okV, targetVarnish)}
+}
+
+func (r *ratioSummary) String() string {
+	return fmt.Sprintf("%d of %d rows (ratio to nginx %s, to Varnish %s)", r.met, r.rows, spread(r.nginx), spread(r.varnish))
+}
+
+func ratio(fg, ref hotRow) (float64, bool) {
+	if fg.rps() == 0 || ref.rps() == 0 {
+		return 0, false
+	}
+	return fg.rps() / ref.rps(), true
+}
+
+func hotCell(r hotRow) string {
+	if r.Requests == 0 {
+		return "—"
+	}
+	s := fmt.Sprintf("%s/s, %s / %s", rate(r.rps()), micros(r.P50US), micros(r.P99US))
+	if errs := r.Errors + r.StatusErrors; errs > 0 {
+		s += fmt.Sprintf(" (%d errors)", errs)
+	}
+	return s
+}
+
+func ratioCell(v float64, ok bool, target float64) string {
+	if !ok {
+		return "—"
+	}
+	if v < target {
+		return fmt.Sprintf("%.2f ✗", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func spread(vs []float64) string {
+	if len(vs) == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f–%.2f (median %.2f)", slices.Min(vs), slices.Max(vs), medianOf(vs))
+}
+
+func medianOf(vs []float64) float64 {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// ampRow is one stampede (bench/cmd/stampede).
+type ampRow struct {
+	Name           string         `json:"name"`
+	Servers        int            `json:"servers"`
+	Requests       int            `json:"requests"`
+	Statuses       map[string]int `json:"statuses"`
+	Upstream       map[string]int `json:"upstream"`
+	UpstreamTotal  int            `json:"upstream_total"`
+	UpstreamBefore int            `json:"upstream_before"`
+	P50MS          float64        `json:"p50_ms"`
+	MaxMS          float64        `json:"max_ms"`
+	Bodies         int            `json:"bodies"`
+}
+
+func writeAmplification(b *strings.Builder, rows []ampRow) {
+	b.WriteString("## 2. Upstream amplification\n\n")
+	if len(rows) == 0 {
+		b.WriteString("Not measured in this run.\n\n")
+		return
+	}
+	b.WriteString("Concurrent requests for one cold feed (5,000 vehicles), each on its own connection, all\n" +
+		"released together (`bench/cmd/stampede`); the gateways sync with `sync: feed`, so one sync is\n" +
+		"one upstream `feed` call, counted by the simulator. Target: exactly 1.\n\n")
+	b.WriteString("| case | servers | requests | answers | upstream calls | distinct bodies | p50 | slowest |\n")
+	b.WriteString("|---|---:|---:|---|---|---:|---:|---:|\n")
+	for _, r := range rows {
+		calls := fmt.Sprintf("**%d** (%s)", r.UpstreamTotal, counts(r.Upstream))
+		if r.UpstreamBefore > 0 {
+			calls += fmt.Sprintf(", %d before the start: not cold", r.UpstreamBefore)
+		}
+		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %d | %s | %s |\n", r.Name, r.Servers,
+			thousands(r.Requests), counts(r.Statuses), calls, r.Bodies, millis(r.P50MS), millis(r.MaxMS))
+	}
+	b.WriteString("\n")
+}
+
+// syncRow is one sync (bench/cmd/coldsync).
+type syncRow struct {
+	Strategy    string         `json:"strategy"`
+	Phase       string         `json:"phase"`
+	Vehicles    int            `json:"vehicles"`
+	Changed     int            `json:"changed"`
+	SyncMS      float64        `json:"sync_ms"`
+	Calls       int            `json:"calls"`
+	CallsByKind map[string]int `json:"calls_by_kind"`
+}
+
+// freshRow is one freshness measurement (bench/cmd/freshness).
+type freshRow struct {
+	Name        string  `json:"name"`
+	FreshFor    string  `json:"fresh_for"`
+	ColdMS      float64 `json:"cold_ms"`
+	ColdStatus  string  `json:"cold_status"`
+	Changed     int     `json:"changed"`
+	StaleMS     float64 `json:"stale_ms"`
+	Polls       int     `json:"polls"`
+	PollEveryMS float64 `json:"poll_every_ms"`
+	FinalStatus string  `json:"final_status"`
+}
+
+func writeColdPath(b *strings.Builder, syncs []syncRow, fresh []freshRow) {
+	b.WriteString("## 3. Cold path and freshness\n\n")
+	if len(syncs) > 0 {
+		b.WriteString("Sync cost with the real upstream client and `Syncer` against the simulator over loopback\n" +
+			"(`bench/cmd/coldsync`); calls are counted by the client and checked against the simulator.\n\n")
+		b.WriteString("| strategy | sync | vehicles | changed | time | upstream calls |\n|---|---|---:|---:|---:|---|\n")
+		for _, r := range syncs {
+			fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | **%s** (%s) |\n", r.Strategy, r.Phase,
+				thousands(r.Vehicles), thousands(r.Changed), millis(r.SyncMS), thousands(r.Calls), counts(r.CallsByKind))
+		}
+		b.WriteString("\n")
+	}
+	if len(fresh) > 0 {
+		b.WriteString("Through a running gateway (`bench/cmd/freshness`): the first request for a cold feed, then\n" +
+			"the time from a change upstream (`POST /_sim/inventory`) to the first response with a new\n" +
+			"ETag, polling with `If-None-Match`. Expected: up to `fresh_for`, plus one sync and render.\n\n")
+		b.WriteString("| case | fresh_for | cold first request | vehicles changed | change → new feed | polls | Cache-Status of the new feed |\n")
+		b.WriteString("|---|---|---:|---:|---:|---:|---|\n")
+		for _, r := range fresh {
+			fmt.Fprintf(b, "| %s | %s | %s | %d | %s (±%s) | %d | `%s` |\n", r.Name, r.FreshFor, millis(r.ColdMS),
+				r.Changed, millis(r.StaleMS), millis(r.PollEveryMS), r.Polls, r.FinalStatus)
+		}
+		b.WriteString("\n")
+	}
+	if len(syncs) == 0 && len(fresh) == 0 {
+		b.WriteString("Not measured in this run.\n\n")
+	}
+}
+
+// growthRow is one render measurement (bench/cmd/growth).
+type growthRow struct {
+	Format       string  `json:"format"`
+	Vehicles     int     `json:"vehicles"`
+	Included     int     `json:"included"`
+	RenderMS     float64 `json:"render_ms"`
+	GzipMS       float64 `json:"gzip_ms"`
+	Bytes        int64   `json:"bytes"`
+	GzBytes      int64   `json:"gz_bytes"`
+	SnapshotHeap int64   `json:"snapshot_heap"`
+	RenderAlloc  int64   `json:"render_alloc"`
+	MaxRSS       int64   `json:"max_rss"`
+	Skipped      string  `json:"skipped"`
+}
+
+func writeGrowth(b *strings.Builder, rows []growthRow) {
+	b.WriteString("## 4. Growth\n\n")
+	if len(rows) == 0 {
+		b.WriteString("Not measured in this run.\n\n")
+		return
+	}
+	b.WriteString("Each format renders a generated inventory into a buffer, as the gateway does, in a process of\n" +
+		"its own (`bench/cmd/growth`); then the output is gzipped once, as the cache stores it. Render\n" +
+		"time is the median of 3 runs (1 run at 100,000 vehicles). Peak RSS is the whole process:\n" +
+		"generated inventory, snapshot, output and gzip copy.\n\n")
+	b.WriteString("| format | vehicles | included | render | gzip | output | gzip | bytes / vehicle (plain, gzip) | allocated by render | peak RSS |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	var perVehicle []float64
+	for _, r := range rows {
+		if r.Skipped != "" {
+			fmt.Fprintf(b, "| %s | %s | — | skipped: %s | | | | | | |\n", r.Format, thousands(r.Vehicles), r.Skipped)
+			continue
+		}
+		n := float64(max(r.Vehicles, 1))
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %.0f, %.0f | %s | %s |\n", r.Format,
+			thousands(r.Vehicles), thousands(r.Included), millis(r.RenderMS), millis(r.GzipMS),
+			bytesize(r.Bytes), bytesize(r.GzBytes), float64(r.Bytes)/n, float64(r.GzBytes)/n,
+			bytesize(r.RenderAlloc), bytesize(r.MaxRSS))
+		if r.SnapshotHeap > 0 {
+			perVehicle = append(perVehicle, float64(r.SnapshotHeap)/n)
+		}
+	}
+	if len(perVehicle) > 0 {
+		fmt.Fprintf(b, "\nMemory per cached vehicle: the snapshot (decoded `inventory.Vehicle`s, the L1 form) holds\n"+
+			"%.0f bytes of heap per vehicle (median over every row, measured after a GC). A cached feed adds its\n"+
+			"output and gzip copy: the bytes-per-vehicle columns above.\n\n", medianOf(perVehicle))
+	}
+}
+
+func counts(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %s", k, thousands(m[k])))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func rate(v float64) string {
+	switch {
+	case v >= 100:
+		return thousands(int(v + 0.5))
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func micros(us int64) string { return millis(float64(us) / 1000) }
+
+func millis(ms float64) string {
+	switch {
+	case ms >= 10000:
+		return fmt.Sprintf("%.1f s", ms/1000)
+	case ms >= 100:
+		return fmt.Sprintf("%.0f ms", ms)
+	case ms >= 1:
+		return fmt.Sprintf("%.1f ms", ms)
+	}
+	return fmt.Sprintf("%.0f µs", ms*1000)
+}
+
+func bytesize(n int64) string {
+	const k = 1024
+	switch {
+	case n >= k*k*k:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(k*k*k))
+	case n >= k*k:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(k*k))
+	case n >= k:
+		return fmt.Sprintf("%.0f KiB", float64(n)/k)
+	}
+	return fmt.Sprintf("%d B", n)
+}
