@@ -104,20 +104,15 @@ func readResults(path string) (*results, error) {
 		var target any
 		switch head.Table {
 		case "hot":
-			rs.hot = append(rs.hot, hotRow{})
-			target = &rs.hot[len(rs.hot)-1]
+			target = grow(&rs.hot)
 		case "amplification":
-			rs.amplify = append(rs.amplify, ampRow{})
-			target = &rs.amplify[len(rs.amplify)-1]
+			target = grow(&rs.amplify)
 		case "coldsync":
-			rs.coldsync = append(rs.coldsync, syncRow{})
-			target = &rs.coldsync[len(rs.coldsync)-1]
+			target = grow(&rs.coldsync)
 		case "freshness":
-			rs.freshness = append(rs.freshness, freshRow{})
-			target = &rs.freshness[len(rs.freshness)-1]
+			target = grow(&rs.freshness)
 		case "growth":
-			rs.growth = append(rs.growth, growthRow{})
-			target = &rs.growth[len(rs.growth)-1]
+			target = grow(&rs.growth)
 		default:
 			return nil, fmt.Errorf("report: %s line %d: unknown table %q", path, n, head.Table)
 		}
@@ -129,6 +124,12 @@ func readResults(path string) (*results, error) {
 		return nil, fmt.Errorf("report: %s: %w", path, err)
 	}
 	return rs, nil
+}
+
+// grow appends a zero row to *rows and returns it, for the JSON line to fill in.
+func grow[T any](rows *[]T) *T {
+	*rows = append(*rows, *new(T))
+	return &(*rows)[len(*rows)-1]
 }
 
 // readOptional is a file's text, or "" when no file was named or it cannot be read (a
