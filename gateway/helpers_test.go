@@ -119,7 +119,7 @@ type keys map[string]string
 
 // env is a gateway over a real memory cache and the real format registry.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *gateway.Server
 	clock   *clock
 	syncer  *syncer
@@ -169,7 +169,7 @@ tenants:
       - {name: export, format: csv, keys: [{name: theirs, hash: "{other}"}]}
 `
 
-func newKeys(t *testing.T) keys {
+func newKeys(t testing.TB) keys {
 	k := keys{}
 	for _, n := range []string{"admin", "website", "reader", "google", "export", "broken", "panics", "other"} {
 		key, _, err := config.NewKey()
@@ -193,7 +193,7 @@ func (k keys) config(perMinute int) string {
 	return strings.NewReplacer(pairs...).Replace(testConfig)
 }
 
-func parseConfig(t *testing.T, yaml string, formats *transform.Registry) *config.Config {
+func parseConfig(t testing.TB, yaml string, formats *transform.Registry) *config.Config {
 	t.Helper()
 	opts := config.ParseOptions{Getenv: func(string) (string, bool) { return "", false }}
 	if formats != nil {
@@ -206,7 +206,7 @@ func parseConfig(t *testing.T, yaml string, formats *transform.Registry) *config
 	return cfg
 }
 
-func newEnv(t *testing.T, perMinute int) *env {
+func newEnv(t testing.TB, perMinute int) *env {
 	t.Helper()
 	formats, err := transform.NewRegistry(append(transform.Builtins(), brokenWriter{}, brokenWriter{panics: true})...)
 	if err != nil {
