@@ -62,7 +62,7 @@ func NewMetrics() *Metrics {
 		Name: "feedgate_rate_limited_total", Help: "Requests refused with 429, by tenant.",
 	}, []string{"tenant"})
 	m.limiterFallback = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "feedgate_rate_limit_fallback_total", Help: "Rate-limit decisions made in process because Redis failed.",
+		Name: "feedgate_rate_limit_fallback_total", Help: "Rate-limit reports to Redis that failed; meanwhile each replica limits on its own.",
 	})
 	m.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "feedgate_config_reloads_total", Help: "Configuration reloads by result (ok, refused).",
@@ -111,8 +111,8 @@ func isTimeout(err error) bool {
 	return errors.As(err, &t) && t.Timeout()
 }
 
-// CountLimiterFallback counts one rate-limit decision made in process because Redis failed; it is
-// RedisLimiterOptions.OnFallback's usual value.
+// CountLimiterFallback counts one rate-limit report to Redis that failed (each replica then limits
+// on its own); it is RedisLimiterOptions.OnFallback's usual value.
 func (m *Metrics) CountLimiterFallback() { m.limiterFallback.Inc() }
 
 func (m *Metrics) observeRender(format string, d time.Duration) {

@@ -2,13 +2,9 @@ package gateway
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
-	"github.com/redis/go-redis/v9"
 	"golang.org/x/time/rate"
 )
 
@@ -94,19 +90,26 @@ func (m *MemoryLimiter) Allow(_ context.Context, key string, perMinute int) (Dec
 // evict drops idle keys; if none are idle (a flood of distinct keys), the least recently used
 // one goes, so the map stays bounded.
 func (m *MemoryLimiter) evict(now time.Time) {
+	evictIdle(m.keys, now, m.opts.IdleAfter, m.opts.MaxKeys, func(b *bucket) time.Time { return b.used })
+}
+
+// evictIdle drops the entries of keys unused for idle; if that leaves max or more, the least
+// recently used one goes too, so a flood of distinct keys cannot grow the map without bound.
+func evictIdle[V any](keys map[string]V, now time.Time, idle time.Duration, max int, used func(V) time.Time) {
 	var oldest string
 	var oldestAt time.Time
-	for k, b := range m.keys {
-		if now.Sub(b.used) >= m.opts.IdleAfter {
-			delete(m.keys, k)
+	for k, v := range keys {
+		at := used(v)
+		if now.Sub(at) >= idle {
+			delete(keys, k)
 			continue
 		}
-		if oldest == "" || b.used.Before(oldestAt) {
-			oldest, oldestAt = k, b.used
+		if oldest == "" || at.Before(oldestAt) {
+			oldest, oldestAt = k, at
 		}
 	}
-	if len(m.keys) >= m.opts.MaxKeys && oldest != "" {
-		delete(m.keys, oldest)
+	if len(keys) >= max && oldest != "" {
+		delete(keys, oldest)
 	}
 }
 
@@ -115,63 +118,4 @@ func (m *MemoryLimiter) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.keys)
-}
-
-// RedisLimiterOptions configures a RedisLimiter.
-type RedisLimiterOptions struct {
-	// Prefix starts every Redis key (the config's redis.key_prefix).
-	Prefix string
-	// Timeout bounds one Redis round trip (default 100ms): a slow Redis must not slow serving.
-	Timeout time.Duration
-	// Logger receives one line per Redis failure.
-	Logger *slog.Logger
-	// OnFallback is called each time Redis fails and the fallback decides (for metrics).
-	OnFallback func()
-}
-
-// RedisLimiter is a limit shared by every replica (GCRA in Redis via go-redis/redis_rate). When
-// Redis fails it falls back to an in-process limiter rather than reject traffic.
-type RedisLimiter struct {
-	opts     RedisLimiterOptions
-	lim      *redis_rate.Limiter
-	fallback Limiter
-}
-
-// NewRedisLimiter returns a limiter over client, falling back to fallback when Redis errors.
-func NewRedisLimiter(opts RedisLimiterOptions, client redis.UniversalClient, fallback Limiter) *RedisLimiter {
-	if opts.Timeout <= 0 {
-		opts.Timeout = 100 * time.Millisecond
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	return &RedisLimiter{opts: opts, lim: redis_rate.NewLimiter(client), fallback: fallback}
-}
-
-var _ Limiter = (*RedisLimiter)(nil)
-
-// Allow implements Limiter.
-func (l *RedisLimiter) Allow(ctx context.Context, key string, perMinute int) (Decision, error) {
-	if perMinute <= 0 {
-		return Decision{Allowed: true}, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
-	defer cancel()
-	// A cluster keeps each key's GCRA state in the slot of its hash tag.
-	res, err := l.lim.Allow(ctx, l.opts.Prefix+"rl:{"+key+"}", redis_rate.PerMinute(perMinute))
-	if err != nil {
-		l.opts.Logger.Warn("rate limit: redis failed, using the in-process limiter", "err", err.Error())
-		if l.opts.OnFallback != nil {
-			l.opts.OnFallback()
-		}
-		d, ferr := l.fallback.Allow(ctx, key, perMinute)
-		if ferr != nil {
-			return Decision{Allowed: true}, fmt.Errorf("gateway: rate limit: %w", ferr)
-		}
-		return d, nil
-	}
-	if res.Allowed > 0 {
-		return Decision{Allowed: true}, nil
-	}
-	return Decision{RetryAfter: res.RetryAfter}, nil
 }
