@@ -16,15 +16,18 @@ import (
 
 // Config is one feedgate process's whole configuration, as written in YAML.
 type Config struct {
-	Listen       string   `yaml:"listen"`
-	PublicURL    string   `yaml:"public_url"`
-	LogLevel     string   `yaml:"log_level"`
-	TemplatesDir string   `yaml:"templates_dir"`
-	Redis        Redis    `yaml:"redis"`
-	Upstream     Upstream `yaml:"upstream"`
-	Cache        Cache    `yaml:"cache"`
-	AdminKeys    []Key    `yaml:"admin_keys"`
-	Tenants      []Tenant `yaml:"tenants"`
+	Listen    string `yaml:"listen"`
+	PublicURL string `yaml:"public_url"`
+	// ShutdownDelay is how long a stopping replica keeps serving while /readyz already answers
+	// 503, so that a load balancer takes it out of rotation before its listener closes.
+	ShutdownDelay time.Duration `yaml:"shutdown_delay"`
+	LogLevel      string        `yaml:"log_level"`
+	TemplatesDir  string        `yaml:"templates_dir"`
+	Redis         Redis         `yaml:"redis"`
+	Upstream      Upstream      `yaml:"upstream"`
+	Cache         Cache         `yaml:"cache"`
+	AdminKeys     []Key         `yaml:"admin_keys"`
+	Tenants       []Tenant      `yaml:"tenants"`
 }
 
 // Redis says where shared state lives; an empty URL and cluster mean the in-process memory cache.
@@ -166,6 +169,7 @@ const (
 	DefaultShrinkConfirmAfter = time.Hour
 	DefaultRatePerMinute      = 600
 	DefaultLogLevel           = "info"
+	DefaultShutdownDelay      = 5 * time.Second
 	DefaultCurrency           = "USD"
 	DefaultMileageUnit        = "miles"
 )
@@ -173,10 +177,11 @@ const (
 // Default is the configuration an empty file gives: no tenants, every documented default set.
 func Default() Config {
 	return Config{
-		Listen:   DefaultListen,
-		LogLevel: DefaultLogLevel,
-		Redis:    Redis{KeyPrefix: DefaultKeyPrefix},
-		Upstream: Upstream{BaseURL: DefaultUpstreamBaseURL, Timeout: DefaultUpstreamTimeout, Sync: SyncFull},
+		Listen:        DefaultListen,
+		LogLevel:      DefaultLogLevel,
+		ShutdownDelay: DefaultShutdownDelay,
+		Redis:         Redis{KeyPrefix: DefaultKeyPrefix},
+		Upstream:      Upstream{BaseURL: DefaultUpstreamBaseURL, Timeout: DefaultUpstreamTimeout, Sync: SyncFull},
 		Cache: Cache{
 			FreshFor:           DefaultFreshFor,
 			ServeStaleFor:      DefaultServeStaleFor,

@@ -129,10 +129,14 @@ tenants:
 			if want.Upstream.Timeout != 30*time.Second || want.Cache.FreshFor != 5*time.Minute ||
 				want.Cache.ServeStaleFor != 24*time.Hour || want.Cache.ShrinkGuard != 0.5 ||
 				want.Cache.ShrinkConfirmAfter != time.Hour || want.Redis.KeyPrefix != "feedgate:" ||
-				want.Upstream.BaseURL != "https://api.app.hrizn.io/v1" || want.Upstream.Sync != "full" || want.Listen != ":8080" {
+				want.Upstream.BaseURL != "https://api.app.hrizn.io/v1" || want.Upstream.Sync != "full" || want.Listen != ":8080" ||
+				want.ShutdownDelay != 5*time.Second {
 				t.Errorf("Default() differs from DESIGN.md: %+v", want)
 			}
 		})
+	}
+	if c := mustParse(t, "shutdown_delay: 0s\n", nil); c.ShutdownDelay != 0 {
+		t.Errorf("an explicit shutdown_delay of 0s became %s", c.ShutdownDelay)
 	}
 	c := mustParse(t, doc, nil)
 	tn := c.Tenants[0]

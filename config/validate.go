@@ -85,6 +85,9 @@ func (v *validator) config(c *Config, formats FormatSet) {
 		v.add("listen", "%q is not host:port (e.g. \":8080\")", c.Listen)
 	}
 	v.httpURL("public_url", c.PublicURL)
+	if c.ShutdownDelay < 0 {
+		v.add("shutdown_delay", "must not be negative")
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -235,17 +235,26 @@ func TestReload(t *testing.T) {
 	})
 }
 
-// TestGracefulShutdown: SIGTERM ends the process cleanly.
+// TestGracefulShutdown: on SIGTERM the gateway first answers /readyz with 503 while it still
+// serves feeds, for shutdown_delay, so a balancer can take it out of rotation; then it exits 0.
 func TestGracefulShutdown(t *testing.T) {
 	sim := startSim(t)
 	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
 	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
-	writeConfig(t, cfg, setup{simURL: sim.URL, keys: keys}.yaml())
+	// The delay only has to outlast two loopback requests; it is not a measurement.
+	writeConfig(t, cfg, setup{simURL: sim.URL, shutdownDelay: "3s", keys: keys}.yaml())
 	gw := startGateway(t, cfg)
 	if r, _ := get(t, gw.URL+"/feeds/sunset/export", keys["export"]); r.StatusCode != 200 {
 		t.Fatalf("%d", r.StatusCode)
 	}
 	gw.signal(t, syscall.SIGTERM)
+	waitFor(t, "readyz to report shutting down", func() bool {
+		r, _ := get(t, gw.URL+"/readyz", "")
+		return r.StatusCode == 503
+	})
+	if r, _ := get(t, gw.URL+"/feeds/sunset/export", keys["export"]); r.StatusCode != 200 {
+		t.Errorf("a feed during the shutdown delay: %d, want 200", r.StatusCode)
+	}
 	if err := gw.cmd.Wait(); err != nil {
 		t.Errorf("exit after SIGTERM: %v\n%s", err, gw.out.String())
 	}

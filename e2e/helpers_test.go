@@ -173,8 +173,10 @@ type setup struct {
 	redisURL string
 	sync     string // full or feed
 	freshFor string
-	keys     keyset
-	extra    string // appended to the sunset tenant's feeds
+	// shutdownDelay is shutdown_delay; "" means 0s, so a stopping gateway does not linger.
+	shutdownDelay string
+	keys          keyset
+	extra         string // appended to the sunset tenant's feeds
 }
 
 // yaml renders the configuration: tenant sunset on the simulator's main site, tenant other on
@@ -187,7 +189,11 @@ func (s setup) yaml() string {
 	if s.freshFor == "" {
 		s.freshFor = "5m"
 	}
+	if s.shutdownDelay == "" {
+		s.shutdownDelay = "0s"
+	}
 	return fmt.Sprintf(`public_url: "http://feeds.example"
+shutdown_delay: %s
 redis: {url: %q}
 upstream: {base_url: %q, sync: %s, timeout: 5s}
 cache: {fresh_for: %s, serve_stale_for: 1h}
@@ -206,7 +212,7 @@ tenants:
     upstream_key: hzk_sim_other
     feeds:
       - {name: export, format: csv, keys: [{name: theirs, hash: %q}]}
-`, s.redisURL, s.simURL+"/v1", s.sync, s.freshFor, h("admin"), h("reader"), h("google"), h("export"), s.extra, h("other"))
+`, s.shutdownDelay, s.redisURL, s.simURL+"/v1", s.sync, s.freshFor, h("admin"), h("reader"), h("google"), h("export"), s.extra, h("other"))
 }
 
 // writeConfig writes the configuration to path atomically (rename), as editors and config

@@ -156,8 +156,10 @@ func (s *Server) Config() *config.Config { return s.state.Load().cfg }
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
 
-// Serve answers requests on ln until ctx is done, then stops accepting, reports not ready, and
-// waits up to ShutdownTimeout for in-flight requests to finish.
+// Serve answers requests on ln until ctx is done. Then it reports not ready (/readyz 503) and
+// keeps serving for the configuration's shutdown_delay, so that load balancers stop sending
+// traffic here first; then it stops accepting and waits up to ShutdownTimeout for in-flight
+// requests to finish.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s,
@@ -175,6 +177,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.draining.Store(true)
+	if d := s.Config().ShutdownDelay; d > 0 {
+		// Keep serving while /readyz answers 503, so that a load balancer takes this replica out
+		// of rotation before its listener closes; without keep-alives, clients reconnect and so
+		// reach the replicas that stay.
+		srv.SetKeepAlivesEnabled(false)
+		s.deps.Logger.Info("shutting down; not ready, still serving for the shutdown delay", "delay", d.String())
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case err := <-errc:
+			t.Stop()
+			return fmt.Errorf("gateway: serve: %w", err)
+		}
+	}
 	s.deps.Logger.Info("shutting down; finishing in-flight requests", "timeout", s.opts.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
 	defer cancel()

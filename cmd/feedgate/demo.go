@@ -87,7 +87,8 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 // documented defaults and validation.
 func demoConfig(public, upstreamURL, redisURL, secret string, formats []string, keys map[string]string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "public_url: %q\nredis: {url: %q}\nupstream: {base_url: %q, sync: full}\n", public, redisURL, upstreamURL)
+	// No balancer sits in front of the demo, so Ctrl-C stops it at once.
+	fmt.Fprintf(&b, "public_url: %q\nshutdown_delay: 0s\nredis: {url: %q}\nupstream: {base_url: %q, sync: full}\n", public, redisURL, upstreamURL)
 	fmt.Fprintf(&b, "admin_keys: [{name: demo-admin, hash: %q}]\n", config.HashKey(keys["admin"]))
 	fmt.Fprintf(&b, "tenants:\n  - id: %s\n    name: Demo Motors\n    upstream_key: hzk_sim_rw\n", demoTenant)
 	fmt.Fprintf(&b, "    webhook_secret: %q\n", secret)
