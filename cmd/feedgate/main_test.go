@@ -122,3 +122,28 @@ func writeTemplate(t *testing.T, dir, name string) {
 		t.Fatal(err)
 	}
 }
+
+// TestServeRefusesABadConfig: serve exits 1 before listening, naming each bad key and why.
+func TestServeRefusesABadConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "feedgate.yaml")
+	doc := "listen: \"127.0.0.1:0\"\nbogus: 1\ncache: {fresh_for: -1m}\ntenants:\n  - id: a\n    upstream_key: hzk_secret_value\n" +
+		"    feeds: [{name: f, format: goggle, keys: [{name: k, hash: \"sha256:00\"}]}]\n"
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCmd(t, "serve", "--config", path)
+	if code != 1 || strings.Contains(stderr, "listening") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		"bogus: unknown key", "cache.fresh_for: must be more than 0 (line 3)",
+		`tenants[0].feeds[0].format: unknown format "goggle"`, "tenants[0].feeds[0].keys[0].hash: must be",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stdout+stderr, "hzk_secret_value") {
+		t.Error("the upstream key was printed")
+	}
+}
