@@ -162,9 +162,18 @@ func (d *dropin) forward(c *gin.Context, g *grant, endpoint, path string, body [
 }
 
 // passBack answers with the upstream's status and body; only headers that describe the body or
-// ask for a retry are kept (nothing of the upstream's own infrastructure).
+// ask for a retry are kept (nothing of the upstream's own infrastructure). The exception is the
+// upstream refusing the tenant's upstream key (401, 403): the caller's own key was accepted, so
+// passing that back would tell a website its valid key is wrong. It is the gateway's
+// configuration that fails, so the answer is upstream_unavailable, and the log says why.
 func (d *dropin) passBack(c *gin.Context, g *grant, endpoint string, ans UpstreamAnswer) {
 	d.m.writes.WithLabelValues(g.tenant, endpoint, strconv.Itoa(ans.Status)).Inc()
+	if ans.Status == http.StatusUnauthorized || ans.Status == http.StatusForbidden {
+		d.s.deps.Logger.Error("the upstream refused the tenant's upstream_key for a write", "tenant", g.tenant,
+			"endpoint", endpoint, "upstream_status", ans.Status)
+		d.s.fail(c, inventory.Errorf(inventory.EUnavailable, "The upstream API refused this dealership's credentials; the gateway's operator has to fix them"))
+		return
+	}
 	ctype := ans.Header.Get("Content-Type")
 	if ctype == "" {
 		ctype = "application/json"

@@ -132,3 +132,28 @@ func TestWritesRefuseBadInput(t *testing.T) {
 		t.Fatalf("unknown VIN: %d %s, upstream %s", got.status, got.body, want.body)
 	}
 }
+
+// TestWritesRefusedUpstreamAreUpstreamTrouble: when the upstream refuses the tenant's own upstream
+// key, the caller (whose key was fine) gets upstream_unavailable, not the upstream's 401/403.
+func TestWritesRefusedUpstreamAreUpstreamTrouble(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		keys []hriznsim.Key
+	}{
+		{"upstream key without inventory:write", []hriznsim.Key{{Key: "hzk_sim_rw", Scopes: []string{"inventory:read"}}}},
+		{"upstream key revoked", []hriznsim.Key{{Key: "hzk_sim_read", Scopes: []string{"inventory:read"}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newDropinEnv(t, hriznsim.Options{Vehicles: 5, Keys: tc.keys})
+			got := e.gw(http.MethodPost, "/v1/public/inventory/1HGBH41JXMN109186/description", nil, "X-API-Key", e.keys["crm"])
+			var body inventory.ErrorBody
+			if err := json.Unmarshal(got.body, &body); err != nil || got.status != 503 || body.Error.Code != "upstream_unavailable" ||
+				got.header.Get("Retry-After") == "" {
+				t.Fatalf("got %d %s", got.status, got.body)
+			}
+			if strings.Contains(string(got.body), "hzk_") {
+				t.Errorf("the body names an upstream key: %s", got.body)
+			}
+		})
+	}
+}
