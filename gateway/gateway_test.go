@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/base64"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -252,6 +253,11 @@ func TestRoutingErrors(t *testing.T) {
 		{"GET", "/feeds/sunset/google/", 404, inventory.ENotFound},
 		{"POST", "/feeds/sunset/google", 405, "method_not_allowed"},
 		{"DELETE", "/healthz", 405, "method_not_allowed"},
+		{"DELETE", "/v1/public/inventory/1HGBH41JXMN109186", 405, "method_not_allowed"},
+		{"PUT", "/v1/public/inventory/descriptions/batch", 405, "method_not_allowed"},
+		{"GET", "/webhooks/sunset", 405, "method_not_allowed"},
+		{"DELETE", "/admin/tenants/sunset", 405, "method_not_allowed"},
+		{"GET", "/v1/public/nope", 404, inventory.ENotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
@@ -353,20 +359,27 @@ func TestAccessLogHasNoSecrets(t *testing.T) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // BenchmarkFeedHit measures the warm path every marketplace fetch takes: key lookup, rate limit,
-// snapshot and output from L1, headers, and the stored bytes written as they are.
+// snapshot and output from L1, headers, and the stored bytes written as they are; with the
+// access log written (log_level: info) and dropped (warn, as bench/run runs).
 func BenchmarkFeedHit(b *testing.B) {
-	e := newEnv(b, 0)
-	key := e.keys["google"]
-	req := httptest.NewRequest("GET", "/feeds/sunset/google", nil)
-	req.Header.Set("X-API-Key", key)
-	req.Header.Set("Accept-Encoding", "gzip")
-	e.srv.ServeHTTP(httptest.NewRecorder(), req)
-	w := &discardWriter{h: http.Header{}}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		clear(w.h)
-		e.srv.ServeHTTP(w, req)
+	for _, bc := range []struct {
+		name  string
+		level slog.Level
+	}{{"log=info", slog.LevelInfo}, {"log=warn", slog.LevelWarn}} {
+		b.Run(bc.name, func(b *testing.B) {
+			e := newEnvLogging(b, 0, bc.level)
+			req := httptest.NewRequest("GET", "/feeds/sunset/google", nil)
+			req.Header.Set("X-API-Key", e.keys["google"])
+			req.Header.Set("Accept-Encoding", "gzip")
+			e.srv.ServeHTTP(httptest.NewRecorder(), req)
+			w := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				clear(w.h)
+				e.srv.ServeHTTP(w, req)
+			}
+		})
 	}
 }
 
