@@ -250,7 +250,7 @@ func (d *dropin) adminAction(c *gin.Context, action string, do func(context.Cont
 		return
 	}
 	d.m.admin.WithLabelValues(action, "ok").Inc()
-	d.s.deps.Logger.Info("admin action", "action", action, "tenant", tenant, "key_name", c.GetString(ctxKeyName))
+	d.s.deps.Logger.Info("admin action", "action", action, "tenant", tenant, "key_name", logKeyName(c))
 	v, _ := d.tenantView(c.Request.Context(), st, tenant)
 	d.writeJSON(c, http.StatusOK, dataBody{v})
 }

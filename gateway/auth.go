@@ -21,16 +21,31 @@ const (
 // grant is what one configured key opens. Exactly one of admin, feed-key (feed != "") and
 // tenant-key (feed == "", scopes) applies.
 type grant struct {
-	digest [sha256.Size]byte
-	name   string // the key's configured name, safe to log
-	admin  bool
-	tenant string
-	feed   string
-	scopes []string
+	digest  [sha256.Size]byte
+	limitID string // the start of digest in hex: the key's name for rate limits
+	name    string // the key's configured name, safe to log
+	admin   bool
+	tenant  string
+	feed    string
+	scopes  []string
 }
 
-// id names the key for rate limiting and logs without revealing it: the start of its hash.
-func (g *grant) id() string { return hex.EncodeToString(g.digest[:8]) }
+// id names the key for rate limiting and logs without revealing it: the start of its hash,
+// encoded once when the keyring is built.
+func (g *grant) id() string {
+	if g.limitID == "" {
+		return hex.EncodeToString(g.digest[:8])
+	}
+	return g.limitID
+}
+
+// logName is how the access log names the key.
+func (g *grant) logName() string {
+	if g.admin {
+		return "admin:" + g.name
+	}
+	return g.name
+}
 
 // keyring finds the grant of a presented key. Keys are looked up by their SHA-256, so the map
 // holds no secret; the final comparison is constant-time all the same.
@@ -46,6 +61,7 @@ func (k keyring) add(hash string, g *grant) bool {
 		return false
 	}
 	copy(g.digest[:], b)
+	g.limitID = hex.EncodeToString(g.digest[:8])
 	if _, dup := k[g.digest]; dup {
 		return false
 	}
@@ -57,7 +73,14 @@ func (k keyring) lookup(key string) (*grant, bool) {
 	if key == "" {
 		return nil, false
 	}
-	d := sha256.Sum256([]byte(key))
+	// Hashing from a stack copy spares the per-request allocation of []byte(key).
+	var buf [64]byte
+	var d [sha256.Size]byte
+	if len(key) <= len(buf) {
+		d = sha256.Sum256(buf[:copy(buf[:], key)])
+	} else {
+		d = sha256.Sum256([]byte(key))
+	}
 	g, ok := k[d]
 	if !ok || subtle.ConstantTimeCompare(g.digest[:], d[:]) != 1 {
 		return nil, false
@@ -69,10 +92,11 @@ func (k keyring) lookup(key string) (*grant, bool) {
 // Authorization: Bearer, HTTP Basic's password, and, when allowQuery is set, the key query
 // parameter. The first source present wins.
 func presentedKey(r *http.Request, allowQuery bool) string {
-	if k := strings.TrimSpace(r.Header.Get("X-API-Key")); k != "" {
+	// Header names are given in their canonical form, so that looking one up allocates nothing.
+	if k := strings.TrimSpace(headerValue(r.Header, "X-Api-Key")); k != "" {
 		return k
 	}
-	if auth := r.Header.Get("Authorization"); auth != "" {
+	if auth := headerValue(r.Header, "Authorization"); auth != "" {
 		scheme, rest, _ := strings.Cut(auth, " ")
 		if strings.EqualFold(scheme, "Bearer") {
 			return strings.TrimSpace(rest)
@@ -83,6 +107,15 @@ func presentedKey(r *http.Request, allowQuery bool) string {
 	}
 	if allowQuery && r.URL.RawQuery != "" {
 		return r.URL.Query().Get("key")
+	}
+	return ""
+}
+
+// headerValue is h.Get for a name already in canonical form (textproto.CanonicalMIMEHeaderKey),
+// without Get's canonicalisation, which allocates for names such as X-API-Key.
+func headerValue(h http.Header, canonical string) string {
+	if v := h[canonical]; len(v) > 0 {
+		return v[0]
 	}
 	return ""
 }

@@ -44,7 +44,7 @@ func (s *Server) serveFeed(c *gin.Context) {
 		s.fail(c, inventory.Errorf(inventory.ENotFound, "Feed %q is served as .%s", name, fs.writer.Extension()))
 		return
 	}
-	if !acceptable(c.GetHeader("Accept"), fs.writer.ContentType()) {
+	if !acceptable(headerValue(c.Request.Header, "Accept"), fs.writer.ContentType()) {
 		s.fail(c, errorf(inventory.ENotAcceptable, map[string]any{"available": []string{fs.writer.ContentType()}},
 			"This feed is only available as %s", fs.writer.ContentType()))
 		return
@@ -101,50 +101,51 @@ func (s *Server) render(fs *feedState, snap *inventory.Snapshot) (out Rendered, 
 }
 
 // writeFeed sends a rendered output with its caching headers, or 304 when the client's copy is
-// current. The body is the stored slice itself, never a copy.
+// current. The body is the stored slice itself, never a copy, and the header values are the
+// output's prepared ones (feed_headers.go), so a hit formats nothing.
 func (s *Server) writeFeed(c *gin.Context, st *state, fs *feedState, snap *inventory.Snapshot, out Rendered, outcome Outcome) {
+	req := c.Request
 	h := c.Writer.Header()
-	now := s.opts.Now()
-	age := max(0, now.Sub(snap.FetchedAt))
-	ageSec := int64(age / time.Second)
-	fresh := max(0, int64((st.freshFor-age)/time.Second))
+	p := fs.prepare(&out, snap)
+	age := max(0, s.opts.Now().Sub(snap.FetchedAt))
+	a := p.agesFor(int64(age/time.Second), int64((st.freshFor-age)/time.Second), outcome)
 
-	etag := quoteETag(out.ETag)
-	body := out.Body
-	useGzip := len(out.Gzip) > 0 && acceptsGzip(c.GetHeader("Accept-Encoding"))
+	body, etag, length := out.Body, p.etagHdr, p.plainLenHdr
+	useGzip := len(out.Gzip) > 0 && acceptsGzip(headerValue(req.Header, "Accept-Encoding"))
 	if useGzip {
-		body = out.Gzip
-		h.Set("Content-Encoding", "gzip")
-		etag = gzipETag(etag)
+		body, etag, length = out.Gzip, p.gzipETagHdr, p.gzipLenHdr
 	}
-	h.Set("ETag", etag)
-	if !snap.ModifiedAt.IsZero() {
-		h.Set("Last-Modified", snap.ModifiedAt.UTC().Format(http.TimeFormat))
+	h["Etag"] = etag
+	if p.lastModified != nil {
+		h["Last-Modified"] = p.lastModified
 	}
-	h.Set("Vary", "Accept-Encoding")
-	// Feeds are keyed, so no shared cache may keep them; a client may reuse one while it is fresh.
-	h.Set("Cache-Control", "private, max-age="+strconv.FormatInt(fresh, 10))
-	h.Set("Age", strconv.FormatInt(ageSec, 10))
-	h.Set("Cache-Status", cacheStatus(outcome, int64((st.freshFor-age)/time.Second)))
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["Vary"] = p.varyHdr
+	h["Cache-Control"] = a.cacheControlHdr
+	h["Age"] = a.ageHdr
+	h["Cache-Status"] = a.cacheStatusHdr
+	h["X-Content-Type-Options"] = p.nosniffHdr
 
-	inm := c.GetHeader("If-None-Match")
-	if (inm != "" && etagMatches(inm, quoteETag(out.ETag), gzipETag(quoteETag(out.ETag)))) ||
-		(inm == "" && notModifiedSince(c.GetHeader("If-Modified-Since"), snap.ModifiedAt)) {
-		s.deps.Metrics.feedResponses.WithLabelValues(fs.tenant, fs.name, "not_modified").Inc()
-		h.Del("Content-Encoding")
+	inm := headerValue(req.Header, "If-None-Match")
+	if (inm != "" && etagMatches(inm, p.quoted, p.quotedGzip)) ||
+		(inm == "" && notModifiedSince(headerValue(req.Header, "If-Modified-Since"), snap.ModifiedAt)) {
+		s.deps.Metrics.countFeedResponse(fs.tenant, fs.name, "not_modified")
 		c.Status(http.StatusNotModified)
 		return
 	}
-	s.deps.Metrics.feedResponses.WithLabelValues(fs.tenant, fs.name, outcome.String()).Inc()
-	h.Set("Content-Type", out.ContentType)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	if d := c.Query("download"); d == "1" || d == "true" {
-		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.%s"`,
-			fs.tenant, fs.name, snap.ModifiedAt.UTC().Format("20060102"), fs.writer.Extension()))
+	s.deps.Metrics.countFeedResponse(fs.tenant, fs.name, outcome.String())
+	if useGzip {
+		h["Content-Encoding"] = p.gzipHdr
+	}
+	h["Content-Type"] = p.contentTypeHdr
+	h["Content-Length"] = length
+	if req.URL.RawQuery != "" {
+		if d := c.Query("download"); d == "1" || d == "true" {
+			h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.%s"`,
+				fs.tenant, fs.name, snap.ModifiedAt.UTC().Format("20060102"), fs.writer.Extension()))
+		}
 	}
 	c.Status(http.StatusOK)
-	if c.Request.Method == http.MethodHead {
+	if req.Method == http.MethodHead {
 		return
 	}
 	_, _ = c.Writer.Write(body)

@@ -227,6 +227,19 @@ func TestStaleAndUnavailable(t *testing.T) {
 	if rec.Code != 503 || errorCode(t, rec).Code != inventory.EUnavailable || rec.Header().Get("Retry-After") == "" {
 		t.Fatalf("cold and failing: %d %s Retry-After %q", rec.Code, rec.Body.String(), rec.Header().Get("Retry-After"))
 	}
+	// Once serve_stale_for (1h) has passed with upstream still failing, the warm tenant's last
+	// good feed is no longer served either: 503, not the old feed and not an empty one.
+	e.clock.Advance(time.Hour)
+	rec = e.do("GET", "/feeds/sunset/export", "X-API-Key", e.keys["export"])
+	if rec.Code != 503 || errorCode(t, rec).Code != inventory.EUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("past serve_stale_for: %d %s Retry-After %q", rec.Code, rec.Body.String(), rec.Header().Get("Retry-After"))
+	}
+	// Upstream back: served again.
+	e.syncer.fail.Store(false)
+	e.clock.Advance(time.Minute) // past any negative-cache window
+	if rec := e.do("GET", "/feeds/sunset/export", "X-API-Key", e.keys["export"]); rec.Code != 200 {
+		t.Fatalf("upstream back: %d %s", rec.Code, rec.Body.String())
+	}
 }
 
 func TestRenderFailureIsACleanError(t *testing.T) {

@@ -208,6 +208,13 @@ func parseConfig(t testing.TB, yaml string, formats *transform.Registry) *config
 
 func newEnv(t testing.TB, perMinute int) *env {
 	t.Helper()
+	return newEnvLogging(t, perMinute, slog.LevelInfo)
+}
+
+// newEnvLogging is newEnv with the access log at level (slog.LevelWarn drops its lines, as
+// log_level: warn does).
+func newEnvLogging(t testing.TB, perMinute int, level slog.Level) *env {
+	t.Helper()
 	formats, err := transform.NewRegistry(append(transform.Builtins(), brokenWriter{}, brokenWriter{panics: true})...)
 	if err != nil {
 		t.Fatal(err)
@@ -222,7 +229,7 @@ func newEnv(t testing.TB, perMinute int) *env {
 	k := newKeys(t)
 	logs := &syncBuffer{}
 	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.config(perMinute), formats), Now: clk.Now},
-		gateway.Deps{Store: cacheStore{c}, Formats: formats, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+		gateway.Deps{Store: cacheStore{c}, Formats: formats, Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))})
 	if err != nil {
 		t.Fatal(err)
 	}

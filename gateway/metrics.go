@@ -2,8 +2,11 @@ package gateway
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,7 +29,23 @@ type Metrics struct {
 	rateLimited     *prometheus.CounterVec
 	limiterFallback prometheus.Counter
 	reloads         *prometheus.CounterVec
+
+	// The children the hot path uses, found by their labels without the vectors' hashing.
+	httpChildren children[httpLabels, httpChild]
+	feedChildren children[feedLabels, prometheus.Counter]
 }
+
+type httpLabels struct {
+	route, method string
+	status        int
+}
+
+type httpChild struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
+}
+
+type feedLabels struct{ tenant, feed, outcome string }
 
 // NewMetrics registers every metric, plus the Go runtime and process collectors.
 func NewMetrics() *Metrics {
@@ -72,7 +91,62 @@ func NewMetrics() *Metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
+	m.httpChildren.make = func(l httpLabels) httpChild {
+		return httpChild{m.requests.WithLabelValues(l.route, l.method, strconv.Itoa(l.status)), m.latency.WithLabelValues(l.route)}
+	}
+	m.feedChildren.make = func(l feedLabels) prometheus.Counter {
+		return m.feedResponses.WithLabelValues(l.tenant, l.feed, l.outcome)
+	}
 	return m
+}
+
+// observeHTTP counts one answered request and its duration.
+func (m *Metrics) observeHTTP(route, method string, status int, d time.Duration) {
+	c := m.httpChildren.get(httpLabels{route, method, status})
+	c.count.Inc()
+	c.latency.Observe(d.Seconds())
+}
+
+// countFeedResponse counts one feed response by its outcome label.
+func (m *Metrics) countFeedResponse(tenant, feed, outcome string) {
+	m.feedChildren.get(feedLabels{tenant, feed, outcome}).Inc()
+}
+
+// maxMemoized bounds a children map: labels a client controls (an odd method, say) must not
+// grow it without end. Past it, lookups go to the vector each time.
+const maxMemoized = 4096
+
+// children memoizes a metric vector's children by their labels. Reads take no lock (the map is
+// replaced, never changed, when a child is added), so counting a request costs one map lookup
+// instead of the vector's hashing of a variadic label slice.
+type children[K comparable, V any] struct {
+	make func(K) V
+	mu   sync.Mutex
+	m    atomic.Pointer[map[K]V]
+}
+
+func (c *children[K, V]) get(k K) V {
+	if m := c.m.Load(); m != nil {
+		if v, ok := (*m)[k]; ok {
+			return v
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	next := make(map[K]V, 1)
+	if old := c.m.Load(); old != nil {
+		if v, ok := (*old)[k]; ok {
+			return v
+		}
+		if len(*old) >= maxMemoized {
+			return c.make(k)
+		}
+		next = maps.Clone(*old)
+	}
+	v := c.make(k)
+	next[k] = v
+	c.m.Store(&next)
+	return v
 }
 
 // Register adds a collector (such as the cache's) to the registry.

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -17,23 +18,36 @@ import (
 	"github.com/feedgate/feedgate/inventory"
 )
 
-// Context keys the handlers leave for the access log.
-const (
-	ctxRequestID = "feedgate.request_id"
-	ctxKeyName   = "feedgate.key_name"
-)
+// ctxGrant is the context key under which a handler leaves the request's *grant for the access
+// log (a pointer: storing it boxes nothing).
+const ctxGrant = "feedgate.grant"
+
+// requestIDs makes request ids: a random per-process prefix and a counter, unique across
+// replicas without reading crypto/rand on every request.
+type requestIDs struct {
+	prefix string
+	n      atomic.Uint64
+}
+
+func newRequestIDs() *requestIDs {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return &requestIDs{prefix: hex.EncodeToString(b[:]) + "-"}
+}
+
+func (r *requestIDs) next() string {
+	var buf [40]byte
+	return string(strconv.AppendUint(append(buf[:0], r.prefix...), r.n.Add(1), 36))
+}
 
 // requestID honours a sane X-Request-ID from the client (or a proxy in front) and makes one up
-// otherwise; it is echoed in the response and logged with every line.
+// otherwise; it is echoed in the response, where the access log reads it back.
 func (s *Server) requestID(c *gin.Context) {
-	id := c.GetHeader("X-Request-ID")
+	id := headerValue(c.Request.Header, "X-Request-Id")
 	if !saneRequestID(id) {
-		var b [12]byte
-		_, _ = rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
+		id = s.ids.next()
 	}
-	c.Set(ctxRequestID, id)
-	c.Header("X-Request-ID", id)
+	c.Writer.Header()["X-Request-Id"] = []string{id}
 	c.Next()
 }
 
@@ -52,17 +66,23 @@ func saneRequestID(id string) bool {
 	return true
 }
 
-// setLogKey records which configured key a request used, by its name (never the key).
-func setLogKey(c *gin.Context, g *grant) {
-	name := g.name
-	if g.admin {
-		name = "admin:" + name
+// setLogKey records which configured key a request used, for the access log to name (never
+// the key itself).
+func setLogKey(c *gin.Context, g *grant) { c.Set(ctxGrant, g) }
+
+// logKeyName is the name of the key the request used, or "".
+func logKeyName(c *gin.Context) string {
+	if v, ok := c.Get(ctxGrant); ok {
+		if g, ok := v.(*grant); ok {
+			return g.logName()
+		}
 	}
-	c.Set(ctxKeyName, name)
+	return ""
 }
 
-// accessLog writes one JSON line per request and counts it in the metrics. Query strings are
-// logged with the key parameter's value masked.
+// accessLog counts each request in the metrics and writes one JSON line for it when the logger
+// takes its level; the line's attributes are not even built otherwise. Query strings are logged
+// with the key parameter's value masked.
 func (s *Server) accessLog(c *gin.Context) {
 	start := time.Now()
 	c.Next()
@@ -72,15 +92,18 @@ func (s *Server) accessLog(c *gin.Context) {
 		route = "unmatched"
 	}
 	status := c.Writer.Status()
-	s.deps.Metrics.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Inc()
-	s.deps.Metrics.latency.WithLabelValues(route).Observe(d.Seconds())
+	s.deps.Metrics.observeHTTP(route, c.Request.Method, status, d)
 
 	level := slog.LevelInfo
 	if status >= 500 {
 		level = slog.LevelError
 	}
+	ctx := c.Request.Context()
+	if !s.deps.Logger.Enabled(ctx, level) {
+		return
+	}
 	attrs := []slog.Attr{
-		slog.String("request_id", c.GetString(ctxRequestID)),
+		slog.String("request_id", headerValue(c.Writer.Header(), "X-Request-Id")),
 		slog.String("method", c.Request.Method),
 		slog.String("path", c.Request.URL.Path),
 		slog.String("route", route),
@@ -95,16 +118,16 @@ func (s *Server) accessLog(c *gin.Context) {
 	if ua := c.Request.UserAgent(); ua != "" {
 		attrs = append(attrs, slog.String("user_agent", ua))
 	}
-	if k := c.GetString(ctxKeyName); k != "" {
+	if k := logKeyName(c); k != "" {
 		attrs = append(attrs, slog.String("key_name", k))
 	}
-	if cs := c.Writer.Header().Get("Cache-Status"); cs != "" {
+	if cs := headerValue(c.Writer.Header(), "Cache-Status"); cs != "" {
 		attrs = append(attrs, slog.String("cache_status", cs))
 	}
 	if len(c.Errors) > 0 {
 		attrs = append(attrs, slog.String("err", c.Errors.Last().Error()))
 	}
-	s.deps.Logger.LogAttrs(c.Request.Context(), level, "request", attrs...)
+	s.deps.Logger.LogAttrs(ctx, level, "request", attrs...)
 }
 
 // redactQuery masks the key parameter of a raw query string, leaving the rest readable.

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -130,31 +129,34 @@ func notModifiedSince(header string, modified time.Time) bool {
 
 // acceptable reports whether an Accept header admits the media type. An absent or unreadable
 // header admits everything: marketplace fetchers send odd values, and refusing them would cut a
-// dealer off a channel over a header.
+// dealer off a channel over a header. It allocates nothing for the usual headers.
 func acceptable(header, contentType string) bool {
 	if strings.TrimSpace(header) == "" {
 		return true
 	}
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	typ, sub, ok := strings.Cut(mt, "/")
+	if !ok || typ == "" || sub == "" {
 		return true
 	}
-	typ, _, _ := strings.Cut(mt, "/")
 	parsed := false
-	for _, part := range strings.Split(header, ",") {
+	for header != "" {
+		var part string
+		part, header, _ = strings.Cut(header, ",")
 		r, q := codingAndQ(part)
-		r = strings.ToLower(r)
 		if r == "" {
 			continue
 		}
-		if !strings.Contains(r, "/") {
+		rt, rs, ok := strings.Cut(r, "/")
+		if !ok {
 			return true // not a media range at all: the header is unreadable
 		}
 		parsed = true
 		if q <= 0 {
 			continue
 		}
-		if r == "*/*" || r == mt || r == typ+"/*" {
+		if rt == "*" && rs == "*" || strings.EqualFold(rt, typ) && (rs == "*" || strings.EqualFold(rs, sub)) {
 			return true
 		}
 	}

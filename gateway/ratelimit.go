@@ -79,12 +79,13 @@ func (m *MemoryLimiter) Allow(_ context.Context, key string, perMinute int) (Dec
 		m.keys[key] = b
 	}
 	b.used = now
-	r := b.lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return Decision{RetryAfter: d}, nil
+	if b.lim.AllowN(now, 1) { // unlike ReserveN, allocates nothing
+		return Decision{Allowed: true}, nil
 	}
-	return Decision{Allowed: true}, nil
+	r := b.lim.ReserveN(now, 1)
+	d := r.DelayFrom(now)
+	r.CancelAt(now)
+	return Decision{RetryAfter: d}, nil
 }
 
 // evict drops idle keys; if none are idle (a flood of distinct keys), the least recently used

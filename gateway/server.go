@@ -78,6 +78,7 @@ type Server struct {
 	state    atomic.Pointer[state]
 	engine   *gin.Engine
 	draining atomic.Bool
+	ids      *requestIDs
 }
 
 // New builds a Server for opts.Config, refusing a configuration that names an unknown format or
@@ -120,7 +121,7 @@ func New(opts Options, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, deps: deps}
+	s := &Server{opts: opts, deps: deps, ids: newRequestIDs()}
 	s.state.Store(st)
 	if err := deps.Metrics.Register(newStateCollector(s)); err != nil {
 		return nil, err

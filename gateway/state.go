@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/feedgate/feedgate/config"
@@ -44,6 +45,8 @@ type feedState struct {
 	// options, filter, dealer). It is part of the output key, so a configuration change makes
 	// outputs rendered under the old one unreachable.
 	fingerprint string
+	// prepared holds the response headers of the output last served (feed_headers.go).
+	prepared atomic.Pointer[preparedOutput]
 }
 
 func buildState(cfg *config.Config, formats Formats) (*state, error) {

@@ -1,0 +1,81 @@
+package gateway
+
+import (
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/feedgate/feedgate/inventory"
+)
+
+// preparedOutput holds a stored output's response header values, built once per output instead
+// of on every request. The slices go into response header maps as they are, shared by every
+// response that sends them: nobody may modify them (net/http only reads them; a handler that
+// wants another value replaces the map entry).
+type preparedOutput struct {
+	// What the values were built from; a request whose output differs builds new ones.
+	etag        string
+	modified    time.Time
+	contentType string
+	plainLen    int
+	gzipLen     int
+
+	quoted, quotedGzip      string   // the entity tags, for If-None-Match
+	etagHdr, gzipETagHdr    []string // ETag of each representation
+	plainLenHdr, gzipLenHdr []string // Content-Length of each representation
+	lastModified            []string // nil when the snapshot has no modification time
+	contentTypeHdr, gzipHdr []string
+	varyHdr, nosniffHdr     []string
+	ages                    atomic.Pointer[ageHeaders]
+}
+
+// ageHeaders are the headers that change with the snapshot's age, rebuilt at most once a second
+// per output (and when the outcome changes).
+type ageHeaders struct {
+	age, fresh, ttl                         int64
+	outcome                                 Outcome
+	ageHdr, cacheControlHdr, cacheStatusHdr []string
+}
+
+// prepare returns the header values for out served from snap, reusing fs's when they were built
+// for the same output.
+func (fs *feedState) prepare(out *Rendered, snap *inventory.Snapshot) *preparedOutput {
+	if p := fs.prepared.Load(); p != nil && p.etag == out.ETag && p.modified.Equal(snap.ModifiedAt) &&
+		p.contentType == out.ContentType && p.plainLen == len(out.Body) && p.gzipLen == len(out.Gzip) {
+		return p
+	}
+	quoted := quoteETag(out.ETag)
+	p := &preparedOutput{
+		etag: out.ETag, modified: snap.ModifiedAt, contentType: out.ContentType,
+		plainLen: len(out.Body), gzipLen: len(out.Gzip),
+		quoted: quoted, quotedGzip: gzipETag(quoted),
+		plainLenHdr: []string{strconv.Itoa(len(out.Body))}, gzipLenHdr: []string{strconv.Itoa(len(out.Gzip))},
+		contentTypeHdr: []string{out.ContentType}, gzipHdr: []string{"gzip"},
+		varyHdr: []string{"Accept-Encoding"}, nosniffHdr: []string{"nosniff"},
+	}
+	p.etagHdr, p.gzipETagHdr = []string{p.quoted}, []string{p.quotedGzip}
+	if !snap.ModifiedAt.IsZero() {
+		p.lastModified = []string{snap.ModifiedAt.UTC().Format(http.TimeFormat)}
+	}
+	fs.prepared.Store(p)
+	return p
+}
+
+// agesFor returns the age-dependent header values; ttl is the freshness left in seconds,
+// negative once stale.
+func (p *preparedOutput) agesFor(age, ttl int64, o Outcome) *ageHeaders {
+	fresh := max(0, ttl)
+	if a := p.ages.Load(); a != nil && a.age == age && a.ttl == ttl && a.outcome == o {
+		return a
+	}
+	a := &ageHeaders{age: age, fresh: fresh, ttl: ttl, outcome: o,
+		ageHdr: []string{strconv.FormatInt(age, 10)},
+		// Feeds are keyed, so no shared cache may keep them; a client may reuse one while it is
+		// fresh.
+		cacheControlHdr: []string{"private, max-age=" + strconv.FormatInt(fresh, 10)},
+		cacheStatusHdr:  []string{cacheStatus(o, ttl)},
+	}
+	p.ages.Store(a)
+	return a
+}

@@ -1,0 +1,110 @@
+package gateway
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedgate/feedgate/inventory"
+)
+
+func TestPreparedHeadersFollowTheOutput(t *testing.T) {
+	fs := &feedState{}
+	mod := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	snap := &inventory.Snapshot{ModifiedAt: mod}
+	out := Rendered{Body: []byte("plain body"), Gzip: []byte("gz"), ETag: "abc", ContentType: "application/xml"}
+
+	p := fs.prepare(&out, snap)
+	for name, got := range map[string][]string{
+		"etag": p.etagHdr, "gzip etag": p.gzipETagHdr, "length": p.plainLenHdr, "gzip length": p.gzipLenHdr,
+		"last-modified": p.lastModified, "content-type": p.contentTypeHdr,
+	} {
+		want := map[string]string{
+			"etag": `"abc"`, "gzip etag": `"abc-gzip"`, "length": "10", "gzip length": "2",
+			"last-modified": "Mon, 02 Mar 2026 10:00:00 GMT", "content-type": "application/xml",
+		}[name]
+		if len(got) != 1 || got[0] != want || cap(got) != 1 {
+			t.Errorf("%s: %q (cap %d), want [%q] with no room to append into", name, got, cap(got), want)
+		}
+	}
+	if again := fs.prepare(&out, snap); again != p {
+		t.Error("the same output built its headers again")
+	}
+
+	tests := []struct {
+		name   string
+		change func(*Rendered, *inventory.Snapshot)
+	}{
+		{"new ETag", func(o *Rendered, _ *inventory.Snapshot) { o.ETag = "def" }},
+		{"new modification time", func(_ *Rendered, s *inventory.Snapshot) { s.ModifiedAt = mod.Add(time.Hour) }},
+		{"new body length", func(o *Rendered, _ *inventory.Snapshot) { o.Body = []byte("longer plain body") }},
+		{"no gzip copy", func(o *Rendered, _ *inventory.Snapshot) { o.Gzip = nil }},
+		{"new content type", func(o *Rendered, _ *inventory.Snapshot) { o.ContentType = "text/csv" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, s := out, *snap
+			fs.prepare(&out, snap)
+			tt.change(&o, &s)
+			if fs.prepare(&o, &s) == p {
+				t.Error("a changed output was served with the old headers")
+			}
+		})
+	}
+}
+
+func TestAgeHeaders(t *testing.T) {
+	p := &preparedOutput{}
+	tests := []struct {
+		age, ttl             int64
+		outcome              Outcome
+		age0, cc, cacheState string
+	}{
+		{0, 300, Miss, "0", "private, max-age=300", "feedgate; fwd=miss; stored"},
+		{90, 210, Hit, "90", "private, max-age=210", "feedgate; hit"},
+		{90, 210, Hit, "90", "private, max-age=210", "feedgate; hit"},
+		{360, -60, Stale, "360", "private, max-age=0", "feedgate; hit; ttl=-60; detail=stale"},
+	}
+	var prev *ageHeaders
+	for i, tt := range tests {
+		a := p.agesFor(tt.age, tt.ttl, tt.outcome)
+		if a.ageHdr[0] != tt.age0 || a.cacheControlHdr[0] != tt.cc || a.cacheStatusHdr[0] != tt.cacheState {
+			t.Errorf("%d: Age %q, Cache-Control %q, Cache-Status %q", i, a.ageHdr, a.cacheControlHdr, a.cacheStatusHdr)
+		}
+		if i == 2 && a != prev {
+			t.Error("the same second built its headers again")
+		}
+		prev = a
+	}
+}
+
+func TestRequestIDsAreUniqueAndSane(t *testing.T) {
+	a, b := newRequestIDs(), newRequestIDs()
+	seen := map[string]bool{}
+	for range 1000 {
+		for _, id := range []string{a.next(), b.next()} {
+			if seen[id] || !saneRequestID(id) {
+				t.Fatalf("id %q: repeated %v, sane %v", id, seen[id], saneRequestID(id))
+			}
+			seen[id] = true
+		}
+	}
+	if strings.HasPrefix(b.next(), a.prefix) {
+		t.Error("two processes share a request id prefix")
+	}
+}
+
+func TestMetricChildrenAreMemoized(t *testing.T) {
+	m := NewMetrics()
+	for range 3 {
+		m.observeHTTP("/feeds/:tenant/:feed", "GET", 200, time.Millisecond)
+		m.countFeedResponse("t", "f", "hit")
+	}
+	m.observeHTTP("/feeds/:tenant/:feed", "GET", 304, time.Millisecond)
+	if n := len(*m.httpChildren.m.Load()); n != 2 {
+		t.Errorf("%d memoized HTTP children, want 2", n)
+	}
+	if got := m.httpChildren.get(httpLabels{"/feeds/:tenant/:feed", "GET", 200}); got.count != m.requests.WithLabelValues("/feeds/:tenant/:feed", "GET", "200") {
+		t.Error("the memoized child is not the vector's")
+	}
+}
