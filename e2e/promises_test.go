@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/feedgate/feedgate/internal/testredis"
 )
 
 // metricValue is the value of the gateway's metric line that starts with prefix; 0 when absent.
@@ -112,4 +114,43 @@ func TestBrokenUpstreamBodiesKeepTheLastGoodFeed(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestRedisDownAndBack: with its Redis killed, a gateway keeps serving feeds (warm from memory,
+// and a new feed straight from upstream), says degraded on /readyz and in metrics, and leaves
+// degraded mode by itself once Redis is back.
+func TestRedisDownAndBack(t *testing.T) {
+	sim := startSim(t)
+	rds := testredis.Start(t)
+	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
+	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
+	writeConfig(t, cfg, setup{simURL: sim.URL, redisURL: rds.URL(), keys: keys}.yaml())
+	gw := startGateway(t, cfg)
+
+	resp, good := get(t, gw.URL+"/feeds/sunset/export", keys["export"])
+	if resp.StatusCode != 200 {
+		t.Fatalf("warm-up: %d", resp.StatusCode)
+	}
+	rds.Stop()
+	waitFor(t, "readyz to say degraded", func() bool {
+		// Requests make the store notice; each must still be answered.
+		r, body := get(t, gw.URL+"/feeds/sunset/export", keys["export"])
+		if r.StatusCode != 200 || !bytes.Equal(body, good) {
+			t.Fatalf("feed with Redis down: %d, %d bytes (had %d)", r.StatusCode, len(body), len(good))
+		}
+		r, body = get(t, gw.URL+"/readyz", "")
+		return r.StatusCode == 200 && strings.Contains(string(body), `"degraded"`)
+	})
+	if v := metricValue(t, gw, "feedgate_degraded"); v != 1 {
+		t.Errorf("feedgate_degraded %v with Redis down", v)
+	}
+	if r, _ := get(t, gw.URL+"/feeds/sunset/google", keys["google"]); r.StatusCode != 200 {
+		t.Errorf("a feed not yet rendered, with Redis down: %d", r.StatusCode)
+	}
+	rds.Restart()
+	waitFor(t, "readyz to recover", func() bool {
+		_, _ = get(t, gw.URL+"/feeds/sunset/export", keys["export"])
+		_, body := get(t, gw.URL+"/readyz", "")
+		return strings.Contains(string(body), `"ok"`)
+	})
 }
