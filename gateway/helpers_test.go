@@ -19,43 +19,11 @@ import (
 	"github.com/feedgate/feedgate/cache"
 	"github.com/feedgate/feedgate/config"
 	"github.com/feedgate/feedgate/gateway"
+	"github.com/feedgate/feedgate/internal/bridge"
 	"github.com/feedgate/feedgate/inventory"
 	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
-
-// cacheStore adapts a real *cache.Cache to gateway.Store, as cmd/feedgate does.
-type cacheStore struct{ c *cache.Cache }
-
-func lookupOf(r cache.Result) gateway.Lookup {
-	switch r.Outcome {
-	case cache.Stale:
-		return gateway.Lookup{Outcome: gateway.Stale, Layer: r.Layer.String()}
-	case cache.Miss:
-		return gateway.Lookup{Outcome: gateway.Miss, Layer: r.Layer.String()}
-	}
-	return gateway.Lookup{Outcome: gateway.Hit, Layer: r.Layer.String()}
-}
-
-func (s cacheStore) Snapshot(ctx context.Context, tenant string) (*inventory.Snapshot, gateway.Lookup, error) {
-	snap, res, err := s.c.Snapshot(ctx, tenant)
-	return snap, lookupOf(res), err
-}
-
-func (s cacheStore) Output(ctx context.Context, key gateway.OutputKey, snap *inventory.Snapshot,
-	render func() (gateway.Rendered, error)) (gateway.Rendered, gateway.Lookup, error) {
-	k := cache.OutputKey{Tenant: key.Tenant, Feed: key.Feed, Format: key.Format + "@" + key.Fingerprint}
-	r, res, err := s.c.Output(ctx, k, snap, func() (cache.Rendered, error) {
-		out, err := render()
-		return cache.Rendered(out), err
-	})
-	if err != nil {
-		return gateway.Rendered{}, lookupOf(res), err
-	}
-	return gateway.Rendered(*r), lookupOf(res), nil
-}
-
-func (s cacheStore) Degraded() bool { return s.c.Degraded() }
 
 // clock is a settable test clock.
 type clock struct {
@@ -229,7 +197,7 @@ func newEnvLogging(t testing.TB, perMinute int, level slog.Level) *env {
 	k := newKeys(t)
 	logs := &syncBuffer{}
 	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.config(perMinute), formats), Now: clk.Now},
-		gateway.Deps{Store: cacheStore{c}, Formats: formats, Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))})
+		gateway.Deps{Store: bridge.Store{C: c}, Formats: formats, Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,91 +8,21 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/feedgate/feedgate/cache"
 	"github.com/feedgate/feedgate/config"
 	"github.com/feedgate/feedgate/gateway"
-	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/internal/bridge"
 	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
 
 // The drop-in tests run the gateway over real parts: the simulator behind an HTTP server, the
-// upstream client and full syncer, and the memory cache. adminStore is the test's copy of the
-// small adapter cmd/feedgate wires (wire_admin.go).
-
-// adminStore adapts the cache and syncer to gateway.AdminStore, with forced VINs dropped from
-// the prev snapshot the syncer sees so that their details are fetched again.
-type adminStore struct {
-	c      *cache.Cache
-	syncer *upstream.Syncer
-
-	mu     sync.Mutex
-	forced map[string][]string
-	marks  int
-}
-
-func (a *adminStore) Sync(ctx context.Context, tenant string, prev *inventory.Snapshot) (*inventory.Snapshot, error) {
-	a.mu.Lock()
-	vins := a.forced[tenant]
-	delete(a.forced, tenant)
-	a.mu.Unlock()
-	if prev != nil && len(vins) > 0 {
-		p := *prev
-		p.Vehicles = nil
-		for _, v := range prev.Vehicles {
-			if !contains(vins, v.VIN) {
-				p.Vehicles = append(p.Vehicles, v)
-			}
-		}
-		prev = &p
-	}
-	return a.syncer.Sync(ctx, tenant, prev)
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func (a *adminStore) MarkForRefresh(ctx context.Context, tenant string, vins []string) error {
-	a.mu.Lock()
-	if a.forced == nil {
-		a.forced = map[string][]string{}
-	}
-	a.forced[tenant] = append(a.forced[tenant], vins...)
-	a.marks++
-	a.mu.Unlock()
-	return a.c.Invalidate(ctx, tenant, vins...)
-}
-
-func (a *adminStore) Refresh(ctx context.Context, tenant string) error {
-	_, err := a.c.Refresh(ctx, tenant)
-	return err
-}
-
-func (a *adminStore) Accept(ctx context.Context, tenant string) error { return a.c.Accept(ctx, tenant) }
-
-func (a *adminStore) TenantStatus(tenant string) gateway.TenantStatus {
-	s := a.c.Status(tenant)
-	out := gateway.TenantStatus{HasSnapshot: s.HasSnapshot, Vehicles: s.Count, Version: s.Version,
-		FetchedAt: s.FetchedAt, ModifiedAt: s.ModifiedAt, Stale: s.Stale, InFlight: s.InFlight,
-		LastSync: s.LastSync, LastSyncOK: s.LastSyncOK, LastSyncError: s.LastSyncError,
-		LastSyncDuration: s.LastSyncDuration, ConsecutiveFailures: s.ConsecutiveFailures,
-		Held: s.Held, HeldVehicles: s.HeldCount, HeldVersion: s.HeldVersion, HeldSince: s.HeldSince}
-	if rep, ok := a.syncer.LastReport(tenant); ok {
-		out.UpstreamCalls = rep.Calls
-	}
-	return out
-}
+// upstream client and full syncer, the memory cache, and the adapters cmd/feedgate wires
+// (internal/bridge), write-through marks included.
 
 // forwarder is the write pass-through over the tenants' clients.
 type forwarder struct{ clients upstream.ClientMap }
@@ -112,7 +42,8 @@ type dropinEnv struct {
 	srv     *gateway.Server
 	sim     *hriznsim.Server
 	simURL  string
-	admin   *adminStore
+	admin   bridge.MarkingAdmin
+	marks   *bridge.Marks
 	keys    keys
 	history *gateway.SyncHistory
 	metrics *gateway.Metrics
@@ -172,20 +103,15 @@ func newDropinEnv(t *testing.T, simOpts hriznsim.Options) *dropinEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin := &adminStore{syncer: sy}
 	history := gateway.NewSyncHistory(10)
-	recording := cache.SyncFunc(func(ctx context.Context, tenant string, prev *inventory.Snapshot) (*inventory.Snapshot, error) {
-		start := time.Now()
-		snap, err := admin.Sync(ctx, tenant, prev)
-		history.Record(tenant, gateway.SyncRecord{At: start, Duration: time.Since(start), Vehicles: snap.Len(), OK: err == nil})
-		return snap, err
-	})
-	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour, ShrinkGuard: 0.5, ShrinkConfirmAfter: time.Hour}, nil, nil, recording)
+	marks := bridge.NewMarks(nil, "")
+	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour, ShrinkGuard: 0.5, ShrinkConfirmAfter: time.Hour},
+		nil, nil, bridge.MarkingSyncer{Next: bridge.RecordingSyncer{Syncer: sy, History: history}, Marks: marks})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	admin.c = c
+	admin := bridge.MarkingAdmin{AdminStore: bridge.Admin{C: c, Syncer: sy}, Marks: marks}
 	formats, err := transform.NewRegistry(transform.Builtins()...)
 	if err != nil {
 		t.Fatal(err)
@@ -196,12 +122,12 @@ func newDropinEnv(t *testing.T, simOpts hriznsim.Options) *dropinEnv {
 	}
 	metrics := gateway.NewMetrics()
 	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(dropinConfig), formats)},
-		gateway.Deps{Store: cacheStore{c}, Formats: formats, Metrics: metrics, Upstream: forwarder{clients},
+		gateway.Deps{Store: bridge.Store{C: c}, Formats: formats, Metrics: metrics, Upstream: forwarder{clients},
 			Admin: admin, History: history, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &dropinEnv{t: t, srv: srv, sim: sim, simURL: hs.URL, admin: admin, keys: k, history: history, metrics: metrics}
+	return &dropinEnv{t: t, srv: srv, sim: sim, simURL: hs.URL, admin: admin, marks: marks, keys: k, history: history, metrics: metrics}
 }
 
 // answer is a response's status, headers and body.

@@ -13,6 +13,7 @@ import (
 	"github.com/feedgate/feedgate/cache"
 	"github.com/feedgate/feedgate/config"
 	"github.com/feedgate/feedgate/gateway"
+	"github.com/feedgate/feedgate/internal/bridge"
 	"github.com/feedgate/feedgate/inventory"
 	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream"
@@ -59,7 +60,7 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 		return nil, fmt.Errorf("upstream: %w", err)
 	}
 	history := gateway.NewSyncHistory(0)
-	recorded := &recordingSyncer{s: syncer, history: history}
+	recorded := bridge.RecordingSyncer{Syncer: syncer, History: history}
 
 	st := &stack{clients: clients, log: o.Logger}
 	var l2 *cache.Redis
@@ -69,11 +70,11 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 		st.redis = rc
 		l2 = cache.NewRedis(rc, cache.RedisOptions{Prefix: cfg.Redis.KeyPrefix})
 	}
-	marks := newVINMarks(st.redis, cfg.Redis.KeyPrefix) // wire_admin.go
+	marks := bridge.NewMarks(st.redis, cfg.Redis.KeyPrefix)
 	c, err := cache.New(cache.Options{
 		FreshFor: cfg.Cache.FreshFor, ServeStaleFor: cfg.Cache.ServeStaleFor, ShrinkGuard: cfg.Cache.ShrinkGuard,
 		ShrinkConfirmAfter: cfg.Cache.ShrinkConfirmAfter, Logger: o.Logger,
-	}, nil, l2, markingSyncer{next: recorded, marks: marks})
+	}, nil, l2, bridge.MarkingSyncer{Next: recorded, Marks: marks})
 	if err != nil {
 		st.close()
 		return nil, err
@@ -81,8 +82,8 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 	st.cache = c
 
 	deps := gateway.Deps{
-		Store: cacheStore{c}, Formats: o.Formats, Metrics: metrics, Reporter: cacheReporter{c},
-		Logger: o.Logger, Upstream: upstreamWriter{clients}, Admin: markingAdmin{adminStore{c: c, syncer: syncer}, marks},
+		Store: bridge.Store{C: c}, Formats: o.Formats, Metrics: metrics, Reporter: bridge.Reporter{C: c},
+		Logger: o.Logger, Upstream: upstreamWriter{clients}, Admin: bridge.MarkingAdmin{AdminStore: bridge.Admin{C: c, Syncer: syncer}, Marks: marks},
 		History: history,
 	}
 	memLimiter := gateway.NewMemoryLimiter(gateway.MemoryLimiterOptions{})
@@ -184,110 +185,6 @@ func (cs *clientSet) get(tenant string) (*upstream.Client, error) {
 		return c, nil
 	}
 	return nil, inventory.Errorf(inventory.ENotFound, "no upstream client for tenant %q", tenant)
-}
-
-// recordingSyncer keeps each finished sync in the admin page's history.
-type recordingSyncer struct {
-	s       *upstream.Syncer
-	history *gateway.SyncHistory
-}
-
-func (r *recordingSyncer) Sync(ctx context.Context, tenant string, prev *inventory.Snapshot) (*inventory.Snapshot, error) {
-	snap, rep, err := r.s.SyncWithReport(ctx, tenant, prev)
-	r.history.Record(tenant, gateway.SyncRecord{
-		At: rep.Started.Add(rep.Duration), Duration: rep.Duration, Vehicles: rep.Vehicles, OK: err == nil, Calls: rep.TotalCalls(),
-	})
-	return snap, err
-}
-
-// cacheStore adapts *cache.Cache to gateway.Store. The Rendered types have the same fields, so
-// converting between them copies a few words and no bytes.
-type cacheStore struct{ c *cache.Cache }
-
-func lookupOf(r cache.Result) gateway.Lookup {
-	l := gateway.Lookup{Outcome: gateway.Hit, Layer: r.Layer.String()}
-	switch r.Outcome {
-	case cache.Stale:
-		l.Outcome = gateway.Stale
-	case cache.Miss:
-		l.Outcome = gateway.Miss
-	}
-	return l
-}
-
-func (s cacheStore) Snapshot(ctx context.Context, tenant string) (*inventory.Snapshot, gateway.Lookup, error) {
-	snap, res, err := s.c.Snapshot(ctx, tenant)
-	return snap, lookupOf(res), err
-}
-
-func (s cacheStore) Output(ctx context.Context, key gateway.OutputKey, snap *inventory.Snapshot,
-	render func() (gateway.Rendered, error)) (gateway.Rendered, gateway.Lookup, error) {
-	k := cache.OutputKey{Tenant: key.Tenant, Feed: key.Feed, Format: key.Format + "@" + key.Fingerprint}
-	r, res, err := s.c.Output(ctx, k, snap, func() (cache.Rendered, error) {
-		out, err := render()
-		return cache.Rendered(out), err
-	})
-	if err != nil {
-		return gateway.Rendered{}, lookupOf(res), err
-	}
-	return gateway.Rendered(*r), lookupOf(res), nil
-}
-
-func (s cacheStore) Degraded() bool { return s.c.Degraded() }
-
-// cacheReporter exports the cache's counters and tenant states for metrics.
-type cacheReporter struct{ c *cache.Cache }
-
-func (r cacheReporter) Counters() map[string]uint64 {
-	n := r.c.Counters()
-	return map[string]uint64{
-		"hit_memory": n.HitsMemory, "hit_redis": n.HitsRedis, "miss": n.Misses, "stale": n.StaleServes,
-		"coalesced_wait": n.CoalescedWaits, "lock_wait": n.LockWaits, "sync": n.Syncs,
-		"sync_failure": n.SyncFailures, "held_back": n.HeldBack, "negative_hit": n.NegativeHits,
-		"redis_error": n.RedisErrors, "render": n.Renders, "output_hit_memory": n.OutputHitsMemory,
-		"output_hit_redis": n.OutputHitsRedis,
-	}
-}
-
-func (r cacheReporter) Status(tenant string) gateway.Status {
-	s := r.c.Status(tenant)
-	st := gateway.Status{HeldBack: s.Held}
-	if s.HasSnapshot {
-		st.Vehicles, st.FetchedAt = s.Count, s.FetchedAt
-	}
-	return st
-}
-
-// adminStore adapts the cache and the syncer's reports to the admin, webhook and write routes.
-type adminStore struct {
-	c      *cache.Cache
-	syncer *upstream.Syncer
-}
-
-func (a adminStore) MarkForRefresh(ctx context.Context, tenant string, vins []string) error {
-	return a.c.Invalidate(ctx, tenant, vins...)
-}
-
-func (a adminStore) Refresh(ctx context.Context, tenant string) error {
-	_, err := a.c.Refresh(ctx, tenant)
-	return err
-}
-
-func (a adminStore) Accept(ctx context.Context, tenant string) error { return a.c.Accept(ctx, tenant) }
-
-func (a adminStore) TenantStatus(tenant string) gateway.TenantStatus {
-	s := a.c.Status(tenant)
-	out := gateway.TenantStatus{
-		HasSnapshot: s.HasSnapshot, Vehicles: s.Count, Version: s.Version, FetchedAt: s.FetchedAt,
-		ModifiedAt: s.ModifiedAt, Stale: s.Stale, InFlight: s.InFlight, LastSync: s.LastSync,
-		LastSyncOK: s.LastSyncOK, LastSyncError: s.LastSyncError, LastSyncDuration: s.LastSyncDuration,
-		ConsecutiveFailures: s.ConsecutiveFailures, Held: s.Held, HeldVehicles: s.HeldCount,
-		HeldVersion: s.HeldVersion, HeldSince: s.HeldSince,
-	}
-	if rep, ok := a.syncer.LastReport(tenant); ok {
-		out.UpstreamCalls = rep.Calls
-	}
-	return out
 }
 
 // upstreamWriter forwards the drop-in API's writes with the tenant's own upstream key.

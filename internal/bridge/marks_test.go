@@ -1,4 +1,4 @@
-package main
+package bridge
 
 import (
 	"context"
@@ -15,10 +15,10 @@ import (
 // untouched, and the marks are cleared only by a successful sync.
 func TestMarkingSyncerDropsMarkedVINs(t *testing.T) {
 	rs := testredis.Start(t)
-	for name, pair := range map[string][2]*vinMarks{
-		"memory": {newVINMarks(nil, "t:"), nil},
+	for name, pair := range map[string][2]*Marks{
+		"memory": {NewMarks(nil, "t:"), nil},
 		// Two replicas sharing Redis: one marks, the other syncs.
-		"redis": {newVINMarks(rs.Client(), "t:"), newVINMarks(rs.Client(), "t:")},
+		"redis": {NewMarks(rs.Client(), "t:"), NewMarks(rs.Client(), "t:")},
 	} {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -30,7 +30,7 @@ func TestMarkingSyncerDropsMarkedVINs(t *testing.T) {
 				time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), "full")
 			var seen [][]string
 			fail := false
-			sy := markingSyncer{marks: syncing, next: cache.SyncFunc(func(_ context.Context, _ string, p *inventory.Snapshot) (*inventory.Snapshot, error) {
+			sy := MarkingSyncer{Marks: syncing, Next: cache.SyncFunc(func(_ context.Context, _ string, p *inventory.Snapshot) (*inventory.Snapshot, error) {
 				var vins []string
 				for _, v := range p.Vehicles {
 					vins = append(vins, v.VIN)
@@ -62,7 +62,7 @@ func TestMarkingSyncerDropsMarkedVINs(t *testing.T) {
 			if prev.Len() != 3 {
 				t.Fatal("prev was changed")
 			}
-			if p := marker.pending(ctx, "sunset"); len(p) != 0 {
+			if p := marker.Pending(ctx, "sunset"); len(p) != 0 {
 				t.Fatalf("marks left: %v", p)
 			}
 		})

@@ -1,4 +1,4 @@
-package main
+package bridge
 
 import (
 	"context"
@@ -25,8 +25,8 @@ import (
 // marksTTL bounds how long a mark waits for a sync; a tenant nobody reads needs none.
 const marksTTL = 24 * time.Hour
 
-// vinMarks remembers, per tenant, the VINs the next sync must fetch again.
-type vinMarks struct {
+// Marks remembers, per tenant, the VINs the next sync must fetch again.
+type Marks struct {
 	rc     redis.UniversalClient // nil: this process only
 	prefix string
 
@@ -34,16 +34,18 @@ type vinMarks struct {
 	mem map[string]map[string]bool
 }
 
-func newVINMarks(rc redis.UniversalClient, prefix string) *vinMarks {
-	return &vinMarks{rc: rc, prefix: prefix, mem: make(map[string]map[string]bool)}
+// NewMarks keeps marks in rc under prefix (and in this process), or in this process only when rc
+// is nil.
+func NewMarks(rc redis.UniversalClient, prefix string) *Marks {
+	return &Marks{rc: rc, prefix: prefix, mem: make(map[string]map[string]bool)}
 }
 
 // key is the tenant's Redis set; the braces keep it in one Redis Cluster slot.
-func (m *vinMarks) key(tenant string) string { return m.prefix + "marks:{" + tenant + "}" }
+func (m *Marks) key(tenant string) string { return m.prefix + "marks:{" + tenant + "}" }
 
 // add marks vins of tenant: in Redis when there is one (so that any replica's sync sees them),
 // in this process when there is none or it fails.
-func (m *vinMarks) add(ctx context.Context, tenant string, vins []string) error {
+func (m *Marks) add(ctx context.Context, tenant string, vins []string) error {
 	if len(vins) == 0 {
 		return nil
 	}
@@ -61,7 +63,7 @@ func (m *vinMarks) add(ctx context.Context, tenant string, vins []string) error 
 		if err == nil {
 			return nil
 		}
-		err = fmt.Errorf("feedgate: marks: %w (kept in this process)", err)
+		err = fmt.Errorf("feedgate: Marks: %w (kept in this process)", err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -76,8 +78,8 @@ func (m *vinMarks) add(ctx context.Context, tenant string, vins []string) error 
 	return err
 }
 
-// pending lists the tenant's marked VINs, sorted: Redis's and this process's own.
-func (m *vinMarks) pending(ctx context.Context, tenant string) []string {
+// Pending lists the tenant's marked VINs, sorted: Redis's and this process's own.
+func (m *Marks) Pending(ctx context.Context, tenant string) []string {
 	m.mu.Lock()
 	out := make([]string, 0, len(m.mem[tenant]))
 	for v := range m.mem[tenant] {
@@ -94,7 +96,7 @@ func (m *vinMarks) pending(ctx context.Context, tenant string) []string {
 }
 
 // done clears the marks a successful sync honoured; marks made meanwhile stay.
-func (m *vinMarks) done(ctx context.Context, tenant string, vins []string) {
+func (m *Marks) done(ctx context.Context, tenant string, vins []string) {
 	if len(vins) == 0 {
 		return
 	}
@@ -110,17 +112,20 @@ func (m *vinMarks) done(ctx context.Context, tenant string, vins []string) {
 	}
 }
 
-// markingSyncer hands the next syncer a prev snapshot without the marked VINs.
-type markingSyncer struct {
-	next  cache.Syncer
-	marks *vinMarks
+// MarkingSyncer hands the next syncer a prev snapshot without the marked VINs.
+type MarkingSyncer struct {
+	Next  cache.Syncer
+	Marks *Marks
 }
 
-func (s markingSyncer) Sync(ctx context.Context, tenant string, prev *inventory.Snapshot) (*inventory.Snapshot, error) {
-	vins := s.marks.pending(ctx, tenant)
-	snap, err := s.next.Sync(ctx, tenant, withoutVINs(prev, vins))
+var _ cache.Syncer = MarkingSyncer{}
+
+// Sync runs Next with prev less the marked VINs and clears the marks it honoured on success.
+func (s MarkingSyncer) Sync(ctx context.Context, tenant string, prev *inventory.Snapshot) (*inventory.Snapshot, error) {
+	vins := s.Marks.Pending(ctx, tenant)
+	snap, err := s.Next.Sync(ctx, tenant, withoutVINs(prev, vins))
 	if err == nil {
-		s.marks.done(ctx, tenant, vins)
+		s.Marks.done(ctx, tenant, vins)
 	}
 	return snap, err
 }
@@ -140,14 +145,16 @@ func withoutVINs(prev *inventory.Snapshot, vins []string) *inventory.Snapshot {
 	return &p
 }
 
-// markingAdmin is an AdminStore whose MarkForRefresh also marks the VINs for the next sync.
-type markingAdmin struct {
+// MarkingAdmin is an AdminStore whose MarkForRefresh also marks the VINs for the next sync.
+type MarkingAdmin struct {
 	gateway.AdminStore
-	marks *vinMarks
+	Marks *Marks
 }
 
-func (a markingAdmin) MarkForRefresh(ctx context.Context, tenant string, vins []string) error {
-	err := a.marks.add(ctx, tenant, vins)
+// MarkForRefresh marks the VINs for the next sync and has the wrapped store treat the snapshot
+// as stale.
+func (a MarkingAdmin) MarkForRefresh(ctx context.Context, tenant string, vins []string) error {
+	err := a.Marks.add(ctx, tenant, vins)
 	if ierr := a.AdminStore.MarkForRefresh(ctx, tenant, vins); ierr != nil {
 		return ierr
 	}

@@ -1,0 +1,139 @@
+// Package bridge adapts the cache package to the interfaces the gateway declares (Store,
+// Reporter, AdminStore). Neither of the two may import the other, so the adapters live here, used
+// by cmd/feedgate's wiring and by the gateway's tests alike: what the tests run is what ships.
+package bridge
+
+import (
+	"context"
+
+	"github.com/feedgate/feedgate/cache"
+	"github.com/feedgate/feedgate/gateway"
+	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/upstream"
+)
+
+// Store adapts a *cache.Cache to gateway.Store. The Rendered types have the same fields, so
+// converting between them copies a few words and no bytes.
+type Store struct{ C *cache.Cache }
+
+var _ gateway.Store = Store{}
+
+func lookupOf(r cache.Result) gateway.Lookup {
+	l := gateway.Lookup{Outcome: gateway.Hit, Layer: r.Layer.String()}
+	switch r.Outcome {
+	case cache.Stale:
+		l.Outcome = gateway.Stale
+	case cache.Miss:
+		l.Outcome = gateway.Miss
+	}
+	return l
+}
+
+// Snapshot returns the tenant's snapshot as the cache decides it.
+func (s Store) Snapshot(ctx context.Context, tenant string) (*inventory.Snapshot, gateway.Lookup, error) {
+	snap, res, err := s.C.Snapshot(ctx, tenant)
+	return snap, lookupOf(res), err
+}
+
+// Output returns the stored output for key, rendering it once on a miss. The fingerprint of the
+// feed's options goes into the cache's format name, so a new configuration renders anew.
+func (s Store) Output(ctx context.Context, key gateway.OutputKey, snap *inventory.Snapshot,
+	render func() (gateway.Rendered, error)) (gateway.Rendered, gateway.Lookup, error) {
+	k := cache.OutputKey{Tenant: key.Tenant, Feed: key.Feed, Format: key.Format + "@" + key.Fingerprint}
+	r, res, err := s.C.Output(ctx, k, snap, func() (cache.Rendered, error) {
+		out, err := render()
+		return cache.Rendered(out), err
+	})
+	if err != nil {
+		return gateway.Rendered{}, lookupOf(res), err
+	}
+	return gateway.Rendered(*r), lookupOf(res), nil
+}
+
+// Degraded reports that the cache's Redis is unreachable.
+func (s Store) Degraded() bool { return s.C.Degraded() }
+
+// Reporter exports the cache's counters and tenant states for metrics.
+type Reporter struct{ C *cache.Cache }
+
+var _ gateway.Reporter = Reporter{}
+
+// Counters are the cache's event counts under the metric's event labels.
+func (r Reporter) Counters() map[string]uint64 {
+	n := r.C.Counters()
+	return map[string]uint64{
+		"hit_memory": n.HitsMemory, "hit_redis": n.HitsRedis, "miss": n.Misses, "stale": n.StaleServes,
+		"coalesced_wait": n.CoalescedWaits, "lock_wait": n.LockWaits, "sync": n.Syncs,
+		"sync_failure": n.SyncFailures, "held_back": n.HeldBack, "negative_hit": n.NegativeHits,
+		"redis_error": n.RedisErrors, "render": n.Renders, "output_hit_memory": n.OutputHitsMemory,
+		"output_hit_redis": n.OutputHitsRedis,
+	}
+}
+
+// Status is the tenant's vehicle count, snapshot time and shrink-guard state.
+func (r Reporter) Status(tenant string) gateway.Status {
+	s := r.C.Status(tenant)
+	st := gateway.Status{HeldBack: s.Held}
+	if s.HasSnapshot {
+		st.Vehicles, st.FetchedAt = s.Count, s.FetchedAt
+	}
+	return st
+}
+
+// Admin adapts the cache and the syncer's reports to the admin, webhook and write routes. Wrap it
+// in a MarkingAdmin so that marked VINs are fetched again by the next sync.
+type Admin struct {
+	C      *cache.Cache
+	Syncer *upstream.Syncer
+}
+
+var _ gateway.AdminStore = Admin{}
+
+// MarkForRefresh treats the tenant's snapshot as stale.
+func (a Admin) MarkForRefresh(ctx context.Context, tenant string, vins []string) error {
+	return a.C.Invalidate(ctx, tenant, vins...)
+}
+
+// Refresh syncs the tenant now.
+func (a Admin) Refresh(ctx context.Context, tenant string) error {
+	_, err := a.C.Refresh(ctx, tenant)
+	return err
+}
+
+// Accept promotes the tenant's held-back snapshot.
+func (a Admin) Accept(ctx context.Context, tenant string) error { return a.C.Accept(ctx, tenant) }
+
+// TenantStatus is the cache's view of the tenant with the last sync's upstream calls.
+func (a Admin) TenantStatus(tenant string) gateway.TenantStatus {
+	s := a.C.Status(tenant)
+	out := gateway.TenantStatus{
+		HasSnapshot: s.HasSnapshot, Vehicles: s.Count, Version: s.Version, FetchedAt: s.FetchedAt,
+		ModifiedAt: s.ModifiedAt, Stale: s.Stale, InFlight: s.InFlight, LastSync: s.LastSync,
+		LastSyncOK: s.LastSyncOK, LastSyncError: s.LastSyncError, LastSyncDuration: s.LastSyncDuration,
+		ConsecutiveFailures: s.ConsecutiveFailures, Held: s.Held, HeldVehicles: s.HeldCount,
+		HeldVersion: s.HeldVersion, HeldSince: s.HeldSince,
+	}
+	if a.Syncer != nil {
+		if rep, ok := a.Syncer.LastReport(tenant); ok {
+			out.UpstreamCalls = rep.Calls
+		}
+	}
+	return out
+}
+
+// RecordingSyncer syncs with Syncer and keeps each finished sync in History, for the admin page.
+type RecordingSyncer struct {
+	Syncer  *upstream.Syncer
+	History *gateway.SyncHistory
+}
+
+var _ cache.Syncer = RecordingSyncer{}
+
+// Sync runs one sync and records its time, duration, vehicle count, outcome and upstream calls.
+func (r RecordingSyncer) Sync(ctx context.Context, tenant string, prev *inventory.Snapshot) (*inventory.Snapshot, error) {
+	snap, rep, err := r.Syncer.SyncWithReport(ctx, tenant, prev)
+	r.History.Record(tenant, gateway.SyncRecord{
+		At: rep.Started.Add(rep.Duration), Duration: rep.Duration, Vehicles: rep.Vehicles, OK: err == nil, Calls: rep.TotalCalls(),
+	})
+	return snap, err
+}
