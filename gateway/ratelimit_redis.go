@@ -16,9 +16,9 @@ type RedisLimiterOptions struct {
 	Prefix string
 	// Timeout bounds one reconciliation round trip (default 100ms).
 	Timeout time.Duration
-	// SyncEvery is how many requests a key may admit locally before they are reported to Redis
-	// (default 32). It is capped at a twentieth of the key's per-minute limit, so that a small
-	// limit is reconciled after every request or few.
+	// SyncEvery caps how many requests a key may admit locally before they are reported to
+	// Redis (default 1000). Below the cap a key reports every hundredth of its per-minute limit
+	// (at least every request), so that Redis lags each replica by about 1% of the limit.
 	SyncEvery int
 	// SyncInterval reports a key's locally admitted requests to Redis on its next request once
 	// this long has passed since the last report, however few they are (default 50ms).
@@ -70,7 +70,7 @@ func NewRedisLimiter(opts RedisLimiterOptions, client redis.UniversalClient, loc
 		opts.Timeout = 100 * time.Millisecond
 	}
 	if opts.SyncEvery <= 0 {
-		opts.SyncEvery = 32
+		opts.SyncEvery = 1000
 	}
 	if opts.SyncInterval <= 0 {
 		opts.SyncInterval = 50 * time.Millisecond
@@ -142,7 +142,7 @@ func (l *RedisLimiter) state(key string, perMinute int, now time.Time) *shared {
 
 // batch is how many requests a key admits between reports.
 func (l *RedisLimiter) batch(perMinute int) int {
-	return max(1, min(l.opts.SyncEvery, perMinute/20))
+	return max(1, min(l.opts.SyncEvery, perMinute/100))
 }
 
 // report spends n requests of key's shared budget in Redis, on a context of its own (the request

@@ -46,9 +46,10 @@ func TestRedisLimiterSharesTheLimitAcrossReplicas(t *testing.T) {
 		perMinute int
 		syncEvery int
 	}{
-		{"two replicas, batches of 5", 2, 100, 5},
-		{"three replicas, batches of 8", 3, 300, 8},
-		{"two replicas, small limit reconciles every request", 2, 10, 32},
+		{"two replicas, batches of 5", 2, 1000, 5},
+		{"three replicas, batches of 8", 3, 900, 8},
+		{"two replicas, a hundredth of the limit per batch", 2, 600, 1000},
+		{"two replicas, small limit reconciles every request", 2, 10, 1000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ls := newReplicaLimiters(t, srv, tc.replicas, RedisLimiterOptions{SyncEvery: tc.syncEvery, SyncInterval: time.Hour})
@@ -130,21 +131,23 @@ func TestRedisLimiterFlushReportsPending(t *testing.T) {
 	ctx := context.Background()
 	ls := newReplicaLimiters(t, srv, 2, RedisLimiterOptions{SyncEvery: 50, SyncInterval: time.Hour})
 	a, b := ls[0], ls[1]
-	for range 60 { // the first request is reported at once; the next 49 wait for a full batch
-		if d, _ := a.Allow(ctx, "k", 1200); !d.Allowed {
+	start := time.Now()
+	for range 60 { // the first request is reported at once, the next 50 as a batch, 9 stay pending
+		if d, _ := a.Allow(ctx, "k", 6000); !d.Allowed {
 			t.Fatal("refused under the limit")
 		}
 		settle(a)
 	}
 	a.Flush(ctx)
-	// All 60 are now charged in Redis: a report of the remaining budget leaves exactly what is
-	// left (up to the refill while the test ran).
-	res, err := b.lim.AllowAtMost(ctx, b.opts.Prefix+"rl:{k}", redis_rate.PerMinute(1200), 2000)
+	// All 60 are now charged in Redis: asking for more than the limit gets what is left (plus
+	// the refill while the test ran).
+	res, err := b.lim.AllowAtMost(ctx, b.opts.Prefix+"rl:{k}", redis_rate.PerMinute(6000), 10000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Allowed < 1200-60 || res.Allowed > 1200-60+5 {
-		t.Errorf("Redis had %d left of 1200 after 60 reported", res.Allowed)
+	refill := int(math.Ceil(time.Since(start).Minutes() * 6000))
+	if res.Allowed < 6000-60 || res.Allowed > 6000-60+refill {
+		t.Errorf("Redis had %d left of 6000 after 60 reported (refill up to %d)", res.Allowed, refill)
 	}
 	if d, _ := a.Allow(ctx, "none", 0); !d.Allowed {
 		t.Error("a zero limit means no limit")
