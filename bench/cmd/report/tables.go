@@ -54,7 +54,8 @@ func writeHot(b *strings.Builder, rows []hotRow, meta metaFlags) {
 		"Every server sends the same bytes: nginx serves the file feedgate rendered (and its `.gz` with\n"+
 		"`gzip_static`), Varnish caches nginx's answers. *feedgate* is the embedded default (memory cache,\n"+
 		"in-process rate limiter); *feedgate + Redis* is the scale-out setup (Redis behind the in-process\n"+
-		"layer, Redis rate limiter). wrk uses one thread at 1 connection and two above. Cells are\n"+
+		"layer, rate limits shared through Redis: decided in process, reported in batches). wrk uses\n"+
+		"one thread at 1 connection and two above. Cells are\n"+
 		"requests/s, then p50 / p99 latency; the ratio columns are feedgate's requests/s over nginx's\n"+
 		"(target ≥ %.1f) and over Varnish's (target ≥ %.1f); ✗ marks a ratio under target.\n\n",
 		or(meta.get("hot format"), "google-vehicle-ads"), or(meta.get("hot duration"), "for a few seconds"),
