@@ -380,7 +380,7 @@ func BenchmarkFeedHit(b *testing.B) {
 		level slog.Level
 	}{{"log=info", slog.LevelInfo}, {"log=warn", slog.LevelWarn}} {
 		b.Run(bc.name, func(b *testing.B) {
-			e := newEnvLogging(b, 0, bc.level)
+			e := newEnvLogging(b, 1<<30, bc.level) // a limit no run reaches: every request is a 200
 			req := httptest.NewRequest("GET", "/feeds/sunset/google", nil)
 			req.Header.Set("X-API-Key", e.keys["google"])
 			req.Header.Set("Accept-Encoding", "gzip")
@@ -391,6 +391,9 @@ func BenchmarkFeedHit(b *testing.B) {
 			for b.Loop() {
 				clear(w.h)
 				e.srv.ServeHTTP(w, req)
+			}
+			if n := len(w.h["Etag"]); n != 1 {
+				b.Fatalf("the last request was not a feed (no ETag): %v", w.h)
 			}
 		})
 	}
