@@ -62,13 +62,15 @@ func appendOutputKey(b []byte, k OutputKey, version string) []byte {
 	b = append(b, 0)
 	b = append(b, k.Format...)
 	b = append(b, 0)
+	b = append(b, k.Variant...)
+	b = append(b, 0)
 	return append(b, version...)
 }
 
 func (c *Cache) loadOutput(l1Key string, key OutputKey, snap *inventory.Snapshot, render func() (Rendered, error)) (res *outputResult, err error) {
 	var redisKey string
 	if c.l2 != nil {
-		redisKey = c.l2.Key(key.Tenant, "out", key.Feed, key.Format, snap.Version)
+		redisKey = c.l2.Key(key.Tenant, "out", key.Feed, key.Format, key.Variant, snap.Version)
 	}
 	if c.redisUp() {
 		ctx, cancel := c.redisCtx()

@@ -94,6 +94,9 @@ type OutputKey struct {
 	// Format names the format and the version of its rendering code or template, e.g.
 	// "google-vehicle-ads@3"; bump it when the same snapshot would render differently.
 	Format string
+	// Variant distinguishes renders of one format with different settings (a hash of the
+	// feed's options, filter and dealer details), so a changed configuration renders anew.
+	Variant string
 }
 
 // Rendered is a rendered feed, stored once and shared by every caller: nobody may modify it.

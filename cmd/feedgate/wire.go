@@ -26,6 +26,7 @@ type stack struct {
 	server  *gateway.Server
 	cache   *cache.Cache
 	redis   redis.UniversalClient // nil without Redis
+	limiter *gateway.RedisLimiter // nil without Redis
 	clients *clientSet
 	log     *slog.Logger
 }
@@ -88,9 +89,10 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 	}
 	memLimiter := gateway.NewMemoryLimiter(gateway.MemoryLimiterOptions{})
 	if st.redis != nil {
-		deps.Limiter = gateway.NewRedisLimiter(gateway.RedisLimiterOptions{
+		st.limiter = gateway.NewRedisLimiter(gateway.RedisLimiterOptions{
 			Prefix: cfg.Redis.KeyPrefix, Logger: o.Logger, OnFallback: metrics.CountLimiterFallback,
 		}, st.redis, memLimiter)
+		deps.Limiter = st.limiter
 		deps.Replay = gateway.NewRedisReplayGuard(st.redis, cfg.Redis.KeyPrefix,
 			gateway.NewMemoryReplayGuard(gateway.MemoryReplayGuardOptions{}))
 	} else {
@@ -120,8 +122,14 @@ func (st *stack) reload(cfg *config.Config) error {
 	return nil
 }
 
-// close stops background work and closes Redis.
+// close stops background work and closes Redis. Rate-limit counts not yet reported to Redis are
+// reported first, so a replica that stops does not leave its last batch uncharged.
 func (st *stack) close() {
+	if st.limiter != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		st.limiter.Flush(ctx)
+		cancel()
+	}
 	if st.cache != nil {
 		_ = st.cache.Close()
 	}

@@ -36,10 +36,10 @@ func (s Store) Snapshot(ctx context.Context, tenant string) (*inventory.Snapshot
 }
 
 // Output returns the stored output for key, rendering it once on a miss. The fingerprint of the
-// feed's options goes into the cache's format name, so a new configuration renders anew.
+// feed's options is the cache key's variant, so a new configuration renders anew.
 func (s Store) Output(ctx context.Context, key gateway.OutputKey, snap *inventory.Snapshot,
 	render func() (gateway.Rendered, error)) (gateway.Rendered, gateway.Lookup, error) {
-	k := cache.OutputKey{Tenant: key.Tenant, Feed: key.Feed, Format: key.Format + "@" + key.Fingerprint}
+	k := cache.OutputKey{Tenant: key.Tenant, Feed: key.Feed, Format: key.Format, Variant: key.Fingerprint}
 	r, res, err := s.C.Output(ctx, k, snap, func() (cache.Rendered, error) {
 		out, err := render()
 		return cache.Rendered(out), err
