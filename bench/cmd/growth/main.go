@@ -1,5 +1,5 @@
 // Command growth measures how rendering grows with the inventory: for each inventory size and
-// each built-in format it reports render time, output size (plain and gzip), the peak memory of
+// each registered format (built-ins and the embedded template channels) it reports render time, output size (plain and gzip), the peak memory of
 // a process that holds the snapshot and renders it, and the heap one cached vehicle costs.
 //
 // Each (size, format) runs in a child process of this same binary, so that one measurement's
@@ -14,7 +14,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/klauspost/compress/gzip"
 	"io"
 	"os"
 	"os/exec"
@@ -25,8 +24,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/klauspost/compress/gzip"
+
 	"github.com/feedgate/feedgate/bench/internal/cli"
 	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/templates"
 	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
@@ -46,6 +48,8 @@ type result struct {
 	SnapshotHeap uint64 `json:"snapshot_heap"`
 	// RenderAlloc is how many bytes one render allocates (garbage included).
 	RenderAlloc uint64 `json:"render_alloc"`
+	// RenderAllocs is the number of heap allocations of one render.
+	RenderAllocs uint64 `json:"render_allocs"`
 	// MaxRSS is the child process's peak resident set size in bytes.
 	MaxRSS int64 `json:"max_rss"`
 	// Skipped says why a measurement was not made ("" when it was).
@@ -57,7 +61,7 @@ func main() { cli.Main(run) }
 func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("growth", flag.ContinueOnError)
 	sizes := fs.String("sizes", "1000,10000,100000", "comma-separated inventory sizes")
-	formats := fs.String("formats", "", "comma-separated formats (default: every built-in)")
+	formats := fs.String("formats", "", "comma-separated formats (default: every registered format)")
 	reps := fs.Int("reps", 3, "render repetitions per measurement up to 10,000 vehicles (the median is reported; larger inventories render once)")
 	budget := fs.Duration("budget", 0, "start no measurement after this long (0 = no limit); the rest are reported as skipped")
 	child := fs.Bool("child", false, "internal: measure one size and format in this process")
@@ -70,9 +74,11 @@ func run(args []string, stdout io.Writer) error {
 	}
 	names := splitList(*formats)
 	if len(names) == 0 {
-		for _, w := range transform.Builtins() {
-			names = append(names, w.Name())
+		reg, err := registry()
+		if err != nil {
+			return err
 		}
+		names = reg.Names()
 	}
 	if *child {
 		if len(ns) != 1 || len(names) != 1 {
@@ -147,11 +153,25 @@ func benchDealer() inventory.Dealer {
 	}
 }
 
+// registry holds every format the gateway serves by default: the built-ins and the embedded
+// template-defined channels.
+func registry() (*transform.Registry, error) {
+	defs, err := transform.LoadTemplates(templates.FS())
+	if err != nil {
+		return nil, fmt.Errorf("growth: templates: %w", err)
+	}
+	reg, err := transform.NewRegistry(append(transform.Builtins(), defs...)...)
+	if err != nil {
+		return nil, fmt.Errorf("growth: registry: %w", err)
+	}
+	return reg, nil
+}
+
 // measure renders n generated vehicles in one format in this process.
 func measure(format string, n, reps int) (result, error) {
-	reg, err := transform.NewRegistry(transform.Builtins()...)
+	reg, err := registry()
 	if err != nil {
-		return result{}, fmt.Errorf("growth: registry: %w", err)
+		return result{}, err
 	}
 	w, err := reg.Lookup(format)
 	if err != nil {
@@ -179,6 +199,7 @@ func measure(format string, n, reps int) (result, error) {
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
 		r.RenderAlloc = after.TotalAlloc - before.TotalAlloc
+		r.RenderAllocs = after.Mallocs - before.Mallocs
 		r.Included = d.Included
 		body = buf.Bytes()
 

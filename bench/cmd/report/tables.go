@@ -269,6 +269,7 @@ type growthRow struct {
 	GzBytes      int64   `json:"gz_bytes"`
 	SnapshotHeap int64   `json:"snapshot_heap"`
 	RenderAlloc  int64   `json:"render_alloc"`
+	RenderAllocs int64   `json:"render_allocs"`
 	MaxRSS       int64   `json:"max_rss"`
 	Skipped      string  `json:"skipped"`
 }
@@ -283,19 +284,19 @@ func writeGrowth(b *strings.Builder, rows []growthRow) {
 		"its own (`bench/cmd/growth`); then the output is gzipped once, as the cache stores it. Render\n" +
 		"time is the median of 3 runs (1 run at 100,000 vehicles). Peak RSS is the whole process:\n" +
 		"generated inventory, snapshot, output and gzip copy.\n\n")
-	b.WriteString("| format | vehicles | included | render | gzip | output | gzip | bytes / vehicle (plain, gzip) | allocated by render | peak RSS |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| format | vehicles | included | render | ns / vehicle | gzip | output | gzip | bytes / vehicle (plain, gzip) | allocated by render | allocs / vehicle | peak RSS |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	var perVehicle []float64
 	for _, r := range rows {
 		if r.Skipped != "" {
-			fmt.Fprintf(b, "| %s | %s | — | skipped: %s | | | | | | |\n", r.Format, thousands(r.Vehicles), r.Skipped)
+			fmt.Fprintf(b, "| %s | %s | — | skipped: %s | | | | | | | | |\n", r.Format, thousands(r.Vehicles), r.Skipped)
 			continue
 		}
 		n := float64(max(r.Vehicles, 1))
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %.0f, %.0f | %s | %s |\n", r.Format,
-			thousands(r.Vehicles), thousands(r.Included), millis(r.RenderMS), millis(r.GzipMS),
-			bytesize(r.Bytes), bytesize(r.GzBytes), float64(r.Bytes)/n, float64(r.GzBytes)/n,
-			bytesize(r.RenderAlloc), bytesize(r.MaxRSS))
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s | %.0f, %.0f | %s | %.1f | %s |\n", r.Format,
+			thousands(r.Vehicles), thousands(r.Included), millis(r.RenderMS), thousands(int(r.RenderMS*1e6/n)),
+			millis(r.GzipMS), bytesize(r.Bytes), bytesize(r.GzBytes), float64(r.Bytes)/n, float64(r.GzBytes)/n,
+			bytesize(r.RenderAlloc), float64(r.RenderAllocs)/n, bytesize(r.MaxRSS))
 		if r.SnapshotHeap > 0 {
 			perVehicle = append(perVehicle, float64(r.SnapshotHeap)/n)
 		}
