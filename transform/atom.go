@@ -1,10 +1,11 @@
 package transform
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/beevik/etree"
 )
 
 // Atom is the "atom" format: an Atom 1.0 feed (RFC 4287) of the newest vehicles for feed
@@ -36,80 +37,64 @@ func (a *Atom) Description() string {
 	return syndDescription("Atom 1.0 feed", a.opts)
 }
 
-type atomFeed struct {
-	XMLName   xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
-	ID        string      `xml:"id"`
-	Title     atomText    `xml:"title"`
-	Subtitle  atomText    `xml:"subtitle"`
-	Updated   string      `xml:"updated"`
-	Links     []atomLink  `xml:"link"`
-	Author    atomPerson  `xml:"author"`
-	Generator string      `xml:"generator"`
-	Entries   []atomEntry `xml:"entry"`
-}
-
-type atomText struct {
-	Type  string `xml:"type,attr"`
-	Value string `xml:",chardata"`
-}
-
-type atomLink struct {
-	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr,omitempty"`
-	Href string `xml:"href,attr"`
-}
-
-type atomPerson struct {
-	Name string `xml:"name"`
-	URI  string `xml:"uri,omitempty"`
-}
-
-type atomEntry struct {
-	ID        string     `xml:"id"`
-	Title     atomText   `xml:"title"`
-	Updated   string     `xml:"updated"`
-	Published string     `xml:"published,omitempty"`
-	Links     []atomLink `xml:"link"`
-	Summary   atomText   `xml:"summary"`
-	Content   *atomText  `xml:"content"`
-}
-
 // Write renders the newest vehicles as Atom 1.0.
 func (a *Atom) Write(w io.Writer, in Input) (Diagnostics, error) {
 	f, d := syndicate(in, a.opts)
-	doc := atomFeed{
-		ID: f.ID, Title: atomText{Type: "text", Value: f.Title},
-		Subtitle: atomText{Type: "text", Value: f.Description},
-		Updated:  atomTime(f.Updated), Author: atomPerson{Name: f.Author, URI: f.Home},
-		Generator: "feedgate", Entries: make([]atomEntry, len(f.Entries)),
-	}
+	doc := newXMLTree()
+	root := doc.CreateElement("feed")
+	root.CreateAttr("xmlns", atomNS)
+	addText(root, "id", f.ID)
+	addAtomText(root, "title", f.Title)
+	addAtomText(root, "subtitle", f.Description)
+	addText(root, "updated", atomTime(f.Updated))
 	if f.Self != "" {
-		doc.Links = append(doc.Links, atomLink{Rel: "self", Type: "application/atom+xml", Href: f.Self})
+		addAtomLink(root, "self", "application/atom+xml", f.Self)
 	}
 	if f.Home != "" {
-		doc.Links = append(doc.Links, atomLink{Rel: "alternate", Type: "text/html", Href: f.Home})
+		addAtomLink(root, "alternate", "text/html", f.Home)
 	}
-	for i, e := range f.Entries {
-		ae := atomEntry{
-			ID: e.ID, Title: atomText{Type: "text", Value: e.Title}, Updated: atomTime(e.Updated),
-			Links:   []atomLink{{Rel: "alternate", Type: "text/html", Href: e.Link}},
-			Summary: atomText{Type: "text", Value: e.Summary},
-		}
+	author := root.CreateElement("author")
+	addText(author, "name", f.Author)
+	if f.Home != "" {
+		addText(author, "uri", f.Home)
+	}
+	addText(root, "generator", "feedgate")
+	for _, e := range f.Entries {
+		entry := root.CreateElement("entry")
+		addText(entry, "id", e.ID)
+		addAtomText(entry, "title", e.Title)
+		addText(entry, "updated", atomTime(e.Updated))
 		if !e.Published.IsZero() {
-			ae.Published = atomTime(e.Published)
+			addText(entry, "published", atomTime(e.Published))
 		}
+		addAtomLink(entry, "alternate", "text/html", e.Link)
 		if e.Image != "" {
-			ae.Links = append(ae.Links, atomLink{Rel: "enclosure", Href: e.Image})
+			addAtomLink(entry, "enclosure", "", e.Image)
 		}
+		addAtomText(entry, "summary", e.Summary)
 		if e.Content != "" {
-			ae.Content = &atomText{Type: "text", Value: e.Content}
+			addAtomText(entry, "content", e.Content)
 		}
-		doc.Entries[i] = ae
 	}
-	if err := writeXMLDoc(w, doc); err != nil {
+	if err := writeXMLTree(w, doc); err != nil {
 		return d, fmt.Errorf("transform: atom: %w", err)
 	}
 	return d, nil
+}
+
+// addAtomText appends an Atom text construct (RFC 4287 section 3.1) of type "text".
+func addAtomText(parent *etree.Element, tag, text string) {
+	addText(parent, tag, text).CreateAttr("type", "text")
+}
+
+// addAtomLink appends a link; typ is left out when "".
+func addAtomLink(parent *etree.Element, rel, typ, href string) {
+	l := parent.CreateElement("link")
+	l.CreateAttr("rel", rel)
+	if typ != "" {
+		l.CreateAttr("type", typ)
+	}
+	l.CreateAttr("href", href)
 }
 
 // atomTime is an RFC 3339 date-time in UTC, as RFC 4287 section 3.3 asks.

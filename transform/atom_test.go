@@ -3,6 +3,7 @@ package transform_test
 import (
 	"bytes"
 	"encoding/xml"
+	"path/filepath"
 	"testing"
 
 	"github.com/feedgate/feedgate/inventory"
@@ -87,4 +88,10 @@ func BenchmarkWriteAtom(b *testing.B) {
 	b.Run("limit=all", func(b *testing.B) {
 		benchmarkWriter(b, transform.NewAtom(transform.SyndicationOptions{Limit: 1 << 30}))
 	})
+}
+
+// TestAtomSameTokensAsEncodingXML is TestRSSSameTokensAsEncodingXML for atom.
+func TestAtomSameTokensAsEncodingXML(t *testing.T) {
+	out, _ := render(t, transform.NewAtom(transform.SyndicationOptions{}), fixture(t))
+	compareTokens(t, filepath.Join("testdata", "atom.encodingxml.xml"), out)
 }

@@ -1,13 +1,13 @@
 package transform
 
 import (
-	"bufio"
-	"encoding/xml"
 	"fmt"
 	"html"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/beevik/etree"
 )
 
 // RSS is the "rss" format: an RSS 2.0 feed of the newest vehicles for people following new
@@ -43,83 +43,56 @@ const (
 	mediaNS = "http://search.yahoo.com/mrss/"
 )
 
-// encoding/xml writes a prefixed name such as "atom:link" as it is given; the root element
-// declares both prefixes, so the document is namespace-well-formed.
-type rssDoc struct {
-	XMLName xml.Name   `xml:"rss"`
-	Version string     `xml:"version,attr"`
-	AtomNS  string     `xml:"xmlns:atom,attr"`
-	MediaNS string     `xml:"xmlns:media,attr"`
-	Channel rssChannel `xml:"channel"`
-}
-
-type rssChannel struct {
-	Title         string    `xml:"title"`
-	Link          string    `xml:"link"`
-	Description   string    `xml:"description"`
-	Self          *rssSelf  `xml:"atom:link"`
-	LastBuildDate string    `xml:"lastBuildDate,omitempty"`
-	Generator     string    `xml:"generator"`
-	Items         []rssItem `xml:"item"`
-}
-
-type rssSelf struct {
-	Href string `xml:"href,attr"`
-	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
-}
-
-type rssItem struct {
-	Title       string    `xml:"title"`
-	Link        string    `xml:"link"`
-	Description string    `xml:"description"`
-	GUID        rssGUID   `xml:"guid"`
-	PubDate     string    `xml:"pubDate,omitempty"`
-	Media       *rssMedia `xml:"media:content"`
-}
-
-type rssGUID struct {
-	IsPermaLink string `xml:"isPermaLink,attr"`
-	Value       string `xml:",chardata"`
-}
-
-type rssMedia struct {
-	URL    string `xml:"url,attr"`
-	Medium string `xml:"medium,attr"`
-}
-
-// Write renders the newest vehicles as RSS 2.0.
+// Write renders the newest vehicles as RSS 2.0. The root declares the atom and media prefixes
+// its extension elements use, so the document is namespace-well-formed.
 func (r *RSS) Write(w io.Writer, in Input) (Diagnostics, error) {
 	f, d := syndicate(in, r.opts)
-	doc := rssDoc{Version: "2.0", AtomNS: atomNS, MediaNS: mediaNS, Channel: rssChannel{
-		Title: f.Title, Link: f.Home, Description: f.Description,
-		LastBuildDate: rssTime(f.Updated), Generator: "feedgate",
-		Items: make([]rssItem, len(f.Entries)),
-	}}
-	if doc.Channel.Link == "" {
-		doc.Channel.Link = f.Self
+	doc := newXMLTree()
+	root := doc.CreateElement("rss")
+	root.CreateAttr("version", "2.0")
+	root.CreateAttr("xmlns:atom", atomNS)
+	root.CreateAttr("xmlns:media", mediaNS)
+	ch := root.CreateElement("channel")
+	addText(ch, "title", f.Title)
+	link := f.Home
+	if link == "" {
+		link = f.Self
 	}
+	addText(ch, "link", link)
+	addText(ch, "description", f.Description)
 	if f.Self != "" {
-		doc.Channel.Self = &rssSelf{Href: f.Self, Rel: "self", Type: "application/rss+xml"}
+		self := ch.CreateElement("atom:link")
+		self.CreateAttr("href", f.Self)
+		self.CreateAttr("rel", "self")
+		self.CreateAttr("type", "application/rss+xml")
 	}
-	for i, e := range f.Entries {
-		it := rssItem{
-			Title: e.Title, Link: e.Link, Description: rssDescription(e),
-			GUID: rssGUID{IsPermaLink: "false", Value: e.ID}, PubDate: rssTime(e.Updated),
+	if t := rssTime(f.Updated); t != "" {
+		addText(ch, "lastBuildDate", t)
+	}
+	addText(ch, "generator", "feedgate")
+	for _, e := range f.Entries {
+		it := ch.CreateElement("item")
+		addText(it, "title", e.Title)
+		addText(it, "link", e.Link)
+		addText(it, "description", rssDescription(e))
+		addText(it, "guid", e.ID).CreateAttr("isPermaLink", "false")
+		if t := rssTime(e.Updated); t != "" {
+			addText(it, "pubDate", t)
 		}
 		if e.Image != "" {
-			it.Media = &rssMedia{URL: e.Image, Medium: "image"}
+			m := it.CreateElement("media:content")
+			m.CreateAttr("url", e.Image)
+			m.CreateAttr("medium", "image")
 		}
-		doc.Channel.Items[i] = it
 	}
-	if err := writeXMLDoc(w, doc); err != nil {
+	if err := writeXMLTree(w, doc); err != nil {
 		return d, fmt.Errorf("transform: rss: %w", err)
 	}
 	return d, nil
 }
 
 // rssDescription is the item's description, which readers render as HTML: the summary and the
-// AI description, each HTML-escaped (the XML encoder then escapes the markup once more), so
+// AI description, each HTML-escaped (the XML writer then escapes the markup once more), so
 // that text such as "<Special>" shows as text and never as markup.
 func rssDescription(e syndEntry) string {
 	var b strings.Builder
@@ -142,22 +115,30 @@ func rssTime(t time.Time) string {
 	return t.UTC().Format(time.RFC1123Z)
 }
 
-// writeXMLDoc encodes doc, indented, under an XML declaration, through a buffer.
-func writeXMLDoc(w io.Writer, doc any) error {
-	bw := bufio.NewWriter(w)
-	if _, err := bw.WriteString(xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(bw)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	if err := enc.Close(); err != nil {
-		return err
-	}
-	if err := bw.WriteByte('\n'); err != nil {
-		return err
-	}
-	return bw.Flush()
+// newXMLTree starts a document with the XML declaration. A document tree suits the
+// syndication formats because they carry a few hundred entries (see syndicate); the formats
+// that carry the whole inventory stream through encoding/xml instead.
+//
+// Canonical escaping keeps every value exact when it is read back: besides &, < and > in text
+// and &, < and " in attributes, it writes a carriage return in text, and a tab or line break in
+// an attribute, as a character reference, which a parser would otherwise normalise away.
+func newXMLTree() *etree.Document {
+	doc := etree.NewDocument()
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
+	doc.WriteSettings = etree.WriteSettings{CanonicalText: true, CanonicalAttrVal: true}
+	return doc
+}
+
+// addText appends a child element holding text and returns it.
+func addText(parent *etree.Element, tag, text string) *etree.Element {
+	el := parent.CreateElement(tag)
+	el.SetText(text)
+	return el
+}
+
+// writeXMLTree indents doc by two spaces and writes it; etree's WriteTo buffers its output.
+func writeXMLTree(w io.Writer, doc *etree.Document) error {
+	doc.Indent(2)
+	_, err := doc.WriteTo(w)
+	return err
 }
