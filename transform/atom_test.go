@@ -83,13 +83,6 @@ func TestAtomFeed(t *testing.T) {
 	}
 }
 
-func BenchmarkWriteAtom(b *testing.B) {
-	b.Run("limit=default", func(b *testing.B) { benchmarkWriter(b, transform.NewAtom(transform.SyndicationOptions{})) })
-	b.Run("limit=all", func(b *testing.B) {
-		benchmarkWriter(b, transform.NewAtom(transform.SyndicationOptions{Limit: 1 << 30}))
-	})
-}
-
 // TestAtomSameTokensAsEncodingXML is TestRSSSameTokensAsEncodingXML for atom.
 func TestAtomSameTokensAsEncodingXML(t *testing.T) {
 	out, _ := render(t, transform.NewAtom(transform.SyndicationOptions{}), fixture(t))

@@ -118,5 +118,3 @@ func TestCSVExport(t *testing.T) {
 		})
 	}
 }
-
-func BenchmarkWriteCSV(b *testing.B) { benchmarkWriter(b, transform.NewSpreadsheetCSV()) }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -253,51 +252,4 @@ func TestGoogleVehicleAdsItem(t *testing.T) {
 			t.Errorf("no warning for %s in %+v", f, d.Warnings)
 		}
 	}
-}
-
-// channelBenchInput is n vehicles every Google and Meta format accepts, with the variety of a
-// real inventory (new and used, several body styles, fuels, a few hundred characters of text).
-func channelBenchInput(n int) transform.Input {
-	bodies := []string{"Sedan", "Sport Utility", "Crew Cab Pickup", "Hatchback", "Minivan"}
-	fuels := []string{"Gasoline", "Hybrid", "Plug-in Hybrid", "Electric", "Diesel"}
-	desc := strings.Repeat("This well-kept vehicle offers comfort, economy and reliability. ", 6)
-	vs := make([]inventory.Vehicle, n)
-	for i := range vs {
-		v := channelVehicle(i)
-		if i%3 == 0 {
-			v.Condition, v.Mileage = inventory.New, inventory.Ptr(i%150)
-		} else {
-			v.Mileage = inventory.Ptr(i * 7 % 150000)
-		}
-		v.Price = inventory.Ptr(float64(15000 + i%40000))
-		v.BodyStyle, v.FuelType = bodies[i%len(bodies)], fuels[i%len(fuels)]
-		v.Images = append(v.Images, v.ImageURL+"?2", v.ImageURL+"?3")
-		v.AIDescription = desc
-		vs[i] = v
-	}
-	return channelInput(channelDealer(), vs...)
-}
-
-// benchmarkChannel renders 10,000 and 100,000 vehicles with w, reporting ns/vehicle.
-func benchmarkChannel(b *testing.B, w transform.Writer) {
-	for _, n := range []int{10_000, 100_000} {
-		b.Run(fmt.Sprintf("vehicles=%d", n), func(b *testing.B) {
-			in := channelBenchInput(n)
-			if _, d := render(b, w, in); d.Included != n {
-				b.Fatalf("%d of %d vehicles included: %+v", d.Included, n, d.ExcludedByReason())
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				if _, err := w.Write(io.Discard, in); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/vehicle")
-		})
-	}
-}
-
-func BenchmarkWriteGoogleVehicleAds(b *testing.B) {
-	benchmarkChannel(b, transform.NewGoogleVehicleAds())
 }

@@ -89,7 +89,3 @@ func TestGoogleVehicleListingsRecord(t *testing.T) {
 		}
 	}
 }
-
-func BenchmarkWriteGoogleVehicleListings(b *testing.B) {
-	benchmarkChannel(b, transform.NewGoogleVehicleListings())
-}

@@ -82,5 +82,3 @@ func testUpstreamShape(t *testing.T, w transform.Writer, write func(io.Writer, [
 func TestUpstreamJSON(t *testing.T) {
 	testUpstreamShape(t, transform.NewUpstreamJSON(), inventory.WriteFeedJSON)
 }
-
-func BenchmarkWriteJSON(b *testing.B) { benchmarkWriter(b, transform.NewUpstreamJSON()) }

@@ -56,10 +56,3 @@ func TestJSONFeedDocument(t *testing.T) {
 		t.Error("text is HTML-escaped; JSON Feed text should read as written")
 	}
 }
-
-func BenchmarkWriteJSONFeed(b *testing.B) {
-	b.Run("limit=default", func(b *testing.B) { benchmarkWriter(b, transform.NewJSONFeed(transform.SyndicationOptions{})) })
-	b.Run("limit=all", func(b *testing.B) {
-		benchmarkWriter(b, transform.NewJSONFeed(transform.SyndicationOptions{Limit: 1 << 30}))
-	})
-}

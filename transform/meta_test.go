@@ -205,9 +205,3 @@ func TestMetaAutomotiveCSV(t *testing.T) {
 		})
 	}
 }
-
-func BenchmarkWriteMetaAutomotive(b *testing.B) { benchmarkChannel(b, transform.NewMetaAutomotive()) }
-
-func BenchmarkWriteMetaAutomotiveCSV(b *testing.B) {
-	benchmarkChannel(b, transform.NewMetaAutomotiveCSV())
-}

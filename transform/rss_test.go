@@ -88,13 +88,6 @@ func TestRSSChannel(t *testing.T) {
 	}
 }
 
-func BenchmarkWriteRSS(b *testing.B) {
-	b.Run("limit=default", func(b *testing.B) { benchmarkWriter(b, transform.NewRSS(transform.SyndicationOptions{})) })
-	b.Run("limit=all", func(b *testing.B) {
-		benchmarkWriter(b, transform.NewRSS(transform.SyndicationOptions{Limit: 1 << 30}))
-	})
-}
-
 // TestRSSSameTokensAsEncodingXML proves that building the document with etree changed only
 // its byte-level spelling: the fixture's output reads back to the same tokens (names,
 // namespaces, attributes, character data, indentation) as the encoding/xml output it replaced.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -49,23 +48,6 @@ func basicFormatsInput(n int) transform.Input {
 		Dealer: inventory.Dealer{Name: "Sunset Honda", Website: "https://www.sunsethonda.example",
 			VDPURL: "https://www.sunsethonda.example/inventory/{vin}"},
 		Options: transform.Options{FeedURL: "https://feeds.example/feeds/sunset-honda/all"},
-	}
-}
-
-// benchmarkWriter renders 10,000 and 100,000 generated vehicles with w, reporting ns/vehicle.
-func benchmarkWriter(b *testing.B, w transform.Writer) {
-	for _, n := range []int{10_000, 100_000} {
-		b.Run(fmt.Sprintf("vehicles=%d", n), func(b *testing.B) {
-			in := basicFormatsInput(n)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				if _, err := w.Write(io.Discard, in); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/vehicle")
-		})
 	}
 }
 

@@ -10,5 +10,3 @@ import (
 func TestUpstreamXML(t *testing.T) {
 	testUpstreamShape(t, transform.NewUpstreamXML(), inventory.WriteFeedXML)
 }
-
-func BenchmarkWriteXML(b *testing.B) { benchmarkWriter(b, transform.NewUpstreamXML()) }
