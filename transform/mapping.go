@@ -219,8 +219,42 @@ func conditionOf(c inventory.Condition) vehicleCondition {
 
 // isWebURL reports whether s is an absolute http or https URL with a host.
 func isWebURL(s string) bool {
+	if plainWebURL(s) {
+		return true
+	}
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// plainWebURL recognises, without url.Parse and its allocations, the common shape of a web
+// URL that url.Parse always accepts as http(s) with a host: a lower-case http:// or https://,
+// a host name of letters, digits, dots and hyphens (no user, port or IP literal), then nothing
+// url.Parse checks: no percent escape and no control character. Anything else is left to
+// url.Parse, so isWebURL answers as url.Parse does (FuzzIsWebURL compares them).
+func plainWebURL(s string) bool {
+	rest, ok := strings.CutPrefix(s, "https://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(s, "http://"); !ok {
+			return false
+		}
+	}
+	host := 0
+	for host < len(rest) && isHostNameByte(rest[host]) {
+		host++
+	}
+	if host == 0 || host < len(rest) && !strings.ContainsRune("/?#", rune(rest[host])) {
+		return false
+	}
+	for i := host; i < len(rest); i++ {
+		if c := rest[i]; c == '%' || c < ' ' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func isHostNameByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-'
 }
 
 // webImageURLs is the vehicle's images, main first, keeping only http(s) URLs: a channel fetches
@@ -234,6 +268,19 @@ func webImageURLs(v *inventory.Vehicle) []string {
 		}
 	}
 	return out
+}
+
+// hasWebImage reports whether webImageURLs(v) would be non-empty, without building the list.
+func hasWebImage(v *inventory.Vehicle) bool {
+	if isWebURL(Clean(strings.TrimSpace(v.ImageURL))) {
+		return true
+	}
+	for _, u := range v.Images {
+		if isWebURL(Clean(strings.TrimSpace(u))) {
+			return true
+		}
+	}
+	return false
 }
 
 // vehicleLink is the vehicle's page on the dealer's site, cleaned, or "" when the dealer has no
@@ -349,7 +396,7 @@ func vehicleBasics(v *inventory.Vehicle, in Input) (reason, detail string) {
 		return inventory.ReasonMissingField, "no make"
 	case attrText(v.Model) == "":
 		return inventory.ReasonMissingField, "no model"
-	case len(webImageURLs(v)) == 0:
+	case !hasWebImage(v):
 		return inventory.ReasonMissingImage, "no http(s) image URL"
 	case vehicleLink(in.Dealer, inventory.NormalizeVIN(v.VIN)) == "":
 		return inventory.ReasonMissingField, "no http(s) vehicle page: set the dealer's vdp_url"

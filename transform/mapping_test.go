@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -199,4 +200,39 @@ func TestJoinImageLinks(t *testing.T) {
 	if strings.Count(got, ",") != 1 {
 		t.Errorf("%q splits into more than two links", got)
 	}
+}
+
+// isWebURLByParse is isWebURL as it was before its fast path: url.Parse alone.
+func isWebURLByParse(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+var webURLCases = []string{
+	"", "https://x.example/a.jpg", "http://x.example", "https://x.example?q=1", "https://x.example#f",
+	"HTTPS://x.example/a", "https://", "https:///path", "https://user@x.example/", "https://x.example:8080/",
+	"https://[::1]/", "https://x.example/a%20b.jpg", "https://x.example/a%zz", "https://x.example/a\x7f",
+	"https://x.example/a b", "https://x_y.example/", "ftp://x.example/", "https://x.example/é.jpg",
+	"https://x.example/a?b=%", "https:x.example", "https://-/", "https://x.example/@:;!$&'()*+,=",
+}
+
+// TestIsWebURL checks the fast path against url.Parse on hand-picked shapes.
+func TestIsWebURL(t *testing.T) {
+	for _, s := range webURLCases {
+		if got, want := isWebURL(s), isWebURLByParse(s); got != want {
+			t.Errorf("isWebURL(%q) = %v, url.Parse says %v", s, got, want)
+		}
+	}
+}
+
+// FuzzIsWebURL checks that isWebURL answers as url.Parse does for any string.
+func FuzzIsWebURL(f *testing.F) {
+	for _, s := range webURLCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := isWebURL(s), isWebURLByParse(s); got != want {
+			t.Errorf("isWebURL(%q) = %v, url.Parse says %v", s, got, want)
+		}
+	})
 }

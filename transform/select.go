@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/feedgate/feedgate/inventory"
 )
@@ -68,11 +69,24 @@ func (r Rules) check(v *inventory.Vehicle, in Input, dup map[string]int) (string
 	if r.RequirePrice && (v.Price == nil || *v.Price <= 0) {
 		return inventory.ReasonMissingPrice, "no price"
 	}
-	if r.RequireImage && len(v.AllImages()) == 0 {
+	if r.RequireImage && !hasImage(v) {
 		return inventory.ReasonMissingImage, "no image URL"
 	}
 	if r.Check != nil {
 		return r.Check(v, in)
 	}
 	return "", ""
+}
+
+// hasImage reports whether v.AllImages() would be non-empty, without building the list.
+func hasImage(v *inventory.Vehicle) bool {
+	if strings.TrimSpace(v.ImageURL) != "" {
+		return true
+	}
+	for _, u := range v.Images {
+		if strings.TrimSpace(u) != "" {
+			return true
+		}
+	}
+	return false
 }
