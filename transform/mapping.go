@@ -338,15 +338,7 @@ func plainDescription(d *Diagnostics, v *inventory.Vehicle, dealer inventory.Dea
 			d.Warn(v.VIN, "description", "links removed: the channel does not allow them")
 		}
 	}
-	lines := strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' })
-	kept := lines[:0]
-	for _, l := range lines {
-		if l = OneLine(l); l != "" {
-			kept = append(kept, l)
-		}
-	}
-	s = strings.Join(kept, "\n")
-	if s == "" {
+	if s = foldLines(s); s == "" {
 		s = generatedDescription(v, dealer, km)
 	}
 	cut, truncated := Truncate(s, max)
@@ -354,6 +346,35 @@ func plainDescription(d *Diagnostics, v *inventory.Vehicle, dealer inventory.Dea
 		d.Warn(v.VIN, "description", "shortened at a word boundary to %d characters", max)
 	}
 	return cut
+}
+
+// foldLines puts every line of s on one line (OneLine), drops blank lines and joins the rest
+// with "\n".
+func foldLines(s string) string {
+	if linesFolded(s) {
+		return s
+	}
+	lines := strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' })
+	kept := lines[:0]
+	for _, l := range lines {
+		if l = OneLine(l); l != "" {
+			kept = append(kept, l)
+		}
+	}
+	return strings.Join(kept, "\n")
+}
+
+// linesFolded reports whether foldLines would return s unchanged, which most descriptions are.
+func linesFolded(s string) bool {
+	if strings.ContainsRune(s, '\r') {
+		return false
+	}
+	for l := range strings.SplitSeq(s, "\n") {
+		if l == "" || !isOneLine(l) {
+			return false
+		}
+	}
+	return true
 }
 
 // generatedDescription is the sentence a channel gets when the vehicle has no description yet:

@@ -236,3 +236,30 @@ func FuzzIsWebURL(f *testing.F) {
 		}
 	})
 }
+
+var foldCases = []string{
+	"", " ", "a", "a b", "a  b", " a", "a ", "a\tb", "a\nb", "a\n\nb", "a\r\nb", "\na", "a\n",
+	"a\u00a0b", "a\u2003b", "caf\u00e9 au lait", "\xff \xfe", "a \nb", "line one\nline two",
+}
+
+// FuzzOneLine checks the copy-free paths of OneLine and foldLines against the plain
+// definitions they stand for.
+func FuzzOneLine(f *testing.F) {
+	for _, s := range foldCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := OneLine(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Errorf("OneLine(%q) = %q, want %q", s, got, want)
+		}
+		var kept []string
+		for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
+			if l = strings.Join(strings.Fields(l), " "); l != "" {
+				kept = append(kept, l)
+			}
+		}
+		if got, want := foldLines(s), strings.Join(kept, "\n"); got != want {
+			t.Errorf("foldLines(%q) = %q, want %q", s, got, want)
+		}
+	})
+}

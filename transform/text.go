@@ -80,5 +80,25 @@ func SpreadsheetSafe(s string) string {
 
 // OneLine folds line breaks and runs of white space into single spaces.
 func OneLine(s string) string {
+	if isOneLine(s) {
+		return s
+	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// isOneLine reports whether OneLine would return s unchanged: no white space at either end and
+// none inside but single plain spaces. Most values are, and are then kept without copying.
+func isOneLine(s string) bool {
+	space := true // a leading space is not one-line
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			if r != ' ' || space {
+				return false
+			}
+			space = true
+			continue
+		}
+		space = false
+	}
+	return s == "" || !space
 }
