@@ -285,12 +285,30 @@ func feedModifiedAt(in Input) time.Time {
 type xmlStream struct {
 	enc *xml.Encoder
 	err error
+	// tags holds each attribute-less element's start and end tokens, boxed once per render:
+	// boxing them anew for every element was a third of the writers' allocations.
+	tags map[string]xmlTag
+	// cdata is reused for every text: the encoder escapes it as it takes the token.
+	cdata []byte
 }
+
+type xmlTag struct{ start, end xml.Token }
 
 func newXMLStream(w io.Writer) *xmlStream {
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")
-	return &xmlStream{enc: enc}
+	return &xmlStream{enc: enc, tags: make(map[string]xmlTag)}
+}
+
+// tag is the tokens of the element name without attributes.
+func (x *xmlStream) tag(name string) xmlTag {
+	t, ok := x.tags[name]
+	if !ok {
+		n := xml.Name{Local: name}
+		t = xmlTag{start: xml.StartElement{Name: n}, end: xml.EndElement{Name: n}}
+		x.tags[name] = t
+	}
+	return t
 }
 
 func (x *xmlStream) token(t xml.Token) {
@@ -305,10 +323,14 @@ func (x *xmlStream) prolog() {
 }
 
 func (x *xmlStream) start(name string, attrs ...xml.Attr) {
+	if len(attrs) == 0 {
+		x.token(x.tag(name).start)
+		return
+	}
 	x.token(xml.StartElement{Name: xml.Name{Local: name}, Attr: attrs})
 }
 
-func (x *xmlStream) end(name string) { x.token(xml.EndElement{Name: xml.Name{Local: name}}) }
+func (x *xmlStream) end(name string) { x.token(x.tag(name).end) }
 
 // leaf writes <name>value</name>, or nothing when value is empty: an empty optional attribute
 // is better absent than blank.
@@ -317,7 +339,8 @@ func (x *xmlStream) leaf(name, value string, attrs ...xml.Attr) {
 		return
 	}
 	x.start(name, attrs...)
-	x.token(xml.CharData(value))
+	x.cdata = append(x.cdata[:0], value...)
+	x.token(xml.CharData(x.cdata))
 	x.end(name)
 }
 
