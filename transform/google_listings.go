@@ -43,10 +43,12 @@ func (*GoogleVehicleListings) Description() string {
 }
 
 // googleListingsRules are the vehicle listings requirements; see docs/channels.md.
-func googleListingsRules() Rules {
+// The dealer is checked once per render, d being the render's dealer.
+func googleListingsRules(d inventory.Dealer) Rules {
+	noDealer := attrText(d.Name) == "" || attrText(d.Address.OneLine()) == ""
 	return Rules{RequirePrice: true, RequireImage: true, RequireVIN17: true, UniqueVIN: true,
 		Check: func(v *inventory.Vehicle, in Input) (string, string) {
-			if attrText(in.Dealer.Name) == "" || attrText(in.Dealer.Address.OneLine()) == "" {
+			if noDealer {
 				return inventory.ReasonMissingField, "the dealer has no name or address; vehicle listings require dealership_name and dealership_address"
 			}
 			if reason, detail := vehicleBasics(v, in); reason != "" {
@@ -68,7 +70,7 @@ func googleListingsRules() Rules {
 
 // Write renders the file.
 func (g *GoogleVehicleListings) Write(w io.Writer, in Input) (Diagnostics, error) {
-	vs, d := Select(in, googleListingsRules())
+	vs, d := Select(in, googleListingsRules(in.Dealer))
 	bw := bufio.NewWriterSize(w, 64<<10)
 	cw := newCSVStream(bw, in.Options.BOM)
 	cw.record(googleListingsHeader)

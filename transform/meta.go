@@ -165,13 +165,19 @@ func newMetaListing(v *inventory.Vehicle, in Input, d *Diagnostics) metaListing 
 // whether vin must be 17 characters: the vehicle is kept with any VIN the upstream accepts
 // (11 to 17 characters, it is also the vehicle_id), and a VIN that fails the 17-character check
 // gets a warning.
-func metaRules() Rules {
+// The dealer's address is checked once per render, d being the render's dealer.
+func metaRules(d inventory.Dealer) Rules {
+	addressProblem := ""
+	for i, part := range metaAddress(d.Address) {
+		if part == "" {
+			addressProblem = "the dealer's address has no " + metaAddressComponents[i] + "; Meta requires a full address"
+			break
+		}
+	}
 	return Rules{RequirePrice: true, RequireImage: true, UniqueVIN: true,
 		Check: func(v *inventory.Vehicle, in Input) (string, string) {
-			for i, part := range metaAddress(in.Dealer.Address) {
-				if part == "" {
-					return inventory.ReasonMissingField, "the dealer's address has no " + metaAddressComponents[i] + "; Meta requires a full address"
-				}
+			if addressProblem != "" {
+				return inventory.ReasonMissingField, addressProblem
 			}
 			vin := inventory.NormalizeVIN(v.VIN)
 			if !inventory.ValidUpstreamVIN(vin) || len(vin) > metaMaxVehicleID || attrText(vin) != vin {
@@ -215,7 +221,7 @@ func (*MetaAutomotive) Description() string {
 
 // Write renders the feed.
 func (m *MetaAutomotive) Write(w io.Writer, in Input) (Diagnostics, error) {
-	vs, d := Select(in, metaRules())
+	vs, d := Select(in, metaRules(in.Dealer))
 	dealer := newMetaDealer(in.Dealer)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	x := newXMLStream(bw)
@@ -316,7 +322,7 @@ func metaCSVHeader(n int) []string {
 // Write renders the file. The number of image columns is the most images any listed vehicle
 // has (at least 1, at most 20), so every record has the same field count.
 func (m *MetaAutomotiveCSV) Write(w io.Writer, in Input) (Diagnostics, error) {
-	vs, d := Select(in, metaRules())
+	vs, d := Select(in, metaRules(in.Dealer))
 	dealer := newMetaDealer(in.Dealer)
 	ls := make([]metaListing, len(vs))
 	cols := 1
