@@ -318,6 +318,24 @@ var (
 	tagPattern  = regexp.MustCompile(`</?[A-Za-z][^<>]*>`)
 )
 
+// mayHoldLink is a cheap pre-check for linkPattern: "://" or "www." in any letter case.
+func mayHoldLink(s string) bool {
+	if strings.Contains(s, "://") {
+		return true
+	}
+	for i := strings.IndexByte(s, '.'); i >= 0; {
+		if i >= 3 && strings.EqualFold(s[i-3:i], "www") {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], '.')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	return false
+}
+
 // plainDescription prepares a description for Google and Meta, which both ask for plain text
 // without links: HTML tags and URLs are removed (with a warning), spaces within a line are
 // folded and blank lines dropped, line breaks kept (Meta uses them for layout). An empty result
@@ -332,7 +350,7 @@ func plainDescription(d *Diagnostics, v *inventory.Vehicle, dealer inventory.Dea
 			d.Warn(v.VIN, "description", "HTML tags removed")
 		}
 	}
-	if strings.Contains(s, "://") || strings.Contains(s, "www.") || strings.Contains(s, "WWW.") {
+	if mayHoldLink(s) {
 		if stripped := linkPattern.ReplaceAllString(s, ""); stripped != s {
 			s = stripped
 			d.Warn(v.VIN, "description", "links removed: the channel does not allow them")
