@@ -106,7 +106,7 @@ func TestRender(t *testing.T) {
 			"--config", p("feedgate.yaml"), "--tenant", "sunset-honda", "--feed", "used-arrivals", "--in", p("feed.json")}, code: 0,
 			stdout: []string{`<title type="text">Used arrivals</title>`, "<id>urn:vin:1M8GDM9AXKP042788</id>",
 				`href="https://www.sunsethonda.example/inventory/1M8GDM9AXKP042788"`,
-				`<link rel="self" type="application/atom+xml" href="https://feeds.example/feeds/sunset-honda/used-arrivals">`},
+				`<link rel="self" type="application/atom+xml" href="https://feeds.example/feeds/sunset-honda/used-arrivals"/>`},
 			stderr:  []string{"atom: 1 included, 1 filtered, 2 excluded"},
 			without: []string{"1HGBH41JXMN109186"}},
 		{name: "--format wins over the feed's", args: []string{"--format", "csv",
