@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,12 +12,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/feedgate/feedgate/config"
+	"github.com/feedgate/feedgate/internal/syncbuf"
 )
 
 // bins holds the paths of the binaries TestMain built.
@@ -50,31 +49,14 @@ func TestMain(m *testing.M) {
 type proc struct {
 	cmd *exec.Cmd
 	URL string
-	out *lockedBuffer // stdout and stderr, for failure messages
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	out *syncbuf.Buffer // stdout and stderr, for failure messages
 }
 
 // start runs bin with args and waits for the line "<marker> http://HOST:PORT" on the stream
 // the binary announces on. The process is killed when the test ends.
 func start(t *testing.T, bin, marker string, onStderr bool, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(bin, args...), out: &lockedBuffer{}}
+	p := &proc{cmd: exec.Command(bin, args...), out: &syncbuf.Buffer{}}
 	pr, pw := io.Pipe()
 	if onStderr {
 		p.cmd.Stdout, p.cmd.Stderr = p.out, pw

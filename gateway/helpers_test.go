@@ -1,7 +1,6 @@
 package gateway_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +19,7 @@ import (
 	"github.com/feedgate/feedgate/config"
 	"github.com/feedgate/feedgate/gateway"
 	"github.com/feedgate/feedgate/internal/bridge"
+	"github.com/feedgate/feedgate/internal/syncbuf"
 	"github.com/feedgate/feedgate/inventory"
 	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
@@ -93,24 +93,7 @@ type env struct {
 	syncer  *syncer
 	keys    keys
 	formats *transform.Registry
-	logs    *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs    *syncbuf.Buffer
 }
 
 const testConfig = `
@@ -195,7 +178,7 @@ func newEnvLogging(t testing.TB, perMinute int, level slog.Level) *env {
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	k := newKeys(t)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.config(perMinute), formats), Now: clk.Now},
 		gateway.Deps{Store: bridge.Store{C: c}, Formats: formats, Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))})
 	if err != nil {
