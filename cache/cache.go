@@ -128,11 +128,16 @@ func New(opts Options, l1 *Memory, l2 *Redis, s Syncer) (*Cache, error) {
 	}, nil
 }
 
-// tenantState is this process's bookkeeping for one tenant. The snapshot itself lives in L1.
+// tenantState is this process's bookkeeping for one tenant, and its current snapshot.
 type tenantState struct {
 	tenant string
-	l1Key  string
 	k      redisKeys // empty without Redis
+
+	// cur is the snapshot in service in this process. It is held here rather than in the L1
+	// store so that rendered outputs can never evict it: it is the last good inventory that a
+	// failing upstream falls back on, and with no Redis it exists nowhere else. One snapshot per
+	// tenant is kept, outside the L1 byte budget.
+	cur atomic.Pointer[snapEntry]
 
 	lastCheck  atomic.Int64  // unix nanos of the last Redis version check
 	invalGen   atomic.Uint64 // bumped by Invalidate; entries from an older generation are stale
@@ -174,7 +179,7 @@ func (c *Cache) state(tenant string) *tenantState {
 	c.tenantsMu.Lock()
 	defer c.tenantsMu.Unlock()
 	if st = c.tenants[tenant]; st == nil {
-		st = &tenantState{tenant: tenant, l1Key: "snap\x00" + tenant}
+		st = &tenantState{tenant: tenant}
 		st.seenInval.Store(-1)
 		if c.l2 != nil {
 			st.k = newRedisKeys(c.l2, tenant)
@@ -185,11 +190,7 @@ func (c *Cache) state(tenant string) *tenantState {
 }
 
 func (c *Cache) entry(st *tenantState) *snapEntry {
-	v, ok := c.l1.Get(st.l1Key)
-	if !ok {
-		return nil
-	}
-	return v.(*snapEntry)
+	return st.cur.Load()
 }
 
 func (c *Cache) current(st *tenantState) *inventory.Snapshot {

@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -282,5 +283,44 @@ func TestRefreshAndInvalidate(t *testing.T) {
 	}
 	if n := s.calls.Load(); n != 3 {
 		t.Fatalf("syncs = %d, want 3", n)
+	}
+}
+
+// TestOutputsNeverEvictTheLastGoodSnapshot: with no Redis the snapshot exists only in this
+// process; rendered outputs filling the L1 budget must not push it out, or a failing upstream
+// would turn into a 503 while a good inventory had been in hand.
+func TestOutputsNeverEvictTheLastGoodSnapshot(t *testing.T) {
+	clk := newClock()
+	s := newScript(clk, 50)
+	opts := testOptions(clk)
+	c, err := New(opts, NewMemory(MemoryOptions{MaxBytes: 64 << 10, Now: opts.Now}), nil, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	good, _ := mustSnapshot(t, c, "t1")
+
+	big := make([]byte, 48<<10) // each output takes most of the budget, evicting the one before
+	for i := range 20 {
+		key := OutputKey{Tenant: "t1", Feed: fmt.Sprintf("f%d", i), Format: "csv"}
+		if _, _, err := c.Output(context.Background(), key, good, func() (Rendered, error) {
+			return Rendered{Body: big, ContentType: "text/csv"}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ev := c.l1.Stats().Evictions; ev == 0 {
+		t.Fatal("the outputs did not fill the budget; the test proves nothing")
+	}
+
+	s.set(func(s *script) { s.fail = errUpstream })
+	clk.Advance(10 * time.Minute) // stale, and upstream fails
+	snap, res := mustSnapshot(t, c, "t1")
+	if snap.Version != good.Version || res.Outcome != Stale {
+		t.Fatalf("got %s %v, want the last good snapshot served stale", snap.Version, res)
+	}
+	idle(t, c, "t1")
+	if calls := s.calls.Load(); calls != 2 {
+		t.Fatalf("%d syncs, want the first and one background refresh", calls)
 	}
 }

@@ -145,26 +145,6 @@ func decodeOutput(b []byte) (*Rendered, error) {
 	return r, nil
 }
 
-// snapshotSize estimates a decoded snapshot's memory for the L1 budget: its strings and slices
-// plus a fixed cost per vehicle for the struct, pointers and headers.
-func snapshotSize(s *inventory.Snapshot) int64 {
-	const perVehicle, perString = 400, 16
-	n := int64(256 + len(s.Tenant) + len(s.Version) + len(s.Source))
-	for i := range s.Vehicles {
-		v := &s.Vehicles[i]
-		n += perVehicle + int64(len(v.VIN)+len(v.Make)+len(v.Model)+len(v.Trim)+len(v.ExteriorColor)+
-			len(v.InteriorColor)+len(v.Engine)+len(v.Transmission)+len(v.Drivetrain)+len(v.FuelType)+
-			len(v.BodyStyle)+len(v.ImageURL)+len(v.AIDescription)+len(v.DescriptionStatus))
-		for _, f := range v.Features {
-			n += perString + int64(len(f))
-		}
-		for _, u := range v.Images {
-			n += perString + int64(len(u))
-		}
-	}
-	return n
-}
-
 func outputSize(r *Rendered) int64 {
 	return int64(256 + len(r.Body) + len(r.Gzip) + len(r.Meta) + len(r.ETag) + len(r.ContentType))
 }

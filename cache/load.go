@@ -273,7 +273,7 @@ func (c *Cache) syncFailed(st *tenantState, err error, now time.Time, dur time.D
 // install puts snap in service: L1, then Redis with its version key in one transaction (which
 // also lifts the negative cache and, unless the sync was held back, drops any held snapshot).
 func (c *Cache) install(st *tenantState, snap *inventory.Snapshot, gen uint64, dropHeld bool) {
-	c.setL1(st, snap, gen)
+	c.setCurrent(st, snap, gen)
 	if !c.redisUp() {
 		return
 	}
@@ -300,18 +300,18 @@ func (c *Cache) install(st *tenantState, snap *inventory.Snapshot, gen uint64, d
 	}
 }
 
-// setL1 stores snap in L1 unless L1 already holds a strictly newer one (a concurrent Redis read
+// setCurrent puts snap in service in this process unless a strictly newer one is (a concurrent Redis read
 // and a local sync may race to store).
-func (c *Cache) setL1(st *tenantState, snap *inventory.Snapshot, gen uint64) *snapEntry {
+func (c *Cache) setCurrent(st *tenantState, snap *inventory.Snapshot, gen uint64) *snapEntry {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if cur := c.entry(st); cur != nil && cur.snap.FetchedAt.After(snap.FetchedAt) {
 		return cur
 	}
 	e := &snapEntry{snap: snap, gen: gen}
-	// No TTL: past serve_stale_for a snapshot is no longer served, but it stays the base of the
-	// next sync (ModifiedAt, the shrink guard, incremental strategies) until LRU evicts it.
-	c.l1.Set(st.l1Key, e, snapshotSize(snap), 0)
+	// Past serve_stale_for a snapshot is no longer served, but it stays the base of the next
+	// sync (ModifiedAt, the shrink guard, incremental strategies) until a newer one replaces it.
+	st.cur.Store(e)
 	return e
 }
 
@@ -332,7 +332,7 @@ func (c *Cache) readL2(st *tenantState) *snapEntry {
 		c.log.Warn("cache: unreadable snapshot in redis; ignoring it", "tenant", st.tenant, "err", err)
 		return nil
 	}
-	return c.setL1(st, snap, st.invalGen.Load())
+	return c.setCurrent(st, snap, st.invalGen.Load())
 }
 
 // fill is the coalesced read of Redis for a tenant this process has nothing servable of.
