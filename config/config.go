@@ -56,6 +56,9 @@ type Cache struct {
 	ServeStaleFor      time.Duration `yaml:"serve_stale_for"`
 	ShrinkGuard        float64       `yaml:"shrink_guard"`
 	ShrinkConfirmAfter time.Duration `yaml:"shrink_confirm_after"`
+	// MemoryMB is the in-process budget, in MiB, for rendered outputs (raw and gzip). Each
+	// tenant's current snapshot is kept outside it.
+	MemoryMB int `yaml:"memory_mb"`
 }
 
 // Key is an API key as configured: a name for logs and the SHA-256 of the key (see HashKey).
@@ -167,6 +170,7 @@ const (
 	DefaultServeStaleFor      = 24 * time.Hour
 	DefaultShrinkGuard        = 0.5
 	DefaultShrinkConfirmAfter = time.Hour
+	DefaultMemoryMB           = 256
 	DefaultRatePerMinute      = 600
 	DefaultLogLevel           = "info"
 	DefaultShutdownDelay      = 5 * time.Second
@@ -187,6 +191,7 @@ func Default() Config {
 			ServeStaleFor:      DefaultServeStaleFor,
 			ShrinkGuard:        DefaultShrinkGuard,
 			ShrinkConfirmAfter: DefaultShrinkConfirmAfter,
+			MemoryMB:           DefaultMemoryMB,
 		},
 	}
 }

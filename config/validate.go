@@ -148,6 +148,9 @@ func (v *validator) cache(c Cache) {
 	if c.ShrinkConfirmAfter < 0 {
 		v.add("cache.shrink_confirm_after", "must not be negative")
 	}
+	if c.MemoryMB < 16 {
+		v.add("cache.memory_mb", "%d is too small: rendered feeds need at least 16 MiB", c.MemoryMB)
+	}
 }
 
 func (v *validator) tenant(p string, t *Tenant, formats FormatSet) {

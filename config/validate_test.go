@@ -47,6 +47,7 @@ func TestValidationProblems(t *testing.T) {
 				`tenants[0].keys[1].scopes[1]: "inventory:admin" is not one of inventory:read, inventory:write, feeds:read (line 6)`,
 				`tenants[0].keys[1].scopes[2]: "inventory:read" is listed twice (line 6)`,
 			}},
+		{"memory budget", "cache: {memory_mb: 8}\n", []string{"cache.memory_mb: 8 is too small: rendered feeds need at least 16 MiB (line 1)"}},
 		{"durations", "upstream: {timeout: 0s}\ncache: {fresh_for: -1m, shrink_confirm_after: -1s}\nshutdown_delay: -1s\n",
 			[]string{"upstream.timeout: must be more than 0 (line 1)", "cache.fresh_for: must be more than 0 (line 2)",
 				"cache.shrink_confirm_after: must not be negative (line 2)", "shutdown_delay: must not be negative (line 3)"}},

@@ -75,7 +75,8 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 	c, err := cache.New(cache.Options{
 		FreshFor: cfg.Cache.FreshFor, ServeStaleFor: cfg.Cache.ServeStaleFor, ShrinkGuard: cfg.Cache.ShrinkGuard,
 		ShrinkConfirmAfter: cfg.Cache.ShrinkConfirmAfter, Logger: o.Logger,
-	}, nil, l2, bridge.MarkingSyncer{Next: recorded, Marks: marks})
+	}, cache.NewMemory(cache.MemoryOptions{MaxBytes: int64(cfg.Cache.MemoryMB) << 20}), l2,
+		bridge.MarkingSyncer{Next: recorded, Marks: marks})
 	if err != nil {
 		st.close()
 		return nil, err
