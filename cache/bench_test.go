@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/feedgate/feedgate/internal/testclock"
 )
 
 // BenchmarkHitPath measures what serves every marketplace fetch: Snapshot then Output on a warm
@@ -11,7 +13,7 @@ import (
 func BenchmarkHitPath(b *testing.B) {
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
-			clk := &clock{t: time.Now()} // the syncer stamps snapshots as fetched now, by the real clock
+			clk := testclock.New(time.Now()) // the syncer stamps snapshots as fetched now, by the real clock
 			opts := testOptions(clk)
 			opts.Now = time.Now
 			c := newTestCache(b, opts, startRedis(b, be.redis), newScript(clk, 500))

@@ -5,32 +5,33 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedgate/feedgate/internal/testclock"
 	"github.com/feedgate/feedgate/inventory"
 )
 
 func TestShrinkGuard(t *testing.T) {
 	tests := []struct {
 		name     string
-		next     int                                      // vehicles the second sync returns
-		then     func(t *testing.T, c *Cache, clk *clock) // what happens after the hold
-		want     int                                      // vehicles served at the end
+		next     int                                                // vehicles the second sync returns
+		then     func(t *testing.T, c *Cache, clk *testclock.Clock) // what happens after the hold
+		want     int                                                // vehicles served at the end
 		wantHeld bool
 	}{
 		{name: "above the guard is served", next: 60, want: 60},
-		{name: "held until accepted", next: 10, want: 10, then: func(t *testing.T, c *Cache, clk *clock) {
+		{name: "held until accepted", next: 10, want: 10, then: func(t *testing.T, c *Cache, clk *testclock.Clock) {
 			if err := c.Accept(context.Background(), "t1"); err != nil {
 				t.Fatal(err)
 			}
 		}},
 		{name: "held while younger than confirm-after", next: 10, want: 100, wantHeld: true,
-			then: func(t *testing.T, c *Cache, clk *clock) {
+			then: func(t *testing.T, c *Cache, clk *testclock.Clock) {
 				clk.Advance(20 * time.Minute) // held at +6m; confirm after 30m
 				if _, err := c.Refresh(context.Background(), "t1"); err != nil {
 					t.Fatal(err)
 				}
 			}},
 		{name: "promoted by a sync after confirm-after", next: 10, want: 10,
-			then: func(t *testing.T, c *Cache, clk *clock) {
+			then: func(t *testing.T, c *Cache, clk *testclock.Clock) {
 				clk.Advance(31 * time.Minute)
 				if _, err := c.Refresh(context.Background(), "t1"); err != nil {
 					t.Fatal(err)

@@ -9,34 +9,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedgate/feedgate/internal/testclock"
 	"github.com/feedgate/feedgate/internal/testredis"
 	"github.com/feedgate/feedgate/inventory"
 )
 
-// clock is a controllable clock for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *testclock.Clock { return testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }
 
 // script is an in-test Syncer: it counts calls, returns n vehicles (priced by price, so content
 // can change), and can be made to fail or to block until released.
 type script struct {
-	clock *clock
+	clock *testclock.Clock
 
 	calls   atomic.Int32
 	started chan struct{} // receives one value per sync that begins
@@ -49,7 +32,7 @@ type script struct {
 	ctxErrs []error       // ctx.Err() as each sync returned
 }
 
-func newScript(c *clock, n int) *script {
+func newScript(c *testclock.Clock, n int) *script {
 	return &script{clock: c, n: n, price: 10000, started: make(chan struct{}, 4096)}
 }
 
@@ -95,7 +78,7 @@ var errUpstream = errors.New("upstream: 503 Service Unavailable")
 
 // testOptions are short, clock-driven settings; the real-time intervals stay small so tests that
 // wait for another replica or for Redis to return do not idle.
-func testOptions(c *clock) Options {
+func testOptions(c *testclock.Clock) Options {
 	return Options{
 		FreshFor:           5 * time.Minute,
 		ServeStaleFor:      time.Hour,
@@ -130,7 +113,7 @@ func newTestCache(t testing.TB, opts Options, r *testredis.Server, s Syncer) *Ca
 
 // setup makes a clock, a syncer returning n vehicles and a Cache over them (and over r when it
 // is non-nil).
-func setup(t testing.TB, r *testredis.Server, n int) (*clock, *script, *Cache) {
+func setup(t testing.TB, r *testredis.Server, n int) (*testclock.Clock, *script, *Cache) {
 	t.Helper()
 	clk := newClock()
 	s := newScript(clk, n)

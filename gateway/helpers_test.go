@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,32 +19,15 @@ import (
 	"github.com/feedgate/feedgate/gateway"
 	"github.com/feedgate/feedgate/internal/bridge"
 	"github.com/feedgate/feedgate/internal/syncbuf"
+	"github.com/feedgate/feedgate/internal/testclock"
 	"github.com/feedgate/feedgate/inventory"
 	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // syncer is a scripted upstream: a generated inventory, counted calls, and failure on demand.
 type syncer struct {
-	clock *clock
+	clock *testclock.Clock
 	calls atomic.Int32
 	fail  atomic.Bool
 }
@@ -89,7 +71,7 @@ type keys map[string]string
 type env struct {
 	t       testing.TB
 	srv     *gateway.Server
-	clock   *clock
+	clock   *testclock.Clock
 	syncer  *syncer
 	keys    keys
 	formats *transform.Registry
@@ -170,7 +152,7 @@ func newEnvLogging(t testing.TB, perMinute int, level slog.Level) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	sy := &syncer{clock: clk}
 	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour, Now: clk.Now}, nil, nil, sy)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedgate/feedgate/internal/testclock"
 	"github.com/feedgate/feedgate/inventory"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
@@ -290,7 +291,7 @@ func TestInventoryRoute(t *testing.T) {
 }
 
 func TestChangeVehicles(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
 	sim, _ := startSim(t, hriznsim.Options{Now: clock.Now})
 	before := map[string]inventory.Vehicle{}
 	for _, v := range sim.Vehicles("") {

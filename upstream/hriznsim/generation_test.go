@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedgate/feedgate/internal/testclock"
 	"github.com/feedgate/feedgate/inventory"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
 
 // A controllable clock: generation completes when it says so, lazily on the next read.
 func TestGenerationCompletesOnTheClock(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	sim, ts := startSim(t, hriznsim.Options{DescriptionDelay: time.Hour, Now: clock.Now})
 	var target inventory.Vehicle
 	for _, v := range sim.Vehicles("") {
@@ -74,24 +75,6 @@ func TestGenerationImmediate(t *testing.T) {
 		!got.UpdatedAt.After(v.UpdatedAt) || got.DescriptionGeneratedAt == nil {
 		t.Errorf("after immediate generation: %+v", got)
 	}
-}
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// Now is safe to call from the simulator's timer goroutine.
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 // Readers keep using the slice they took while writers change the site: run under -race.

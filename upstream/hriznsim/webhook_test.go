@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedgate/feedgate/internal/testclock"
 	"github.com/feedgate/feedgate/inventory"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
@@ -118,7 +119,7 @@ func TestTimerCompletesWithoutReads(t *testing.T) {
 // Close stops a pending timer and returns; a later read still completes lazily.
 func TestCloseStopsBackgroundWork(t *testing.T) {
 	hook, ch := receiver(t)
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
 	sim := hriznsim.New(hriznsim.Options{WebhookURL: hook.URL, DescriptionDelay: time.Hour, Now: clock.Now})
 	ts := httptest.NewServer(sim)
 	defer ts.Close()
