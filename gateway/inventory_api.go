@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -284,11 +285,12 @@ func (d *dropin) description(c *gin.Context, g *grant) {
 	}
 }
 
-// stats answers GET /v1/public/inventory/stats.
+// stats answers GET /v1/public/inventory/stats. Counting walks the whole inventory, so the
+// answer is stored per snapshot version like the feed rather than counted on every request.
 func (d *dropin) stats(c *gin.Context, g *grant) {
-	if snap, _, ok := d.snapshot(c, g); ok {
-		d.writeJSON(c, http.StatusOK, dataBody{inventory.ComputeStats(snap.Vehicles)})
-	}
+	d.serveStored(c, g, "hrizn-stats", "application/json", func(w io.Writer, vs []inventory.Vehicle) error {
+		return inventory.WriteJSON(w, dataBody{inventory.ComputeStats(vs)})
+	})
 }
 
 // feed answers GET /v1/public/inventory/feed?format=json|xml. The rendered bytes are kept in the
@@ -308,11 +310,17 @@ func (d *dropin) feed(c *gin.Context, g *grant) {
 		d.s.fail(c, validation("format", "format must be json or xml"))
 		return
 	}
+	d.serveStored(c, g, "hrizn-"+format, ctype, write)
+}
+
+// serveStored answers with a document derived from the tenant's snapshot alone, rendered once
+// per snapshot version and kept in the Store (with its gzip copy) like a feed.
+func (d *dropin) serveStored(c *gin.Context, g *grant, name, ctype string, write func(io.Writer, []inventory.Vehicle) error) {
 	snap, lk, ok := d.snapshot(c, g)
 	if !ok {
 		return
 	}
-	key := OutputKey{Tenant: g.tenant, Feed: dropinOutputFeed, Format: "hrizn-" + format, Fingerprint: "v1", Version: snap.Version}
+	key := OutputKey{Tenant: g.tenant, Feed: dropinOutputFeed, Format: name, Fingerprint: "v1", Version: snap.Version}
 	out, outLk, err := d.s.deps.Store.Output(c.Request.Context(), key, snap, func() (Rendered, error) {
 		var buf bytes.Buffer
 		if err := write(&buf, snap.Vehicles); err != nil {
