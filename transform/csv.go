@@ -2,7 +2,6 @@ package transform
 
 import (
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
@@ -52,25 +51,14 @@ const csvListSeparator = "|"
 func (*SpreadsheetCSV) Write(w io.Writer, in Input) (Diagnostics, error) {
 	sel, d := Select(in, Rules{})
 	bw := bufio.NewWriter(w)
-	if in.Options.BOM {
-		if _, err := bw.WriteString("\ufeff"); err != nil {
-			return d, fmt.Errorf("transform: csv: %w", err)
-		}
-	}
-	cw := csv.NewWriter(bw)
-	cw.UseCRLF = true
-	if err := cw.Write(csvColumns); err != nil {
-		return d, fmt.Errorf("transform: csv: %w", err)
-	}
+	cw := newCSVStream(bw, in.Options.BOM, ',')
+	cw.record(csvColumns)
 	rec := make([]string, len(csvColumns))
 	for _, v := range sel {
 		csvRecord(rec, v, in.Dealer)
-		if err := cw.Write(rec); err != nil {
-			return d, fmt.Errorf("transform: csv: vehicle %s: %w", Clean(v.VIN), err)
-		}
+		cw.record(rec)
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.close(); err != nil {
 		return d, fmt.Errorf("transform: csv: %w", err)
 	}
 	if err := bw.Flush(); err != nil {

@@ -2,7 +2,6 @@ package transform
 
 import (
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strings"
@@ -72,7 +71,7 @@ func googleListingsRules(d inventory.Dealer) Rules {
 func (g *GoogleVehicleListings) Write(w io.Writer, in Input) (Diagnostics, error) {
 	vs, d := Select(in, googleListingsRules(in.Dealer))
 	bw := bufio.NewWriterSize(w, 64<<10)
-	cw := newCSVStream(bw, in.Options.BOM)
+	cw := newCSVStream(bw, in.Options.BOM, ',')
 	cw.record(googleListingsHeader)
 	dealerName := attrText(in.Dealer.Name)
 	dealerAddress := attrText(in.Dealer.Address.OneLine())
@@ -114,34 +113,4 @@ func joinImageLinks(urls []string) string {
 		b.WriteString(strings.ReplaceAll(u, ",", "%2C"))
 	}
 	return b.String()
-}
-
-// csvStream writes RFC 4180 records (CRLF, strict quoting) through encoding/csv; the first error
-// sticks and is returned by close.
-type csvStream struct {
-	w   *csv.Writer
-	err error
-}
-
-func newCSVStream(bw *bufio.Writer, bom bool) *csvStream {
-	c := &csvStream{w: csv.NewWriter(bw)}
-	c.w.UseCRLF = true
-	if bom {
-		_, c.err = bw.WriteString("\ufeff")
-	}
-	return c
-}
-
-func (c *csvStream) record(rec []string) {
-	if c.err == nil {
-		c.err = c.w.Write(rec)
-	}
-}
-
-func (c *csvStream) close() error {
-	if c.err != nil {
-		return c.err
-	}
-	c.w.Flush()
-	return c.w.Error()
 }

@@ -331,7 +331,7 @@ func (m *MetaAutomotiveCSV) Write(w io.Writer, in Input) (Diagnostics, error) {
 		cols = max(cols, len(ls[i].images))
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	cw := newCSVStream(bw, in.Options.BOM)
+	cw := newCSVStream(bw, in.Options.BOM, ',')
 	header := metaCSVHeader(cols)
 	cw.record(header)
 	rec := make([]string, 0, len(header))

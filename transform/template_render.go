@@ -3,7 +3,6 @@ package transform
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -106,23 +105,16 @@ func (r *tplRenderer) eval(f *tplField, dst []string) ([]string, error) {
 }
 
 func (t *TemplateWriter) writeTable(bw *bufio.Writer, r *tplRenderer, vs []*inventory.Vehicle, bom bool) error {
-	if bom {
-		if _, err := bw.WriteString("\ufeff"); err != nil {
-			return err
-		}
-	}
-	cw := csv.NewWriter(bw)
-	cw.UseCRLF = true
+	comma := ','
 	if t.output == tplTSV {
-		cw.Comma = '\t'
+		comma = '\t'
 	}
+	cw := newCSVStream(bw, bom, comma)
 	rec := make([]string, len(t.columns))
 	for i, c := range t.columns {
 		rec[i] = t.cell(Clean(c.name))
 	}
-	if err := tplRecord(cw, bw, rec); err != nil {
-		return err
-	}
+	cw.record(rec)
 	for _, v := range vs {
 		r.data.Vehicle = v
 		for i, c := range t.columns {
@@ -133,26 +125,9 @@ func (t *TemplateWriter) writeTable(bw *bufio.Writer, r *tplRenderer, vs []*inve
 			r.vals = vals
 			rec[i] = t.cell(vals[0])
 		}
-		if err := tplRecord(cw, bw, rec); err != nil {
-			return err
-		}
+		cw.record(rec)
 	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// tplRecord writes one record. A record of one empty field is written as "" because
-// encoding/csv would write an empty line, which readers skip, losing the row.
-func tplRecord(cw *csv.Writer, bw *bufio.Writer, rec []string) error {
-	if len(rec) != 1 || rec[0] != "" {
-		return cw.Write(rec)
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return err
-	}
-	_, err := bw.WriteString("\"\"\r\n")
-	return err
+	return cw.close()
 }
 
 // cell fits a value to the table: TSV folds line breaks and tabs, which its readers take for
