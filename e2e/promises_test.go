@@ -43,11 +43,15 @@ func formatNames(t *testing.T) []string {
 	return names
 }
 
-// TestRenderingIsDeterministicAcrossReplicas: two gateway processes that share nothing (memory
-// cache each, their own sync of the same upstream) serve every format with the same bytes and the
-// same ETag, so conditional requests keep working behind a load balancer.
+// TestRenderingIsDeterministicAcrossReplicas: two gateway replicas sharing a Redis, the
+// deployment DESIGN.md describes, serve every format with the same bytes, the same ETag and the
+// same Last-Modified, so conditional requests keep working behind a load balancer. (Replicas
+// that share nothing each stamp their own sync time on their snapshot, so their Last-Modified and
+// the feed-level dates in rss, atom and marketplace-xml agree only when they synced in the same
+// second; that is why several replicas share Redis.)
 func TestRenderingIsDeterministicAcrossReplicas(t *testing.T) {
 	sim := startSim(t)
+	rds := testredis.Start(t)
 	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
 	formats := formatNames(t)
 	var extra strings.Builder
@@ -55,7 +59,7 @@ func TestRenderingIsDeterministicAcrossReplicas(t *testing.T) {
 		fmt.Fprintf(&extra, "      - {name: all-%s, format: %s}\n", f, f)
 	}
 	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
-	writeConfig(t, cfg, setup{simURL: sim.URL, keys: keys, extra: extra.String()}.yaml())
+	writeConfig(t, cfg, setup{simURL: sim.URL, redisURL: rds.URL(), keys: keys, extra: extra.String()}.yaml())
 	a, b := startGateway(t, cfg), startGateway(t, cfg)
 
 	for _, f := range formats {
