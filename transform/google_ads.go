@@ -21,6 +21,7 @@ const (
 	googleMaxColor       = 100
 	googleMaxExtraImages = 10
 	googleMaxStoreCode   = 64
+	googleMaxVIN         = 17
 	// googleAdsNewMaxMiles: Google disapproves a "new" vehicle with more than 200 miles, and
 	// disapprovals count against the account, so the feed leaves such a vehicle out itself.
 	googleAdsNewMaxMiles = 200
@@ -115,6 +116,9 @@ func newGoogleItem(v *inventory.Vehicle, in Input, d *Diagnostics) googleItem {
 	if v.Mileage != nil && *v.Mileage >= 0 {
 		it.mileage = mileageText(*v.Mileage, km)
 	}
+	if err := inventory.CheckVIN17(vin); err != nil {
+		d.Warn(vin, "vin", "sent as is: %v, which Google's rule for this vehicle does not require", err)
+	}
 	if it.color = fitText(d, vin, "color", attrText(v.ExteriorColor), googleMaxColor); it.color == "" {
 		d.Warn(vin, "color", "no exterior color: Google commonly disapproves vehicles without one")
 	}
@@ -165,11 +169,20 @@ func (*GoogleVehicleAds) Description() string {
 }
 
 // googleAdsRules are the vehicle ads requirements; see docs/channels.md.
+//
+// The VIN: Google's only minimum requirement is that it is unique for each vehicle, with a
+// character limit of 17 (https://support.google.com/merchants/answer/14154510); it states no
+// check-digit rule and makes the VIN optional in FR, DE, IT, ES, NL and the UK, where position 9
+// is no check digit at all. So a VIN that fails the ISO 3779 check is sent with a warning, never
+// left out: leaving it out would delist a car Google accepts.
 func googleAdsRules() Rules {
-	return Rules{RequirePrice: true, RequireImage: true, RequireVIN17: true, UniqueVIN: true,
+	return Rules{RequirePrice: true, RequireImage: true, UniqueVIN: true,
 		Check: func(v *inventory.Vehicle, in Input) (string, string) {
 			if _, problem := googleStoreCode(in.Dealer); problem != "" {
 				return inventory.ReasonMissingField, problem
+			}
+			if n := utf8.RuneCountInString(inventory.NormalizeVIN(v.VIN)); n > googleMaxVIN {
+				return inventory.ReasonInvalidVIN, fmt.Sprintf("the VIN has %d characters; Google takes at most %d", n, googleMaxVIN)
 			}
 			if reason, detail := vehicleBasics(v, in); reason != "" {
 				return reason, detail

@@ -120,10 +120,11 @@ func TestGoogleVehicleAdsExclusions(t *testing.T) {
 			reason: inventory.ReasonMissingField},
 		exclusionCase{name: "new without mileage", change: func(v *inventory.Vehicle) { newCar(5)(v); v.Mileage = nil },
 			reason: inventory.ReasonMissingMileage},
-		exclusionCase{name: "bad check digit", change: func(v *inventory.Vehicle) { v.VIN = v.VIN[:8] + "Z" + v.VIN[9:] },
-			reason: inventory.ReasonInvalidVIN},
-		exclusionCase{name: "11-character VIN", change: func(v *inventory.Vehicle) { v.VIN = "F10GCR12345" },
-			reason: inventory.ReasonInvalidVIN},
+		// Google asks only for a unique VIN of at most 17 characters (answer/14154510): a
+		// failed check digit or a short pre-1981 VIN is sent, with a warning.
+		exclusionCase{name: "bad check digit is kept", change: func(v *inventory.Vehicle) { v.VIN = v.VIN[:8] + "Z" + v.VIN[9:] }},
+		exclusionCase{name: "European VIN is kept", change: func(v *inventory.Vehicle) { v.VIN = "WVWZZZ1KZAW000123" }},
+		exclusionCase{name: "11-character VIN is kept", change: func(v *inventory.Vehicle) { v.VIN = "F10GCR12345" }},
 		exclusionCase{name: "dealer without store code", dealer: func(d *inventory.Dealer) { d.StoreCode = "" },
 			reason: inventory.ReasonMissingField},
 		exclusionCase{name: "store code too long", dealer: func(d *inventory.Dealer) { d.StoreCode = strings.Repeat("S", 65) },

@@ -45,10 +45,13 @@ func (*GoogleVehicleListings) Description() string {
 // The dealer is checked once per render, d being the render's dealer.
 func googleListingsRules(d inventory.Dealer) Rules {
 	noDealer := attrText(d.Name) == "" || attrText(d.Address.OneLine()) == ""
-	return Rules{RequirePrice: true, RequireImage: true, RequireVIN17: true, UniqueVIN: true,
+	return Rules{RequirePrice: true, RequireImage: true, UniqueVIN: true,
 		Check: func(v *inventory.Vehicle, in Input) (string, string) {
 			if noDealer {
 				return inventory.ReasonMissingField, "the dealer has no name or address; vehicle listings require dealership_name and dealership_address"
+			}
+			if err := listingsVINProblem(v, in); err != nil {
+				return inventory.ReasonInvalidVIN, err.Error()
 			}
 			if reason, detail := vehicleBasics(v, in); reason != "" {
 				return reason, detail
@@ -113,4 +116,20 @@ func joinImageLinks(urls []string) string {
 		b.WriteString(strings.ReplaceAll(u, ",", "%2C"))
 	}
 	return b.String()
+}
+
+// listingsVINProblem applies the vehicle listings VIN rule: "must be valid by the NHTSA standard,
+// except classic vehicles older than 1981 and imports older than 25 years"
+// (https://developers.google.com/vehicle-listings/reference/feed-specification). Whether a car is
+// an import is not in the data, so every vehicle over 25 model years old gets the exemption: the
+// spec does not reject those, and leaving one out would delist it. The age counts from the
+// snapshot's time, never the clock, so a render stays deterministic.
+func listingsVINProblem(v *inventory.Vehicle, in Input) error {
+	if v.Year > 0 && v.Year < 1981 {
+		return nil
+	}
+	if in.Snapshot != nil && !in.Snapshot.FetchedAt.IsZero() && v.Year > 0 && in.Snapshot.FetchedAt.Year()-v.Year > 25 {
+		return nil
+	}
+	return inventory.CheckVIN17(inventory.NormalizeVIN(v.VIN))
 }

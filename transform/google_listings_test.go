@@ -44,6 +44,14 @@ func TestGoogleVehicleListingsExclusions(t *testing.T) {
 		exclusionCase{name: "new at 350 miles", change: newCar(inventory.Ptr(350))},
 		exclusionCase{name: "bad check digit", change: func(v *inventory.Vehicle) { v.VIN = v.VIN[:8] + "Z" + v.VIN[9:] },
 			reason: inventory.ReasonInvalidVIN},
+		// The spec exempts classics older than 1981 and imports older than 25 years.
+		exclusionCase{name: "pre-1981 short VIN is exempt", change: func(v *inventory.Vehicle) { v.Year, v.VIN = 1979, "F10GCR12345" }},
+		exclusionCase{name: "26-year-old car is exempt", change: func(v *inventory.Vehicle) {
+			v.Year, v.VIN = fixedTime.Year()-26, "JT2AE92E0J3000001"
+		}},
+		exclusionCase{name: "25-year-old car is checked", change: func(v *inventory.Vehicle) {
+			v.Year, v.VIN = fixedTime.Year()-25, "JT2AE92E0J3000001"
+		}, reason: inventory.ReasonInvalidVIN},
 		exclusionCase{name: "no store code is fine", dealer: func(d *inventory.Dealer) { d.StoreCode = "" }},
 		exclusionCase{name: "dealer without address", dealer: func(d *inventory.Dealer) { d.Address = inventory.Address{} },
 			reason: inventory.ReasonMissingField},
