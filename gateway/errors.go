@@ -11,42 +11,18 @@ import (
 	"github.com/feedgate/feedgate/inventory"
 )
 
-// statusOf maps an inventory error code to its HTTP status. It is the only place that does.
-func statusOf(code string) int {
-	switch code {
-	case inventory.EUnauthorized:
-		return http.StatusUnauthorized
-	case inventory.EForbidden:
-		return http.StatusForbidden
-	case inventory.ENotFound:
-		return http.StatusNotFound
-	case inventory.EValidation:
-		return http.StatusBadRequest
-	case inventory.ENotAcceptable:
-		return http.StatusNotAcceptable
-	case inventory.ERateLimited:
-		return http.StatusTooManyRequests
-	case inventory.EUnavailable:
-		return http.StatusServiceUnavailable
-	case codeMethodNotAllowed:
-		return http.StatusMethodNotAllowed
-	}
-	return http.StatusInternalServerError
-}
-
-// codeMethodNotAllowed is the gateway's own code for 405: inventory's vocabulary has none, and a
-// wrong method is neither not_found nor a validation error of the request's content.
-const codeMethodNotAllowed = "method_not_allowed"
+// codeMethodNotAllowed is the code of a 405 (see inventory.EMethodNotAllowed).
+const codeMethodNotAllowed = inventory.EMethodNotAllowed
 
 // retryAfterDetail is the Details key through which an *inventory.Error asks for Retry-After.
-const retryAfterDetail = "retry_after_seconds"
+const retryAfterDetail = inventory.DetailRetryAfter
 
 // writeError answers with err in the upstream's error shape and aborts the chain. The body carries
 // only the caller-safe message; the cause stays in the log. 429 and 503 always carry Retry-After:
 // the error's own hint when it has one, otherwise fallback.
 func writeError(c *gin.Context, err error, fallback time.Duration) {
 	code := inventory.ErrorCode(err)
-	status := statusOf(code)
+	status := inventory.StatusOf(code)
 	body := inventory.ErrorBody{Error: inventory.ErrorDetail{Code: code, Message: inventory.ErrorMessage(err)}}
 	var e *inventory.Error
 	if errors.As(err, &e) && len(e.Details) > 0 {

@@ -285,3 +285,22 @@ func TestVehicleURL(t *testing.T) {
 		t.Fatalf("no template gave %q", got)
 	}
 }
+
+// TestCodeStatusTable checks that the one table reads the same both ways and maps unlisted
+// statuses to the documented codes.
+func TestCodeStatusTable(t *testing.T) {
+	for _, code := range []string{EValidation, EUnauthorized, EForbidden, ENotFound, EMethodNotAllowed,
+		ENotAcceptable, ERateLimited, EInternal, EUnavailable} {
+		if got := CodeOf(StatusOf(code)); got != code {
+			t.Errorf("CodeOf(StatusOf(%q)) = %q", code, got)
+		}
+	}
+	for status, want := range map[int]string{409: EValidation, 418: EValidation, 502: EUnavailable, 504: EUnavailable, 200: "", 304: ""} {
+		if got := CodeOf(status); got != want {
+			t.Errorf("CodeOf(%d) = %q, want %q", status, got, want)
+		}
+	}
+	if got := StatusOf("no_such_code"); got != 500 {
+		t.Errorf("StatusOf(unknown) = %d, want 500", got)
+	}
+}

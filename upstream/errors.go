@@ -64,7 +64,7 @@ func (e *APIError) Unwrap() error {
 		}
 	case inventory.ERateLimited:
 		if e.RetryAfter > 0 {
-			d.Details = map[string]any{"retry_after_seconds": int((e.RetryAfter + time.Second - 1) / time.Second)}
+			d.Details = map[string]any{inventory.DetailRetryAfter: int((e.RetryAfter + time.Second - 1) / time.Second)}
 		}
 	case inventory.EUnavailable:
 		// The upstream's own 5xx text describes its internals, not something our caller can act on.
@@ -73,21 +73,15 @@ func (e *APIError) Unwrap() error {
 	return d
 }
 
-// DomainCode maps an upstream HTTP status to an inventory error code.
+// DomainCode maps an upstream HTTP status to an inventory error code, by inventory's one table,
+// with one reading of our own: any upstream 5xx (its own internal_error included) is
+// upstream_unavailable to feedgate's callers, since it is the upstream that failed, not us.
 func DomainCode(status int) string {
-	switch {
-	case status == http.StatusUnauthorized:
-		return inventory.EUnauthorized
-	case status == http.StatusForbidden:
-		return inventory.EForbidden
-	case status == http.StatusNotFound:
-		return inventory.ENotFound
-	case status == http.StatusNotAcceptable:
-		return inventory.ENotAcceptable
-	case status == http.StatusTooManyRequests:
-		return inventory.ERateLimited
-	case status >= 400 && status < 500:
-		return inventory.EValidation
+	if status >= 500 {
+		return inventory.EUnavailable
+	}
+	if code := inventory.CodeOf(status); code != "" {
+		return code
 	}
 	return inventory.EUnavailable
 }

@@ -161,22 +161,14 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, p faultPlan
 	return false
 }
 
-// codeFor is the error code the upstream would use with a status.
+// codeFor is the error code the upstream would use with a status: inventory's one table, except
+// that the upstream calls every 5xx of its own internal_error.
 func codeFor(status int) string {
-	switch status {
-	case http.StatusBadRequest:
-		return inventory.EValidation
-	case http.StatusUnauthorized:
-		return inventory.EUnauthorized
-	case http.StatusForbidden:
-		return inventory.EForbidden
-	case http.StatusNotFound:
-		return inventory.ENotFound
-	case http.StatusTooManyRequests:
-		return inventory.ERateLimited
-	}
 	if status >= 500 {
 		return inventory.EInternal
+	}
+	if code := inventory.CodeOf(status); code != "" {
+		return code
 	}
 	return "error"
 }
