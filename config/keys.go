@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // KeyPrefix starts every feedgate API key, so a leaked key is recognisable (secret scanners,
@@ -51,6 +52,19 @@ func newKey(r io.Reader) (string, error) {
 func HashKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Digest is the SHA-256 the key's Hash spells. Parse refuses a configuration whose hashes are
+// malformed or used twice, so after it Digest is the key's identity; for a malformed Hash it is
+// all zeros, which no presented key hashes to.
+func (k Key) Digest() [sha256.Size]byte {
+	var d [sha256.Size]byte
+	if h, ok := strings.CutPrefix(k.Hash, "sha256:"); ok && hex.DecodedLen(len(h)) == sha256.Size {
+		if _, err := hex.Decode(d[:], []byte(h)); err != nil {
+			return [sha256.Size]byte{}
+		}
+	}
+	return d
 }
 
 // ValidKeyFormat reports whether key looks like a feedgate key: "fgk_" and 32 base62

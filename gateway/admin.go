@@ -182,24 +182,19 @@ func (d *dropin) tenantView(ctx context.Context, st *state, tenant string) (*adm
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	var snap *inventory.Snapshot
-	if status.HasSnapshot {
-		snap, _, _ = d.s.deps.Store.Snapshot(ctx, tenant)
-	}
 	v.Feeds = make([]adminFeedView, 0, len(names))
 	for _, name := range names {
-		v.Feeds = append(v.Feeds, d.feedView(ctx, ts.feeds[name], snap))
+		v.Feeds = append(v.Feeds, d.feedView(ctx, st, ts.feeds[name], status.HasSnapshot))
 	}
 	return v, true
 }
 
-func (d *dropin) feedView(ctx context.Context, fs *feedState, snap *inventory.Snapshot) adminFeedView {
+func (d *dropin) feedView(ctx context.Context, st *state, fs *feedState, hasSnapshot bool) adminFeedView {
 	fv := adminFeedView{Name: fs.name, Format: fs.writer.Name(), Reasons: map[string]int{}}
-	if snap == nil {
+	if !hasSnapshot {
 		return fv
 	}
-	key := OutputKey{Tenant: fs.tenant, Feed: fs.name, Format: fs.writer.Name(), Fingerprint: fs.fingerprint, Version: snap.Version}
-	out, _, err := d.s.deps.Store.Output(ctx, key, snap, func() (Rendered, error) { return d.s.render(fs, snap) })
+	out, _, err := st.feeds.Output(ctx, fs.tenant, fs.name)
 	if err != nil {
 		fv.Error = inventory.ErrorMessage(err)
 		return fv

@@ -51,22 +51,12 @@ func (g *grant) logName() string {
 // holds no secret; the final comparison is constant-time all the same.
 type keyring map[[sha256.Size]byte]*grant
 
-func (k keyring) add(hash string, g *grant) bool {
-	hexDigest, ok := strings.CutPrefix(hash, "sha256:")
-	if !ok {
-		return false
-	}
-	b, err := hex.DecodeString(hexDigest)
-	if err != nil || len(b) != sha256.Size {
-		return false
-	}
-	copy(g.digest[:], b)
+// add files g under the key's SHA-256, which config.Parse has checked to be well formed and
+// distinct from every other key's.
+func (k keyring) add(digest [sha256.Size]byte, g *grant) {
+	g.digest = digest
 	g.limitID = hex.EncodeToString(g.digest[:8])
-	if _, dup := k[g.digest]; dup {
-		return false
-	}
 	k[g.digest] = g
-	return true
 }
 
 func (k keyring) lookup(key string) (*grant, bool) {

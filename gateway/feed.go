@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -12,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/feedgate/feedgate/inventory"
-	"github.com/feedgate/feedgate/transform"
 )
 
 // serveFeed answers GET and HEAD /feeds/{tenant}/{feed}[.ext].
@@ -50,19 +47,12 @@ func (s *Server) serveFeed(c *gin.Context) {
 		return
 	}
 
-	ctx := c.Request.Context()
-	snap, snapLookup, err := s.deps.Store.Snapshot(ctx, tenant)
+	out, lk, err := st.feeds.Output(c.Request.Context(), tenant, name)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	key := OutputKey{Tenant: tenant, Feed: name, Format: fs.writer.Name(), Fingerprint: fs.fingerprint, Version: snap.Version}
-	out, outLookup, err := s.deps.Store.Output(ctx, key, snap, func() (Rendered, error) { return s.render(fs, snap) })
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.writeFeed(c, st, fs, snap, out, cacheOutcome(snapLookup, outLookup))
+	s.writeFeed(c, fs, out, lk)
 }
 
 // cacheOutcome folds the snapshot's and the output's lookups into the response's: stale if the
@@ -77,38 +67,14 @@ func cacheOutcome(snap, out Lookup) Outcome {
 	return Hit
 }
 
-// render writes the feed into a buffer: a failing writer becomes a clean error, never a
-// truncated 200. A panicking writer is caught here too, since the store may run render on a
-// goroutine shared by several requests.
-func (s *Server) render(fs *feedState, snap *inventory.Snapshot) (out Rendered, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("gateway: render %s/%s (%s): panic: %v", fs.tenant, fs.name, fs.writer.Name(), p)
-		}
-	}()
-	start := time.Now()
-	var buf bytes.Buffer
-	diag, err := fs.writer.Write(&buf, transform.Input{Snapshot: snap, Dealer: fs.dealer, Options: fs.options})
-	s.deps.Metrics.observeRender(fs.writer.Name(), time.Since(start))
-	if err != nil {
-		return Rendered{}, fmt.Errorf("gateway: render %s/%s (%s): %w", fs.tenant, fs.name, fs.writer.Name(), err)
-	}
-	meta, err := json.Marshal(diag)
-	if err != nil {
-		return Rendered{}, fmt.Errorf("gateway: render %s/%s: diagnostics: %w", fs.tenant, fs.name, err)
-	}
-	return Rendered{Body: buf.Bytes(), ContentType: fs.writer.ContentType(), ModifiedAt: snap.ModifiedAt, Meta: meta}, nil
-}
-
 // writeFeed sends a rendered output with its caching headers, or 304 when the client's copy is
 // current. The body is the stored slice itself, never a copy, and the header values are the
 // output's prepared ones (feed_headers.go), so a hit formats nothing.
-func (s *Server) writeFeed(c *gin.Context, st *state, fs *feedState, snap *inventory.Snapshot, out Rendered, outcome Outcome) {
+func (s *Server) writeFeed(c *gin.Context, fs *feedState, out Rendered, lk Lookup) {
 	req := c.Request
 	h := c.Writer.Header()
-	p := fs.prepare(&out, snap)
-	age := max(0, s.opts.Now().Sub(snap.FetchedAt))
-	a := p.agesFor(int64(age/time.Second), int64((st.freshFor-age)/time.Second), outcome)
+	p := fs.prepare(&out)
+	a := p.agesFor(int64(max(0, lk.Age)/time.Second), int64(lk.TTL/time.Second), lk.Outcome)
 
 	body, etag, length := out.Body, p.etagHdr, p.plainLenHdr
 	useGzip := len(out.Gzip) > 0 && acceptsGzip(headerValue(req.Header, "Accept-Encoding"))
@@ -127,12 +93,12 @@ func (s *Server) writeFeed(c *gin.Context, st *state, fs *feedState, snap *inven
 
 	inm := headerValue(req.Header, "If-None-Match")
 	if (inm != "" && etagMatches(inm, p.quoted, p.quotedGzip)) ||
-		(inm == "" && notModifiedSince(headerValue(req.Header, "If-Modified-Since"), snap.ModifiedAt)) {
+		(inm == "" && notModifiedSince(headerValue(req.Header, "If-Modified-Since"), out.ModifiedAt)) {
 		s.deps.Metrics.countFeedResponse(fs.tenant, fs.name, "not_modified")
 		c.Status(http.StatusNotModified)
 		return
 	}
-	s.deps.Metrics.countFeedResponse(fs.tenant, fs.name, outcome.String())
+	s.deps.Metrics.countFeedResponse(fs.tenant, fs.name, lk.Outcome.String())
 	if useGzip {
 		h["Content-Encoding"] = p.gzipHdr
 	}
@@ -141,7 +107,7 @@ func (s *Server) writeFeed(c *gin.Context, st *state, fs *feedState, snap *inven
 	if req.URL.RawQuery != "" {
 		if d := c.Query("download"); d == "1" || d == "true" {
 			h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.%s"`,
-				fs.tenant, fs.name, snap.ModifiedAt.UTC().Format("20060102"), fs.writer.Extension()))
+				fs.tenant, fs.name, out.ModifiedAt.UTC().Format("20060102"), fs.writer.Extension()))
 		}
 	}
 	c.Status(http.StatusOK)

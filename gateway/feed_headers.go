@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
-
-	"github.com/feedgate/feedgate/inventory"
 )
 
 // preparedOutput holds a stored output's response header values, built once per output instead
@@ -38,16 +36,16 @@ type ageHeaders struct {
 	ageHdr, cacheControlHdr, cacheStatusHdr []string
 }
 
-// prepare returns the header values for out served from snap, reusing fs's when they were built
-// for the same output.
-func (fs *feedState) prepare(out *Rendered, snap *inventory.Snapshot) *preparedOutput {
-	if p := fs.prepared.Load(); p != nil && p.etag == out.ETag && p.modified.Equal(snap.ModifiedAt) &&
+// prepare returns the header values for out, reusing fs's when they were built for the same
+// output.
+func (fs *feedState) prepare(out *Rendered) *preparedOutput {
+	if p := fs.prepared.Load(); p != nil && p.etag == out.ETag && p.modified.Equal(out.ModifiedAt) &&
 		p.contentType == out.ContentType && p.plainLen == len(out.Body) && p.gzipLen == len(out.Gzip) {
 		return p
 	}
 	quoted := quoteETag(out.ETag)
 	p := &preparedOutput{
-		etag: out.ETag, modified: snap.ModifiedAt, contentType: out.ContentType,
+		etag: out.ETag, modified: out.ModifiedAt, contentType: out.ContentType,
 		plainLen: len(out.Body), gzipLen: len(out.Gzip),
 		quoted: quoted, quotedGzip: gzipETag(quoted),
 		plainLenHdr: []string{strconv.Itoa(len(out.Body))}, gzipLenHdr: []string{strconv.Itoa(len(out.Gzip))},
@@ -55,8 +53,8 @@ func (fs *feedState) prepare(out *Rendered, snap *inventory.Snapshot) *preparedO
 		varyHdr: []string{"Accept-Encoding"}, nosniffHdr: []string{"nosniff"},
 	}
 	p.etagHdr, p.gzipETagHdr = []string{p.quoted}, []string{p.quotedGzip}
-	if !snap.ModifiedAt.IsZero() {
-		p.lastModified = []string{snap.ModifiedAt.UTC().Format(http.TimeFormat)}
+	if !out.ModifiedAt.IsZero() {
+		p.lastModified = []string{out.ModifiedAt.UTC().Format(http.TimeFormat)}
 	}
 	fs.prepared.Store(p)
 	return p

@@ -4,17 +4,14 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/feedgate/feedgate/inventory"
 )
 
 func TestPreparedHeadersFollowTheOutput(t *testing.T) {
 	fs := &feedState{}
 	mod := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	snap := &inventory.Snapshot{ModifiedAt: mod}
-	out := Rendered{Body: []byte("plain body"), Gzip: []byte("gz"), ETag: "abc", ContentType: "application/xml"}
+	out := Rendered{Body: []byte("plain body"), Gzip: []byte("gz"), ETag: "abc", ContentType: "application/xml", ModifiedAt: mod}
 
-	p := fs.prepare(&out, snap)
+	p := fs.prepare(&out)
 	for name, got := range map[string][]string{
 		"etag": p.etagHdr, "gzip etag": p.gzipETagHdr, "length": p.plainLenHdr, "gzip length": p.gzipLenHdr,
 		"last-modified": p.lastModified, "content-type": p.contentTypeHdr,
@@ -27,26 +24,26 @@ func TestPreparedHeadersFollowTheOutput(t *testing.T) {
 			t.Errorf("%s: %q (cap %d), want [%q] with no room to append into", name, got, cap(got), want)
 		}
 	}
-	if again := fs.prepare(&out, snap); again != p {
+	if again := fs.prepare(&out); again != p {
 		t.Error("the same output built its headers again")
 	}
 
 	tests := []struct {
 		name   string
-		change func(*Rendered, *inventory.Snapshot)
+		change func(*Rendered)
 	}{
-		{"new ETag", func(o *Rendered, _ *inventory.Snapshot) { o.ETag = "def" }},
-		{"new modification time", func(_ *Rendered, s *inventory.Snapshot) { s.ModifiedAt = mod.Add(time.Hour) }},
-		{"new body length", func(o *Rendered, _ *inventory.Snapshot) { o.Body = []byte("longer plain body") }},
-		{"no gzip copy", func(o *Rendered, _ *inventory.Snapshot) { o.Gzip = nil }},
-		{"new content type", func(o *Rendered, _ *inventory.Snapshot) { o.ContentType = "text/csv" }},
+		{"new ETag", func(o *Rendered) { o.ETag = "def" }},
+		{"new modification time", func(o *Rendered) { o.ModifiedAt = mod.Add(time.Hour) }},
+		{"new body length", func(o *Rendered) { o.Body = []byte("longer plain body") }},
+		{"no gzip copy", func(o *Rendered) { o.Gzip = nil }},
+		{"new content type", func(o *Rendered) { o.ContentType = "text/csv" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, s := out, *snap
-			fs.prepare(&out, snap)
-			tt.change(&o, &s)
-			if fs.prepare(&o, &s) == p {
+			o := out
+			fs.prepare(&out)
+			tt.change(&o)
+			if fs.prepare(&o) == p {
 				t.Error("a changed output was served with the old headers")
 			}
 		})

@@ -21,6 +21,7 @@ import (
 	"github.com/feedgate/feedgate/internal/syncbuf"
 	"github.com/feedgate/feedgate/internal/testclock"
 	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/publish"
 	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
@@ -161,8 +162,10 @@ func newEnvLogging(t testing.TB, perMinute int, level slog.Level) *env {
 	t.Cleanup(func() { _ = c.Close() })
 	k := newKeys(t)
 	logs := &syncbuf.Buffer{}
+	metrics := gateway.NewMetrics()
+	pub := publish.NewPublisher(c, publish.PublisherOptions{OnRender: metrics.ObserveRender})
 	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.config(perMinute), formats), Now: clk.Now},
-		gateway.Deps{Store: bridge.Store{C: c}, Formats: formats, Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))})
+		gateway.Deps{Store: bridge.Store{C: c}, Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -156,19 +156,17 @@ func (d *dropin) snapshot(c *gin.Context, g *grant) (*inventory.Snapshot, Lookup
 		return nil, lk, false
 	}
 	d.m.reads.WithLabelValues(g.tenant, lk.Outcome.String()).Inc()
-	d.cacheHeaders(c, snap, lk)
+	d.cacheHeaders(c, lk)
 	return snap, lk, true
 }
 
 // cacheHeaders say how fresh the answer is, as the feed routes do. Answers are per key, so no
 // shared cache may keep them.
-func (d *dropin) cacheHeaders(c *gin.Context, snap *inventory.Snapshot, lk Lookup) {
-	st := d.s.state.Load()
-	age := max(0, d.s.opts.Now().Sub(snap.FetchedAt))
+func (d *dropin) cacheHeaders(c *gin.Context, lk Lookup) {
 	h := c.Writer.Header()
 	h.Set("Cache-Control", "private, no-cache")
-	h.Set("Age", strconv.FormatInt(int64(age/time.Second), 10))
-	h.Set("Cache-Status", cacheStatus(lk.Outcome, int64((st.freshFor-age)/time.Second)))
+	h.Set("Age", strconv.FormatInt(int64(max(0, lk.Age)/time.Second), 10))
+	h.Set("Cache-Status", cacheStatus(lk.Outcome, int64(lk.TTL/time.Second)))
 }
 
 // writeData answers status with body as JSON, the way the upstream does.
@@ -332,7 +330,8 @@ func (d *dropin) serveStored(c *gin.Context, g *grant, name, ctype string, write
 		d.s.fail(c, err)
 		return
 	}
-	d.cacheHeaders(c, snap, Lookup{Outcome: cacheOutcome(lk, outLk)})
+	lk.Outcome = cacheOutcome(lk, outLk)
+	d.cacheHeaders(c, lk)
 	h := c.Writer.Header()
 	h.Add("Vary", "Accept-Encoding")
 	body := out.Body

@@ -15,6 +15,7 @@ import (
 	"github.com/feedgate/feedgate/config"
 	"github.com/feedgate/feedgate/gateway"
 	"github.com/feedgate/feedgate/internal/bridge"
+	"github.com/feedgate/feedgate/publish"
 	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
@@ -122,7 +123,7 @@ func newDropinEnv(t *testing.T, simOpts hriznsim.Options) *dropinEnv {
 	}
 	metrics := gateway.NewMetrics()
 	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(dropinConfig), formats)},
-		gateway.Deps{Store: bridge.Store{C: c}, Formats: formats, Metrics: metrics, Upstream: forwarder{clients},
+		gateway.Deps{Store: bridge.Store{C: c}, Publisher: bridge.Publisher{P: publish.NewPublisher(c, publish.PublisherOptions{}), Formats: formats}, Metrics: metrics, Upstream: forwarder{clients},
 			Admin: admin, History: history, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

@@ -48,8 +48,8 @@ type Options struct {
 type Deps struct {
 	// Store is the cache (required).
 	Store Store
-	// Formats finds each feed's writer (required); *transform.Registry satisfies it.
-	Formats Formats
+	// Publisher is the render owner that prepares and serves the feeds (required).
+	Publisher Publisher
 	// Limiter rate-limits each key; nil means an in-process MemoryLimiter.
 	Limiter Limiter
 	// Metrics receive the gateway's measurements; nil means NewMetrics().
@@ -84,8 +84,8 @@ type Server struct {
 // New builds a Server for opts.Config, refusing a configuration that names an unknown format or
 // a malformed key hash.
 func New(opts Options, deps Deps) (*Server, error) {
-	if deps.Store == nil || deps.Formats == nil {
-		return nil, errors.New("gateway: Store and Formats are required")
+	if deps.Store == nil || deps.Publisher == nil {
+		return nil, errors.New("gateway: Store and Publisher are required")
 	}
 	if opts.ReadHeaderTimeout <= 0 {
 		opts.ReadHeaderTimeout = 5 * time.Second
@@ -117,7 +117,7 @@ func New(opts Options, deps Deps) (*Server, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
-	st, err := buildState(opts.Config, deps.Formats)
+	st, err := buildState(opts.Config, deps.Publisher)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func New(opts Options, deps Deps) (*Server, error) {
 // Reload swaps in a new configuration without dropping a request. A configuration that cannot
 // be built is refused, logged and counted, and the current one keeps serving.
 func (s *Server) Reload(cfg *config.Config) error {
-	st, err := buildState(cfg, s.deps.Formats)
+	st, err := buildState(cfg, s.deps.Publisher)
 	s.deps.Metrics.observeReload(err)
 	if err != nil {
 		s.deps.Logger.Error("config reload refused; the previous configuration keeps serving", "err", err.Error())

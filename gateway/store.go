@@ -4,22 +4,43 @@ import (
 	"context"
 	"time"
 
+	"github.com/feedgate/feedgate/config"
 	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/transform"
 )
 
-// Store is the cache as the gateway uses it: snapshots per tenant and rendered outputs, both
-// coalesced and layered behind it. cmd/feedgate adapts the cache package to it.
+// Store is the cache as the gateway uses it: snapshots per tenant and documents derived from
+// them (the drop-in API's), both coalesced and layered behind it. internal/bridge adapts the
+// cache package to it.
 type Store interface {
 	// Snapshot returns the tenant's snapshot to serve, syncing or refreshing as freshness
 	// requires. When nothing can be served it returns an *inventory.Error with code
 	// inventory.EUnavailable.
 	Snapshot(ctx context.Context, tenant string) (*inventory.Snapshot, Lookup, error)
-	// Output returns the output stored under key, calling render once (across concurrent
+	// Output returns the document stored under key, calling render once (across concurrent
 	// callers) on a miss and storing its result with the ETag and gzip bytes filled in.
 	Output(ctx context.Context, key OutputKey, snap *inventory.Snapshot, render func() (Rendered, error)) (Rendered, Lookup, error)
 	// Degraded reports that the shared layer (Redis) is unreachable and the store serves from
 	// the process alone.
 	Degraded() bool
+}
+
+// Publisher is the render owner as the gateway uses it (package publish, adapted by
+// internal/bridge): it maps a configuration's feeds to writers and options and serves their
+// stored outputs. The gateway never renders a feed itself.
+type Publisher interface {
+	// Prepare builds the feeds of cfg; an error refuses cfg.
+	Prepare(cfg *config.Config) (FeedSet, error)
+}
+
+// FeedSet is one configuration's feeds, swapped with the gateway's state on reload.
+type FeedSet interface {
+	// Writer is the writer of tenant's feed, false when there is no such feed.
+	Writer(tenant, feed string) (transform.Writer, bool)
+	// Output returns the feed's stored output for the tenant's current snapshot, syncing and
+	// rendering as the cache decides. When nothing can be served it returns an
+	// *inventory.Error with code inventory.EUnavailable.
+	Output(ctx context.Context, tenant, feed string) (Rendered, Lookup, error)
 }
 
 // Outcome is how a cache answered a lookup.
@@ -51,17 +72,21 @@ func (o Outcome) String() string {
 // Lookup describes one cache lookup.
 type Lookup struct {
 	Outcome Outcome
-	// Layer is where a hit came from ("l1", "l2"), for logs.
+	// Layer is where a hit came from ("memory", "redis", "origin"), for logs.
 	Layer string
+	// Age is how long ago the snapshot was fetched and TTL the freshness it has left (negative
+	// once stale), as the cache that serves it computes them: the gateway keeps no fresh_for of
+	// its own, so Cache-Control and Cache-Status always agree with the cache.
+	Age, TTL time.Duration
 }
 
-// OutputKey names one rendered output. Everything that can change the bytes is in it, so an old
-// output can never answer for a new snapshot or a new configuration.
+// OutputKey names one stored document. Everything that can change the bytes is in it, so an old
+// document can never answer for a new snapshot or new code.
 type OutputKey struct {
 	Tenant      string
 	Feed        string
-	Format      string
-	Fingerprint string // hash of the feed's options, filter and dealer information
+	Format      string // the document's kind and the version of the code that writes it
+	Fingerprint string // hash of the settings that shape it
 	Version     string // the snapshot's content version
 }
 
@@ -92,3 +117,7 @@ type Reporter interface {
 	// Status is a tenant's cache state.
 	Status(tenant string) Status
 }
+
+// ObserveRender records one feed render's duration; the render owner calls it (wired in
+// cmd/feedgate), since the gateway itself renders nothing.
+func (m *Metrics) ObserveRender(format string, took time.Duration) { m.observeRender(format, took) }

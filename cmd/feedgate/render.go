@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/publish"
 	"github.com/feedgate/feedgate/transform"
 )
 
@@ -184,10 +185,7 @@ func renderInput(req renderRequest) (transform.Input, string, *transform.Registr
 		if format == "" {
 			format = f.Format
 		}
-		in.Options = transform.Options{
-			Filter: f.FeedFilter(), Currency: f.Options.Currency, MileageUnit: f.Options.MileageUnit,
-			BOM: f.Options.BOM, Title: f.Options.Title, FeedURL: cfg.FeedURL(t.ID, f.Name),
-		}
+		in.Options = publish.Options(cfg, t, f)
 	}
 	return in, format, reg, nil
 }

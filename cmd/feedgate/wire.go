@@ -15,6 +15,7 @@ import (
 	"github.com/feedgate/feedgate/gateway"
 	"github.com/feedgate/feedgate/internal/bridge"
 	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/publish"
 	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream"
 )
@@ -83,8 +84,9 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 	}
 	st.cache = c
 
+	pub := publish.NewPublisher(c, publish.PublisherOptions{OnRender: metrics.ObserveRender})
 	deps := gateway.Deps{
-		Store: bridge.Store{C: c}, Formats: o.Formats, Metrics: metrics, Reporter: bridge.Reporter{C: c},
+		Store: bridge.Store{C: c}, Publisher: bridge.Publisher{P: pub, Formats: o.Formats}, Metrics: metrics, Reporter: bridge.Reporter{C: c},
 		Logger: o.Logger, Upstream: upstreamWriter{clients}, Admin: bridge.MarkingAdmin{AdminStore: bridge.Admin{C: c, Syncer: syncer}, Marks: marks},
 		History: history,
 	}

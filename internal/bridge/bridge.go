@@ -7,8 +7,11 @@ import (
 	"context"
 
 	"github.com/feedgate/feedgate/cache"
+	"github.com/feedgate/feedgate/config"
 	"github.com/feedgate/feedgate/gateway"
 	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/publish"
+	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream"
 )
 
@@ -19,7 +22,7 @@ type Store struct{ C *cache.Cache }
 var _ gateway.Store = Store{}
 
 func lookupOf(r cache.Result) gateway.Lookup {
-	l := gateway.Lookup{Outcome: gateway.Hit, Layer: r.Layer.String()}
+	l := gateway.Lookup{Outcome: gateway.Hit, Layer: r.Layer.String(), Age: r.Age, TTL: r.TTL}
 	switch r.Outcome {
 	case cache.Stale:
 		l.Outcome = gateway.Stale
@@ -35,8 +38,8 @@ func (s Store) Snapshot(ctx context.Context, tenant string) (*inventory.Snapshot
 	return snap, lookupOf(res), err
 }
 
-// Output returns the stored output for key, rendering it once on a miss. The fingerprint of the
-// feed's options is the cache key's variant, so a new configuration renders anew.
+// Output returns the document stored for key, rendering it once on a miss. The fingerprint is
+// the cache key's variant.
 func (s Store) Output(ctx context.Context, key gateway.OutputKey, snap *inventory.Snapshot,
 	render func() (gateway.Rendered, error)) (gateway.Rendered, gateway.Lookup, error) {
 	k := cache.OutputKey{Tenant: key.Tenant, Feed: key.Feed, Format: key.Format, Variant: key.Fingerprint}
@@ -48,6 +51,49 @@ func (s Store) Output(ctx context.Context, key gateway.OutputKey, snap *inventor
 		return gateway.Rendered{}, lookupOf(res), err
 	}
 	return gateway.Rendered(*r), lookupOf(res), nil
+}
+
+// Publisher adapts a *publish.Publisher to gateway.Publisher: the feeds of a configuration are
+// built by publish.Build and served by the publisher, with the types converted.
+type Publisher struct {
+	P       *publish.Publisher
+	Formats publish.Formats
+}
+
+var _ gateway.Publisher = Publisher{}
+
+// Prepare builds cfg's feeds.
+func (p Publisher) Prepare(cfg *config.Config) (gateway.FeedSet, error) {
+	set, err := publish.Build(cfg, p.Formats)
+	if err != nil {
+		return nil, err
+	}
+	return feedSet{p: p.P, set: set}, nil
+}
+
+type feedSet struct {
+	p   *publish.Publisher
+	set *publish.Set
+}
+
+func (s feedSet) Writer(tenant, feed string) (transform.Writer, bool) {
+	f, ok := s.set.Feed(tenant, feed)
+	if !ok {
+		return nil, false
+	}
+	return f.Writer, true
+}
+
+func (s feedSet) Output(ctx context.Context, tenant, feed string) (gateway.Rendered, gateway.Lookup, error) {
+	f, ok := s.set.Feed(tenant, feed)
+	if !ok {
+		return gateway.Rendered{}, gateway.Lookup{}, inventory.Errorf(inventory.ENotFound, "Not found.")
+	}
+	sv, err := s.p.Output(ctx, f)
+	if err != nil {
+		return gateway.Rendered{}, lookupOf(sv.Result), err
+	}
+	return gateway.Rendered(*sv.Output), lookupOf(sv.Result), nil
 }
 
 // Degraded reports that the cache's Redis is unreachable.
