@@ -149,13 +149,14 @@ func (c *Cache) Refresh(ctx context.Context, tenant string) (*inventory.Snapshot
 }
 
 // Invalidate marks the tenant's snapshot stale on every replica, so the next read serves it and
-// refreshes in the background (e.g. after a description was written through). The whole snapshot
-// is refreshed; vins name what changed, for the log. A Redis failure is counted, not returned:
-// this replica is invalidated regardless.
+// refreshes in the background (e.g. after a description was written through), and marks vins so
+// that the next sync fetches them again whatever their list view says (syncstate.go). A Redis
+// failure is counted, not returned: this replica is invalidated and keeps the marks regardless.
 func (c *Cache) Invalidate(ctx context.Context, tenant string, vins ...string) error {
 	st := c.state(tenant)
+	c.addMarks(ctx, st, vins)
 	st.invalGen.Add(1)
-	c.log.Debug("cache: invalidated", "tenant", tenant, "vins", vins)
+	c.log.Debug("cache: invalidated", "tenant", tenant, "vins", len(vins))
 	if !c.redisUp() {
 		return nil
 	}
@@ -199,6 +200,9 @@ func (c *Cache) Status(tenant string) TenantStatus {
 	defer st.mu.Unlock()
 	s.LastSync, s.LastSyncOK, s.LastSyncError, s.LastSyncDuration = st.lastSync, st.lastOK, st.lastErr, st.lastDur
 	s.ConsecutiveFailures = st.failures
+	if r, ok := st.log.lastRecord(); ok {
+		s.LastSyncCalls = r.CallsByEndpoint
+	}
 	s.HeldBackTotal = st.heldTotal
 	if st.held != nil {
 		s.Held, s.HeldCount, s.HeldVersion, s.HeldSince = true, st.held.Len(), st.held.Version, st.heldSince

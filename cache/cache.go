@@ -150,6 +150,9 @@ type tenantState struct {
 	// so that a load that waited re-checks what the previous one stored instead of syncing again.
 	syncMu sync.Mutex
 
+	// log holds the tenant's refresh marks and sync history (syncstate.go).
+	log syncLog
+
 	mu        sync.Mutex // guards the fields below
 	held      *inventory.Snapshot
 	heldSince time.Time

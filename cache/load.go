@@ -232,18 +232,25 @@ func (c *Cache) syncNow(st *tenantState, prev *inventory.Snapshot) (*loadResult,
 	gen := st.invalGen.Load() // an Invalidate during the sync leaves the result stale
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.SyncTimeout)
 	defer cancel()
+	marks := c.pendingMarks(st)
 	began := time.Now()
-	next, err := c.syncer.Sync(ctx, st.tenant, prev)
+	next, rep, err := c.runSync(ctx, st.tenant, withoutVINs(prev, marks))
 	dur := time.Since(began)
 	c.ctr.syncs.Add(1)
 	now := c.opts.Now()
 	if err == nil && next == nil {
 		err = errNoSnapshot
 	}
+	rec := SyncRecord{At: now, Duration: dur, OK: err == nil, Calls: totalCalls(rep.Calls), CallsByEndpoint: rep.Calls}
 	if err != nil {
+		rec.Error = err.Error()
+		st.log.record(rec)
 		c.syncFailed(st, err, now, dur)
 		return nil, fmt.Errorf("cache: sync %s: %w", st.tenant, err)
 	}
+	rec.Vehicles = next.Len()
+	st.log.record(rec)
+	c.clearMarks(st, marks)
 	served, held := c.admit(st, prev, next, now)
 	c.install(st, served, gen, !held)
 	st.mu.Lock()

@@ -167,6 +167,7 @@ type redisKeys struct {
 	lock      string // the sync lock
 	held      string // a snapshot held back by the shrink guard
 	heldSince string // unix nanos when a smaller inventory was first seen
+	marks     string // the set of VINs the next sync fetches again
 }
 
 func newRedisKeys(r *Redis, tenant string) redisKeys {
@@ -178,5 +179,6 @@ func newRedisKeys(r *Redis, tenant string) redisKeys {
 		lock:      r.Key(tenant, "lock"),
 		held:      r.Key(tenant, "held"),
 		heldSince: r.Key(tenant, "heldsince"),
+		marks:     r.Key(tenant, "marks"),
 	}
 }

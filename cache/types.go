@@ -148,6 +148,8 @@ type TenantStatus struct {
 	LastSyncOK       bool
 	LastSyncError    string
 	LastSyncDuration time.Duration
+	// LastSyncCalls counts the last sync's upstream HTTP attempts by endpoint.
+	LastSyncCalls map[string]int
 	// ConsecutiveFailures counts failed syncs since the last success.
 	ConsecutiveFailures int
 	// NegativeUntil is when syncs may be tried again after a failure (zero: not blocked).

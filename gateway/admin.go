@@ -45,6 +45,8 @@ type TenantStatus struct {
 	ConsecutiveFailures int
 	// UpstreamCalls counts the last sync's upstream HTTP attempts per endpoint.
 	UpstreamCalls map[string]int
+	// History is this replica's recent syncs of the tenant, oldest first.
+	History []SyncRecord
 
 	// Held says the shrink guard holds back a smaller snapshot, described by the Held* fields.
 	Held         bool
@@ -151,7 +153,7 @@ func (d *dropin) tenantView(ctx context.Context, st *state, tenant string) (*adm
 	status := d.s.deps.Admin.TenantStatus(tenant)
 	now := d.s.opts.Now()
 	v := &adminTenantView{Tenant: tenant, Name: t.Name, status: status,
-		History: d.history.Recent(tenant), Upstream: status.UpstreamCalls,
+		History: status.History, Upstream: status.UpstreamCalls,
 		Actions: map[string]string{
 			"refresh": "/admin/tenants/" + tenant + "/refresh",
 			"accept":  "/admin/tenants/" + tenant + "/accept",

@@ -6,9 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/feedgate/feedgate/gateway"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
 
@@ -124,21 +122,6 @@ func TestAdminPageNamesEveryTenantAndFeed(t *testing.T) {
 	}
 	if strings.Contains(page, "<script") {
 		t.Error("the page must need no JavaScript")
-	}
-}
-
-func TestSyncHistoryKeepsTheLatest(t *testing.T) {
-	h := gateway.NewSyncHistory(3)
-	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	for i := range 5 {
-		h.Record("t", gateway.SyncRecord{At: base.Add(time.Duration(i) * time.Minute), Vehicles: i})
-	}
-	got := h.Recent("t")
-	if len(got) != 3 || got[0].Vehicles != 2 || got[2].Vehicles != 4 {
-		t.Fatalf("recent %+v", got)
-	}
-	if h.Recent("none") != nil {
-		t.Error("unknown tenant has history")
 	}
 }
 

@@ -34,20 +34,16 @@ const dropinOutputFeed = "_inventory_feed"
 
 // dropin holds what the drop-in, webhook and admin routes share: the server and their metrics.
 type dropin struct {
-	s       *Server
-	m       *dropinMetrics
-	replay  ReplayGuard
-	history *SyncHistory
+	s      *Server
+	m      *dropinMetrics
+	replay ReplayGuard
 }
 
 // registerDropin adds the drop-in API, the webhook receiver and the admin routes to e.
 func (s *Server) registerDropin(e *gin.Engine) {
-	d := &dropin{s: s, m: newDropinMetrics(s.deps.Metrics, s.deps.Logger), replay: s.deps.Replay, history: s.deps.History}
+	d := &dropin{s: s, m: newDropinMetrics(s.deps.Metrics, s.deps.Logger), replay: s.deps.Replay}
 	if d.replay == nil {
 		d.replay = NewMemoryReplayGuard(MemoryReplayGuardOptions{Now: s.opts.Now})
-	}
-	if d.history == nil {
-		d.history = NewSyncHistory(0)
 	}
 	d.registerInventoryAPI(e)
 	d.registerWrites(e)

@@ -43,10 +43,9 @@ type dropinEnv struct {
 	srv     *gateway.Server
 	sim     *hriznsim.Server
 	simURL  string
-	admin   bridge.MarkingAdmin
-	marks   *bridge.Marks
+	admin   bridge.Admin
+	cache   *cache.Cache
 	keys    keys
-	history *gateway.SyncHistory
 	metrics *gateway.Metrics
 }
 
@@ -104,15 +103,13 @@ func newDropinEnv(t *testing.T, simOpts hriznsim.Options) *dropinEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	history := gateway.NewSyncHistory(10)
-	marks := bridge.NewMarks(nil, "")
 	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour, ShrinkGuard: 0.5, ShrinkConfirmAfter: time.Hour},
-		nil, nil, bridge.MarkingSyncer{Next: bridge.RecordingSyncer{Syncer: sy, History: history}, Marks: marks})
+		nil, nil, bridge.Syncer{S: sy})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	admin := bridge.MarkingAdmin{AdminStore: bridge.Admin{C: c, Syncer: sy}, Marks: marks}
+	admin := bridge.Admin{C: c}
 	formats, err := transform.NewRegistry(transform.Builtins()...)
 	if err != nil {
 		t.Fatal(err)
@@ -124,11 +121,11 @@ func newDropinEnv(t *testing.T, simOpts hriznsim.Options) *dropinEnv {
 	metrics := gateway.NewMetrics()
 	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(dropinConfig), formats)},
 		gateway.Deps{Store: bridge.Store{C: c}, Publisher: bridge.Publisher{P: publish.NewPublisher(c, publish.PublisherOptions{}), Formats: formats}, Metrics: metrics, Upstream: forwarder{clients},
-			Admin: admin, History: history, Logger: slog.New(slog.DiscardHandler)})
+			Admin: admin, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &dropinEnv{t: t, srv: srv, sim: sim, simURL: hs.URL, admin: admin, marks: marks, keys: k, history: history, metrics: metrics}
+	return &dropinEnv{t: t, srv: srv, sim: sim, simURL: hs.URL, admin: admin, cache: c, keys: k, metrics: metrics}
 }
 
 // answer is a response's status, headers and body.

@@ -66,8 +66,6 @@ type Deps struct {
 	Admin AdminStore
 	// Replay remembers webhook event ids; nil means an in-process MemoryReplayGuard.
 	Replay ReplayGuard
-	// History holds recent sync results for the admin page; nil means an empty one.
-	History *SyncHistory
 }
 
 // Server is the gateway. It is an http.Handler; Serve runs it on a listener with timeouts and a

@@ -64,7 +64,7 @@ func TestBatchPassesPartialFailuresBack(t *testing.T) {
 	if it := ans.Data.Items[2]; it.Status != "failed" || it.Error != "Vehicle not found or generation failed" {
 		t.Errorf("failed item %+v", it)
 	}
-	marked := e.marks.Pending(t.Context(), "sunset")
+	marked := e.cache.PendingMarks("sunset")
 	if len(marked) != 2 || marked[0] != vs[0].VIN || marked[1] != vs[1].VIN {
 		t.Errorf("marked %v", marked)
 	}

@@ -61,9 +61,6 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("upstream: %w", err)
 	}
-	history := gateway.NewSyncHistory(0)
-	recorded := bridge.RecordingSyncer{Syncer: syncer, History: history}
-
 	st := &stack{clients: clients, log: o.Logger}
 	var l2 *cache.Redis
 	if rc, err := redisClient(cfg.Redis); err != nil {
@@ -72,12 +69,11 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 		st.redis = rc
 		l2 = cache.NewRedis(rc, cache.RedisOptions{Prefix: cfg.Redis.KeyPrefix})
 	}
-	marks := bridge.NewMarks(st.redis, cfg.Redis.KeyPrefix)
 	c, err := cache.New(cache.Options{
 		FreshFor: cfg.Cache.FreshFor, ServeStaleFor: cfg.Cache.ServeStaleFor, ShrinkGuard: cfg.Cache.ShrinkGuard,
 		ShrinkConfirmAfter: cfg.Cache.ShrinkConfirmAfter, Logger: o.Logger,
 	}, cache.NewMemory(cache.MemoryOptions{MaxBytes: int64(cfg.Cache.MemoryMB) << 20}), l2,
-		bridge.MarkingSyncer{Next: recorded, Marks: marks})
+		bridge.Syncer{S: syncer})
 	if err != nil {
 		st.close()
 		return nil, err
@@ -87,8 +83,7 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 	pub := publish.NewPublisher(c, publish.PublisherOptions{OnRender: metrics.ObserveRender})
 	deps := gateway.Deps{
 		Store: bridge.Store{C: c}, Publisher: bridge.Publisher{P: pub, Formats: o.Formats}, Metrics: metrics, Reporter: bridge.Reporter{C: c},
-		Logger: o.Logger, Upstream: upstreamWriter{clients}, Admin: bridge.MarkingAdmin{AdminStore: bridge.Admin{C: c, Syncer: syncer}, Marks: marks},
-		History: history,
+		Logger: o.Logger, Upstream: upstreamWriter{clients}, Admin: bridge.Admin{C: c},
 	}
 	memLimiter := gateway.NewMemoryLimiter(gateway.MemoryLimiterOptions{})
 	if st.redis != nil {

@@ -1,6 +1,8 @@
-// Package bridge adapts the cache package to the interfaces the gateway declares (Store,
-// Reporter, AdminStore). Neither of the two may import the other, so the adapters live here, used
-// by cmd/feedgate's wiring and by the gateway's tests alike: what the tests run is what ships.
+// Package bridge converts types between the packages that may not import each other: the cache
+// and the render owner (publish) on one side, the interfaces the gateway declares (Store,
+// Publisher, Reporter, AdminStore) on the other, and the upstream syncer's report into the
+// cache's. It holds no state and makes no decision: each adapter forwards a call and converts
+// what comes back. cmd/feedgate's wiring and the gateway's tests use the same adapters.
 package bridge
 
 import (
@@ -126,16 +128,14 @@ func (r Reporter) Status(tenant string) gateway.Status {
 	return st
 }
 
-// Admin adapts the cache and the syncer's reports to the admin, webhook and write routes. Wrap it
-// in a MarkingAdmin so that marked VINs are fetched again by the next sync.
+// Admin adapts the cache to the admin, webhook and write routes.
 type Admin struct {
-	C      *cache.Cache
-	Syncer *upstream.Syncer
+	C *cache.Cache
 }
 
 var _ gateway.AdminStore = Admin{}
 
-// MarkForRefresh treats the tenant's snapshot as stale.
+// MarkForRefresh marks the VINs for the next sync and the snapshot stale.
 func (a Admin) MarkForRefresh(ctx context.Context, tenant string, vins []string) error {
 	return a.C.Invalidate(ctx, tenant, vins...)
 }
@@ -149,7 +149,7 @@ func (a Admin) Refresh(ctx context.Context, tenant string) error {
 // Accept promotes the tenant's held-back snapshot.
 func (a Admin) Accept(ctx context.Context, tenant string) error { return a.C.Accept(ctx, tenant) }
 
-// TenantStatus is the cache's view of the tenant with the last sync's upstream calls.
+// TenantStatus is the cache's view of the tenant, its recent syncs included.
 func (a Admin) TenantStatus(tenant string) gateway.TenantStatus {
 	s := a.C.Status(tenant)
 	out := gateway.TenantStatus{
@@ -157,29 +157,27 @@ func (a Admin) TenantStatus(tenant string) gateway.TenantStatus {
 		ModifiedAt: s.ModifiedAt, Stale: s.Stale, InFlight: s.InFlight, LastSync: s.LastSync,
 		LastSyncOK: s.LastSyncOK, LastSyncError: s.LastSyncError, LastSyncDuration: s.LastSyncDuration,
 		ConsecutiveFailures: s.ConsecutiveFailures, Held: s.Held, HeldVehicles: s.HeldCount,
-		HeldVersion: s.HeldVersion, HeldSince: s.HeldSince,
+		HeldVersion: s.HeldVersion, HeldSince: s.HeldSince, UpstreamCalls: s.LastSyncCalls,
 	}
-	if a.Syncer != nil {
-		if rep, ok := a.Syncer.LastReport(tenant); ok {
-			out.UpstreamCalls = rep.Calls
-		}
+	for _, r := range a.C.History(tenant) {
+		out.History = append(out.History, gateway.SyncRecord{At: r.At, Duration: r.Duration, Vehicles: r.Vehicles, OK: r.OK, Calls: r.Calls})
 	}
 	return out
 }
 
-// RecordingSyncer syncs with Syncer and keeps each finished sync in History, for the admin page.
-type RecordingSyncer struct {
-	Syncer  *upstream.Syncer
-	History *gateway.SyncHistory
+// Syncer adapts an *upstream.Syncer to cache.ReportingSyncer, so that the cache records each
+// sync's upstream calls in the tenant's history.
+type Syncer struct{ S *upstream.Syncer }
+
+var _ cache.ReportingSyncer = Syncer{}
+
+// Sync runs one sync.
+func (s Syncer) Sync(ctx context.Context, tenant string, prev *inventory.Snapshot) (*inventory.Snapshot, error) {
+	return s.S.Sync(ctx, tenant, prev)
 }
 
-var _ cache.Syncer = RecordingSyncer{}
-
-// Sync runs one sync and records its time, duration, vehicle count, outcome and upstream calls.
-func (r RecordingSyncer) Sync(ctx context.Context, tenant string, prev *inventory.Snapshot) (*inventory.Snapshot, error) {
-	snap, rep, err := r.Syncer.SyncWithReport(ctx, tenant, prev)
-	r.History.Record(tenant, gateway.SyncRecord{
-		At: rep.Started.Add(rep.Duration), Duration: rep.Duration, Vehicles: rep.Vehicles, OK: err == nil, Calls: rep.TotalCalls(),
-	})
-	return snap, err
+// SyncReport runs one sync and converts its report.
+func (s Syncer) SyncReport(ctx context.Context, tenant string, prev *inventory.Snapshot) (*inventory.Snapshot, cache.SyncReport, error) {
+	snap, rep, err := s.S.SyncWithReport(ctx, tenant, prev)
+	return snap, cache.SyncReport{Calls: rep.Calls}, err
 }
