@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"github.com/feedgate/feedgate/internal/rediskey"
+
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -44,23 +46,10 @@ func NewRedis(client redis.UniversalClient, opts RedisOptions) *Redis {
 	}
 }
 
-// Key is the full key of a tenant's item: prefix, the tenant in a hash tag, then the parts,
-// joined by ':' (e.g. "feedgate:{sunset-honda}:snap").
+// Key is the full key of a tenant's item in feedgate's one scheme (internal/rediskey): prefix,
+// the tenant in a hash tag, then the parts (e.g. "feedgate:{sunset-honda}:snap").
 func (r *Redis) Key(tenant string, parts ...string) string {
-	n := len(r.prefix) + len(tenant) + 2
-	for _, p := range parts {
-		n += len(p) + 1
-	}
-	b := make([]byte, 0, n)
-	b = append(b, r.prefix...)
-	b = append(b, '{')
-	b = append(b, tenant...)
-	b = append(b, '}')
-	for _, p := range parts {
-		b = append(b, ':')
-		b = append(b, p...)
-	}
-	return string(b)
+	return rediskey.Key(r.prefix, tenant, parts...)
 }
 
 // Get returns the value of key; a missing key is (nil, false, nil).

@@ -22,6 +22,8 @@ import (
 	"github.com/feedgate/feedgate/internal/testclock"
 	"github.com/feedgate/feedgate/inventory"
 	"github.com/feedgate/feedgate/publish"
+	"github.com/feedgate/feedgate/ratelimit"
+	"github.com/feedgate/feedgate/replay"
 	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
@@ -165,7 +167,7 @@ func newEnvLogging(t testing.TB, perMinute int, level slog.Level) *env {
 	metrics := gateway.NewMetrics()
 	pub := publish.NewPublisher(c, publish.PublisherOptions{OnRender: metrics.ObserveRender})
 	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.config(perMinute), formats), Now: clk.Now},
-		gateway.Deps{Store: bridge.Store{C: c}, Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))})
+		gateway.Deps{Store: bridge.Store{C: c}, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{Now: clk.Now}), Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))})
 	if err != nil {
 		t.Fatal(err)
 	}

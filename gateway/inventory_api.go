@@ -42,9 +42,6 @@ type dropin struct {
 // registerDropin adds the drop-in API, the webhook receiver and the admin routes to e.
 func (s *Server) registerDropin(e *gin.Engine) {
 	d := &dropin{s: s, m: newDropinMetrics(s.deps.Metrics, s.deps.Logger), replay: s.deps.Replay}
-	if d.replay == nil {
-		d.replay = NewMemoryReplayGuard(MemoryReplayGuardOptions{Now: s.opts.Now})
-	}
 	d.registerInventoryAPI(e)
 	d.registerWrites(e)
 	d.registerWebhooks(e)

@@ -16,6 +16,8 @@ import (
 	"github.com/feedgate/feedgate/gateway"
 	"github.com/feedgate/feedgate/internal/bridge"
 	"github.com/feedgate/feedgate/publish"
+	"github.com/feedgate/feedgate/ratelimit"
+	"github.com/feedgate/feedgate/replay"
 	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
@@ -120,7 +122,7 @@ func newDropinEnv(t *testing.T, simOpts hriznsim.Options) *dropinEnv {
 	}
 	metrics := gateway.NewMetrics()
 	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(dropinConfig), formats)},
-		gateway.Deps{Store: bridge.Store{C: c}, Publisher: bridge.Publisher{P: publish.NewPublisher(c, publish.PublisherOptions{}), Formats: formats}, Metrics: metrics, Upstream: forwarder{clients},
+		gateway.Deps{Store: bridge.Store{C: c}, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{}), Publisher: bridge.Publisher{P: publish.NewPublisher(c, publish.PublisherOptions{}), Formats: formats}, Metrics: metrics, Upstream: forwarder{clients},
 			Admin: admin, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

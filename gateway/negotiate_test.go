@@ -1,10 +1,8 @@
 package gateway
 
 import (
-	"context"
 	"net/http/httptest"
 	"testing"
-	"time"
 )
 
 func TestAcceptsGzip(t *testing.T) {
@@ -133,32 +131,5 @@ func TestSaneRequestID(t *testing.T) {
 		if got := saneRequestID(id); got != want {
 			t.Errorf("saneRequestID(%q) = %v", id, got)
 		}
-	}
-}
-
-func TestMemoryLimiter(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	m := NewMemoryLimiter(MemoryLimiterOptions{MaxKeys: 2, IdleAfter: time.Minute, Now: func() time.Time { return now }})
-	ctx := context.Background()
-	for i, want := range []bool{true, true, true, false} {
-		d, _ := m.Allow(ctx, "a", 3)
-		if d.Allowed != want {
-			t.Fatalf("request %d: allowed %v", i+1, d.Allowed)
-		}
-		if !want && (d.RetryAfter <= 0 || d.RetryAfter > 20*time.Second) {
-			t.Errorf("RetryAfter %v, want up to 20s (one token at 3/min)", d.RetryAfter)
-		}
-	}
-	now = now.Add(20 * time.Second) // one token back
-	if d, _ := m.Allow(ctx, "a", 3); !d.Allowed {
-		t.Error("a refilled token was refused")
-	}
-	_, _ = m.Allow(ctx, "b", 3)
-	_, _ = m.Allow(ctx, "c", 3) // over MaxKeys: the least recently used goes
-	if m.Len() != 2 {
-		t.Errorf("%d keys tracked, bound is 2", m.Len())
-	}
-	if d, _ := m.Allow(ctx, "z", 0); !d.Allowed {
-		t.Error("a zero limit means no limit")
 	}
 }

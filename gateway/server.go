@@ -50,7 +50,7 @@ type Deps struct {
 	Store Store
 	// Publisher is the render owner that prepares and serves the feeds (required).
 	Publisher Publisher
-	// Limiter rate-limits each key; nil means an in-process MemoryLimiter.
+	// Limiter rate-limits each key (required; package ratelimit).
 	Limiter Limiter
 	// Metrics receive the gateway's measurements; nil means NewMetrics().
 	Metrics *Metrics
@@ -64,7 +64,7 @@ type Deps struct {
 	// Admin drives the cache for write-through marks, webhooks and the admin routes; nil
 	// answers those routes 503 (see admin.go).
 	Admin AdminStore
-	// Replay remembers webhook event ids; nil means an in-process MemoryReplayGuard.
+	// Replay remembers webhook event ids (required; package replay).
 	Replay ReplayGuard
 }
 
@@ -82,8 +82,8 @@ type Server struct {
 // New builds a Server for opts.Config, refusing a configuration that names an unknown format or
 // a malformed key hash.
 func New(opts Options, deps Deps) (*Server, error) {
-	if deps.Store == nil || deps.Publisher == nil {
-		return nil, errors.New("gateway: Store and Publisher are required")
+	if deps.Store == nil || deps.Publisher == nil || deps.Limiter == nil || deps.Replay == nil {
+		return nil, errors.New("gateway: Store, Publisher, Limiter and Replay are required")
 	}
 	if opts.ReadHeaderTimeout <= 0 {
 		opts.ReadHeaderTimeout = 5 * time.Second
@@ -105,9 +105,6 @@ func New(opts Options, deps Deps) (*Server, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
-	}
-	if deps.Limiter == nil {
-		deps.Limiter = NewMemoryLimiter(MemoryLimiterOptions{})
 	}
 	if deps.Metrics == nil {
 		deps.Metrics = NewMetrics()
@@ -234,16 +231,16 @@ func (s *Server) fail(c *gin.Context, err error) { writeError(c, err, s.opts.Ret
 // allow spends one request of the key's budget, answering 429 when it is spent. A limiter that
 // cannot decide lets the request through: rate limiting must never take the service down.
 func (s *Server) allow(c *gin.Context, g *grant, ts *tenantState) bool {
-	d, err := s.deps.Limiter.Allow(c.Request.Context(), g.id(), ts.perMinute)
+	ok, retryAfter, err := s.deps.Limiter.Allow(c.Request.Context(), g.id(), ts.perMinute)
 	if err != nil {
 		s.deps.Logger.Warn("rate limiter failed; request allowed", "err", err.Error())
 		return true
 	}
-	if d.Allowed {
+	if ok {
 		return true
 	}
 	s.deps.Metrics.rateLimited.WithLabelValues(ts.id).Inc()
-	secs := max(1, int((d.RetryAfter+time.Second-1)/time.Second))
+	secs := max(1, int((retryAfter+time.Second-1)/time.Second))
 	s.fail(c, errorf(inventory.ERateLimited, map[string]any{retryAfterDetail: secs},
 		"Rate limit of %d requests per minute exceeded", ts.perMinute))
 	return false

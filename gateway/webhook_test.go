@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/feedgate/feedgate/gateway"
-	"github.com/feedgate/feedgate/internal/testredis"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
 
@@ -99,39 +98,6 @@ func TestWebhookFromSimulatorRefreshesDescription(t *testing.T) {
 	got := e.gw(http.MethodGet, "/v1/public/inventory/"+vin+"/description", nil, key...)
 	if !strings.Contains(string(got.body), `"status":"completed"`) {
 		t.Fatalf("after the webhook: %s", got.body)
-	}
-}
-
-// TestReplayGuards runs the same contract over the memory and the Redis guard.
-func TestReplayGuards(t *testing.T) {
-	rs := testredis.Start(t)
-	guards := map[string]gateway.ReplayGuard{
-		"memory": gateway.NewMemoryReplayGuard(gateway.MemoryReplayGuardOptions{MaxIDs: 3}),
-		"redis":  gateway.NewRedisReplayGuard(rs.Client(), "test:", nil),
-	}
-	for name, g := range guards {
-		t.Run(name, func(t *testing.T) {
-			for i, step := range []struct {
-				id  string
-				dup bool
-			}{{"a", false}, {"a", true}, {"b", false}, {"c", false}, {"b", true}} {
-				dup, err := g.Seen(t.Context(), step.id, time.Minute)
-				if err != nil || dup != step.dup {
-					t.Fatalf("step %d (%s): dup %v err %v", i, step.id, dup, err)
-				}
-			}
-		})
-	}
-	// The memory guard is bounded: past MaxIDs the oldest id is forgotten.
-	m := gateway.NewMemoryReplayGuard(gateway.MemoryReplayGuardOptions{MaxIDs: 2})
-	for _, id := range []string{"a", "b", "c"} {
-		_, _ = m.Seen(t.Context(), id, time.Hour)
-	}
-	if m.Len() != 2 {
-		t.Fatalf("memory guard holds %d ids", m.Len())
-	}
-	if dup, _ := m.Seen(t.Context(), "a", time.Hour); dup {
-		t.Error("the oldest id was not forgotten")
 	}
 }
 

@@ -16,6 +16,8 @@ import (
 	"github.com/feedgate/feedgate/internal/bridge"
 	"github.com/feedgate/feedgate/inventory"
 	"github.com/feedgate/feedgate/publish"
+	"github.com/feedgate/feedgate/ratelimit"
+	"github.com/feedgate/feedgate/replay"
 	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream"
 )
@@ -27,7 +29,7 @@ type stack struct {
 	server  *gateway.Server
 	cache   *cache.Cache
 	redis   redis.UniversalClient // nil without Redis
-	limiter *gateway.RedisLimiter // nil without Redis
+	limiter *ratelimit.Redis      // nil without Redis
 	clients *clientSet
 	log     *slog.Logger
 }
@@ -85,16 +87,14 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 		Store: bridge.Store{C: c}, Publisher: bridge.Publisher{P: pub, Formats: o.Formats}, Metrics: metrics, Reporter: bridge.Reporter{C: c},
 		Logger: o.Logger, Upstream: upstreamWriter{clients}, Admin: bridge.Admin{C: c},
 	}
-	memLimiter := gateway.NewMemoryLimiter(gateway.MemoryLimiterOptions{})
+	memLimiter := ratelimit.NewMemory(ratelimit.MemoryOptions{})
+	deps.Limiter, deps.Replay = memLimiter, replay.NewMemory(replay.MemoryOptions{})
 	if st.redis != nil {
-		st.limiter = gateway.NewRedisLimiter(gateway.RedisLimiterOptions{
+		st.limiter = ratelimit.NewRedis(ratelimit.RedisOptions{
 			Prefix: cfg.Redis.KeyPrefix, Logger: o.Logger, OnFallback: metrics.CountLimiterFallback,
 		}, st.redis, memLimiter)
 		deps.Limiter = st.limiter
-		deps.Replay = gateway.NewRedisReplayGuard(st.redis, cfg.Redis.KeyPrefix,
-			gateway.NewMemoryReplayGuard(gateway.MemoryReplayGuardOptions{}))
-	} else {
-		deps.Limiter = memLimiter
+		deps.Replay = replay.NewRedis(st.redis, cfg.Redis.KeyPrefix, deps.Replay)
 	}
 	srv, err := gateway.New(gateway.Options{Config: cfg}, deps)
 	if err != nil {

@@ -1,6 +1,8 @@
-package gateway
+package ratelimit
 
 import (
+	"github.com/feedgate/feedgate/internal/rediskey"
+
 	"context"
 	"math"
 	"sync/atomic"
@@ -12,32 +14,32 @@ import (
 	"github.com/feedgate/feedgate/internal/testredis"
 )
 
-// newReplicaLimiters builds n RedisLimiters sharing one Redis, each with its own connection pool
+// newReplicaLimiters builds n Rediss sharing one Redis, each with its own connection pool
 // and its own local limiter on a frozen clock, as n replicas would be.
-func newReplicaLimiters(t *testing.T, srv *testredis.Server, n int, opts RedisLimiterOptions) []*RedisLimiter {
+func newReplicaLimiters(t *testing.T, srv *testredis.Server, n int, opts RedisOptions) []*Redis {
 	t.Helper()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	opts.Now = func() time.Time { return now }
 	if opts.Prefix == "" {
 		opts.Prefix = "test:" + t.Name() + ":"
 	}
-	out := make([]*RedisLimiter, n)
+	out := make([]*Redis, n)
 	for i := range out {
-		local := NewMemoryLimiter(MemoryLimiterOptions{Now: opts.Now})
-		out[i] = NewRedisLimiter(opts, srv.Client(), local)
+		local := NewMemory(MemoryOptions{Now: opts.Now})
+		out[i] = NewRedis(opts, srv.Client(), local)
 	}
 	return out
 }
 
 // settle waits for every report in flight, so that a test's requests and reports interleave in
 // one fixed order.
-func settle(ls ...*RedisLimiter) {
+func settle(ls ...*Redis) {
 	for _, l := range ls {
 		l.inflight.Wait()
 	}
 }
 
-func TestRedisLimiterSharesTheLimitAcrossReplicas(t *testing.T) {
+func TestRedisSharesTheLimitAcrossReplicas(t *testing.T) {
 	srv := testredis.Start(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -52,14 +54,14 @@ func TestRedisLimiterSharesTheLimitAcrossReplicas(t *testing.T) {
 		{"two replicas, small limit reconciles every request", 2, 10, 1000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ls := newReplicaLimiters(t, srv, tc.replicas, RedisLimiterOptions{SyncEvery: tc.syncEvery, SyncInterval: time.Hour})
+			ls := newReplicaLimiters(t, srv, tc.replicas, RedisOptions{SyncEvery: tc.syncEvery, SyncInterval: time.Hour})
 			batch := ls[0].batch(tc.perMinute)
 			start := time.Now()
 			admitted, perReplica := 0, make([]int, tc.replicas)
-			var lastRefusal Decision
+			var lastRefusal decision
 			for i := range 4 * tc.perMinute {
 				r := i % tc.replicas
-				d, err := ls[r].Allow(ctx, "k", tc.perMinute)
+				d, err := allow(ls[r], ctx, "k", tc.perMinute)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -85,16 +87,16 @@ func TestRedisLimiterSharesTheLimitAcrossReplicas(t *testing.T) {
 	}
 }
 
-func TestRedisLimiterFallsBackToLocalLimits(t *testing.T) {
+func TestRedisFallsBackToLocalLimits(t *testing.T) {
 	srv := testredis.Start(t)
 	ctx := context.Background()
 	var fallbacks atomic.Int32
-	ls := newReplicaLimiters(t, srv, 2, RedisLimiterOptions{SyncEvery: 1, OnFallback: func() { fallbacks.Add(1) }})
+	ls := newReplicaLimiters(t, srv, 2, RedisOptions{SyncEvery: 1, OnFallback: func() { fallbacks.Add(1) }})
 	srv.Stop()
 	for _, l := range ls {
 		admitted := 0
 		for range 30 {
-			d, err := l.Allow(ctx, "k", 10)
+			d, err := allow(l, ctx, "k", 10)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +118,7 @@ func TestRedisLimiterFallsBackToLocalLimits(t *testing.T) {
 	srv.Restart()
 	admitted := 0
 	for i := range 40 {
-		if d, _ := ls[i%2].Allow(ctx, "fresh", 10); d.Allowed {
+		if d, _ := allow(ls[i%2], ctx, "fresh", 10); d.Allowed {
 			admitted++
 		}
 		settle(ls...)
@@ -126,14 +128,14 @@ func TestRedisLimiterFallsBackToLocalLimits(t *testing.T) {
 	}
 }
 
-func TestRedisLimiterFlushReportsPending(t *testing.T) {
+func TestRedisFlushReportsPending(t *testing.T) {
 	srv := testredis.Start(t)
 	ctx := context.Background()
-	ls := newReplicaLimiters(t, srv, 2, RedisLimiterOptions{SyncEvery: 50, SyncInterval: time.Hour})
+	ls := newReplicaLimiters(t, srv, 2, RedisOptions{SyncEvery: 50, SyncInterval: time.Hour})
 	a, b := ls[0], ls[1]
 	start := time.Now()
 	for range 60 { // the first request is reported at once, the next 50 as a batch, 9 stay pending
-		if d, _ := a.Allow(ctx, "k", 6000); !d.Allowed {
+		if d, _ := allow(a, ctx, "k", 6000); !d.Allowed {
 			t.Fatal("refused under the limit")
 		}
 		settle(a)
@@ -141,7 +143,7 @@ func TestRedisLimiterFlushReportsPending(t *testing.T) {
 	a.Flush(ctx)
 	// All 60 are now charged in Redis: asking for more than the limit gets what is left (plus
 	// the refill while the test ran).
-	res, err := b.lim.AllowAtMost(ctx, b.opts.Prefix+"rl:{k}", redis_rate.PerMinute(6000), 10000)
+	res, err := b.lim.AllowAtMost(ctx, rediskey.Key(b.opts.Prefix, "k", "rl"), redis_rate.PerMinute(6000), 10000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +151,18 @@ func TestRedisLimiterFlushReportsPending(t *testing.T) {
 	if res.Allowed < 6000-60 || res.Allowed > 6000-60+refill {
 		t.Errorf("Redis had %d left of 6000 after 60 reported (refill up to %d)", res.Allowed, refill)
 	}
-	if d, _ := a.Allow(ctx, "none", 0); !d.Allowed {
+	if d, _ := allow(a, ctx, "none", 0); !d.Allowed {
 		t.Error("a zero limit means no limit")
 	}
+}
+
+// decision is one answer of a limiter, for tests that keep it.
+type decision struct {
+	Allowed    bool
+	RetryAfter time.Duration
+}
+
+func allow(l Limiter, ctx context.Context, key string, perMinute int) (decision, error) {
+	ok, wait, err := l.Allow(ctx, key, perMinute)
+	return decision{Allowed: ok, RetryAfter: wait}, err
 }

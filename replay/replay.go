@@ -1,6 +1,10 @@
-package gateway
+// Package replay remembers webhook event ids so that each event is acted on once: in this process
+// (Memory) or in Redis for every replica (Redis). Both implement the gateway's Guard.
+package replay
 
 import (
+	"github.com/feedgate/feedgate/internal/rediskey"
+
 	"container/list"
 	"context"
 	"fmt"
@@ -10,25 +14,26 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// ReplayGuard remembers webhook event ids so that each event is acted on once.
-type ReplayGuard interface {
+// Guard remembers webhook event ids so that each event is acted on once: the shape of
+// gateway.Guard.
+type Guard interface {
 	// Seen records id for ttl and reports whether it was already recorded (a replay). It is
 	// atomic: of two concurrent deliveries of one id, exactly one is new. An error means the
 	// guard could not decide; dup is then false.
 	Seen(ctx context.Context, id string, ttl time.Duration) (dup bool, err error)
 }
 
-// MemoryReplayGuardOptions configures a MemoryReplayGuard.
-type MemoryReplayGuardOptions struct {
+// MemoryOptions configures a Memory.
+type MemoryOptions struct {
 	// MaxIDs bounds the ids kept; past it the oldest are forgotten first (default 100000).
 	MaxIDs int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
 
-// MemoryReplayGuard keeps ids in this process, bounded and expiring: right for one replica.
-type MemoryReplayGuard struct {
-	opts  MemoryReplayGuardOptions
+// Memory keeps ids in this process, bounded and expiring: right for one replica.
+type Memory struct {
+	opts  MemoryOptions
 	mu    sync.Mutex
 	ids   map[string]*list.Element
 	order *list.List // of *replayEntry, oldest first
@@ -39,19 +44,19 @@ type replayEntry struct {
 	expires time.Time
 }
 
-// NewMemoryReplayGuard returns an empty MemoryReplayGuard.
-func NewMemoryReplayGuard(opts MemoryReplayGuardOptions) *MemoryReplayGuard {
+// NewMemory returns an empty Memory.
+func NewMemory(opts MemoryOptions) *Memory {
 	if opts.MaxIDs <= 0 {
 		opts.MaxIDs = 100000
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &MemoryReplayGuard{opts: opts, ids: make(map[string]*list.Element), order: list.New()}
+	return &Memory{opts: opts, ids: make(map[string]*list.Element), order: list.New()}
 }
 
-// Seen implements ReplayGuard.
-func (m *MemoryReplayGuard) Seen(_ context.Context, id string, ttl time.Duration) (bool, error) {
+// Seen implements Guard.
+func (m *Memory) Seen(_ context.Context, id string, ttl time.Duration) (bool, error) {
 	now := m.opts.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -77,38 +82,38 @@ func (m *MemoryReplayGuard) Seen(_ context.Context, id string, ttl time.Duration
 }
 
 // Len is the number of ids remembered.
-func (m *MemoryReplayGuard) Len() int {
+func (m *Memory) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.ids)
 }
 
-// RedisReplayGuard keeps ids in Redis with SET NX and a TTL, so every replica agrees. When Redis
+// Redis keeps ids in Redis with SET NX and a TTL, so every replica agrees. When Redis
 // fails it decides in process with Fallback, so webhooks keep working.
-type RedisReplayGuard struct {
+type Redis struct {
 	client   redis.UniversalClient
 	prefix   string
-	fallback ReplayGuard
+	fallback Guard
 }
 
-// NewRedisReplayGuard keeps ids under prefix+"webhook:"; fallback (nil: a MemoryReplayGuard)
-// decides while Redis is unreachable.
-func NewRedisReplayGuard(client redis.UniversalClient, prefix string, fallback ReplayGuard) *RedisReplayGuard {
+// NewRedis keeps each id under prefix + "{id}:webhook" (internal/rediskey); fallback (nil: a
+// Memory guard) decides while Redis is unreachable.
+func NewRedis(client redis.UniversalClient, prefix string, fallback Guard) *Redis {
 	if fallback == nil {
-		fallback = NewMemoryReplayGuard(MemoryReplayGuardOptions{})
+		fallback = NewMemory(MemoryOptions{})
 	}
-	return &RedisReplayGuard{client: client, prefix: prefix + "webhook:", fallback: fallback}
+	return &Redis{client: client, prefix: prefix, fallback: fallback}
 }
 
-// Seen implements ReplayGuard.
-func (r *RedisReplayGuard) Seen(ctx context.Context, id string, ttl time.Duration) (bool, error) {
-	ok, err := r.client.SetNX(ctx, r.prefix+id, 1, ttl).Result()
+// Seen implements Guard.
+func (r *Redis) Seen(ctx context.Context, id string, ttl time.Duration) (bool, error) {
+	ok, err := r.client.SetNX(ctx, rediskey.Key(r.prefix, id, "webhook"), 1, ttl).Result()
 	if err != nil {
 		dup, ferr := r.fallback.Seen(ctx, id, ttl)
 		if ferr != nil {
 			return false, ferr
 		}
-		return dup, fmt.Errorf("gateway: replay guard: redis: %w (decided in process)", err)
+		return dup, fmt.Errorf("replay: redis: %w (decided in process)", err)
 	}
 	// Remember it here too, so a later Redis outage still refuses this id.
 	_, _ = r.fallback.Seen(ctx, id, ttl)

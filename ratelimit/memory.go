@@ -1,4 +1,7 @@
-package gateway
+// Package ratelimit holds the per-key rate limiters the gateway uses: a token bucket per key in
+// this process (Memory), and a limit shared by every replica through Redis that still decides
+// each request in process (Redis). Both implement the gateway's Limiter interface.
+package ratelimit
 
 import (
 	"context"
@@ -8,21 +11,16 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Limiter decides whether one more request under a key fits its per-minute budget.
+// Limiter decides whether one more request under a key fits its per-minute budget: the shape
+// of gateway.Limiter, which both limiters here implement.
 type Limiter interface {
-	// Allow spends one request of key's budget. A Decision that is not Allowed says when to
-	// retry. An error means the limiter could not decide; the caller lets the request through.
-	Allow(ctx context.Context, key string, perMinute int) (Decision, error)
+	// Allow spends one request of key's budget; when it is spent, retryAfter says when to try
+	// again. An error means the limiter could not decide; the caller lets the request through.
+	Allow(ctx context.Context, key string, perMinute int) (allowed bool, retryAfter time.Duration, err error)
 }
 
-// Decision is a Limiter's answer.
-type Decision struct {
-	Allowed    bool
-	RetryAfter time.Duration
-}
-
-// MemoryLimiterOptions configures a MemoryLimiter.
-type MemoryLimiterOptions struct {
+// MemoryOptions configures a Memory.
+type MemoryOptions struct {
 	// MaxKeys bounds the number of keys tracked; when full, idle keys are evicted (default 10000).
 	MaxKeys int
 	// IdleAfter is how long a key must go unused before it may be evicted (default 10m).
@@ -31,11 +29,11 @@ type MemoryLimiterOptions struct {
 	Now func() time.Time
 }
 
-// MemoryLimiter is a token bucket per key (golang.org/x/time/rate) held in this process: the
+// Memory is a token bucket per key (golang.org/x/time/rate) held in this process: the
 // limit is per replica. The bucket refills at perMinute/60 per second and holds perMinute
 // tokens, as redis_rate.PerMinute does, so both limiters agree.
-type MemoryLimiter struct {
-	opts MemoryLimiterOptions
+type Memory struct {
+	opts MemoryOptions
 	mu   sync.Mutex
 	keys map[string]*bucket
 }
@@ -46,8 +44,8 @@ type bucket struct {
 	used      time.Time
 }
 
-// NewMemoryLimiter returns an empty MemoryLimiter.
-func NewMemoryLimiter(opts MemoryLimiterOptions) *MemoryLimiter {
+// NewMemory returns an empty Memory limiter.
+func NewMemory(opts MemoryOptions) *Memory {
 	if opts.MaxKeys <= 0 {
 		opts.MaxKeys = 10000
 	}
@@ -57,15 +55,15 @@ func NewMemoryLimiter(opts MemoryLimiterOptions) *MemoryLimiter {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &MemoryLimiter{opts: opts, keys: make(map[string]*bucket)}
+	return &Memory{opts: opts, keys: make(map[string]*bucket)}
 }
 
-var _ Limiter = (*MemoryLimiter)(nil)
+var _ Limiter = (*Memory)(nil)
 
 // Allow implements Limiter; it never fails.
-func (m *MemoryLimiter) Allow(_ context.Context, key string, perMinute int) (Decision, error) {
+func (m *Memory) Allow(_ context.Context, key string, perMinute int) (bool, time.Duration, error) {
 	if perMinute <= 0 {
-		return Decision{Allowed: true}, nil
+		return true, 0, nil
 	}
 	now := m.opts.Now()
 	m.mu.Lock()
@@ -80,17 +78,17 @@ func (m *MemoryLimiter) Allow(_ context.Context, key string, perMinute int) (Dec
 	}
 	b.used = now
 	if b.lim.AllowN(now, 1) { // unlike ReserveN, allocates nothing
-		return Decision{Allowed: true}, nil
+		return true, 0, nil
 	}
 	r := b.lim.ReserveN(now, 1)
 	d := r.DelayFrom(now)
 	r.CancelAt(now)
-	return Decision{RetryAfter: d}, nil
+	return false, d, nil
 }
 
 // evict drops idle keys; if none are idle (a flood of distinct keys), the least recently used
 // one goes, so the map stays bounded.
-func (m *MemoryLimiter) evict(now time.Time) {
+func (m *Memory) evict(now time.Time) {
 	evictIdle(m.keys, now, m.opts.IdleAfter, m.opts.MaxKeys, func(b *bucket) time.Time { return b.used })
 }
 
@@ -115,7 +113,7 @@ func evictIdle[V any](keys map[string]V, now time.Time, idle time.Duration, max 
 }
 
 // Len is the number of keys tracked.
-func (m *MemoryLimiter) Len() int {
+func (m *Memory) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.keys)

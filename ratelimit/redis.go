@@ -1,6 +1,8 @@
-package gateway
+package ratelimit
 
 import (
+	"github.com/feedgate/feedgate/internal/rediskey"
+
 	"context"
 	"log/slog"
 	"sync"
@@ -10,8 +12,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// RedisLimiterOptions configures a RedisLimiter.
-type RedisLimiterOptions struct {
+// RedisOptions configures a Redis.
+type RedisOptions struct {
 	// Prefix starts every Redis key (the config's redis.key_prefix).
 	Prefix string
 	// Timeout bounds one reconciliation round trip (default 100ms).
@@ -34,7 +36,7 @@ type RedisLimiterOptions struct {
 	OnFallback func()
 }
 
-// RedisLimiter is a limit shared by every replica that decides each request in process. A local
+// Redis is a limit shared by every replica that decides each request in process. A local
 // limiter (a token bucket per key) admits or refuses at once; the requests admitted under a key
 // are reported to Redis in batches (GCRA via go-redis/redis_rate's AllowAtMost), every SyncEvery
 // requests or SyncInterval, asynchronously, at most one report in flight per key. When Redis
@@ -43,8 +45,8 @@ type RedisLimiterOptions struct {
 // tolerance docs/gateway.md states: each replica may admit up to one batch (plus what arrives
 // during one round trip) before it learns that the others spent the budget. When Redis fails the
 // local limiter alone decides, so each replica still enforces the limit on its own.
-type RedisLimiter struct {
-	opts  RedisLimiterOptions
+type Redis struct {
+	opts  RedisOptions
 	lim   *redis_rate.Limiter
 	local Limiter
 
@@ -63,9 +65,9 @@ type shared struct {
 	used        time.Time
 }
 
-// NewRedisLimiter returns a limiter over client whose local decisions are local's (nil: a
-// MemoryLimiter with default options).
-func NewRedisLimiter(opts RedisLimiterOptions, client redis.UniversalClient, local Limiter) *RedisLimiter {
+// NewRedis returns a limiter over client whose local decisions are local's (nil: a
+// Memory limiter with default options).
+func NewRedis(opts RedisOptions, client redis.UniversalClient, local Limiter) *Redis {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 100 * time.Millisecond
 	}
@@ -85,30 +87,30 @@ func NewRedisLimiter(opts RedisLimiterOptions, client redis.UniversalClient, loc
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if local == nil {
-		local = NewMemoryLimiter(MemoryLimiterOptions{MaxKeys: opts.MaxKeys, Now: opts.Now})
+		local = NewMemory(MemoryOptions{MaxKeys: opts.MaxKeys, Now: opts.Now})
 	}
-	return &RedisLimiter{opts: opts, lim: redis_rate.NewLimiter(client), local: local, keys: make(map[string]*shared)}
+	return &Redis{opts: opts, lim: redis_rate.NewLimiter(client), local: local, keys: make(map[string]*shared)}
 }
 
-var _ Limiter = (*RedisLimiter)(nil)
+var _ Limiter = (*Redis)(nil)
 
 // Allow implements Limiter. It never waits on Redis; an error comes only from the local limiter.
-func (l *RedisLimiter) Allow(ctx context.Context, key string, perMinute int) (Decision, error) {
+func (l *Redis) Allow(ctx context.Context, key string, perMinute int) (bool, time.Duration, error) {
 	if perMinute <= 0 {
-		return Decision{Allowed: true}, nil
+		return true, 0, nil
 	}
 	now := l.opts.Now()
 	l.mu.Lock()
 	sh := l.state(key, perMinute, now)
 	if wait := sh.deniedUntil.Sub(now); wait > 0 {
 		l.mu.Unlock()
-		return Decision{RetryAfter: wait}, nil
+		return false, wait, nil
 	}
 	l.mu.Unlock()
 
-	d, err := l.local.Allow(ctx, key, perMinute)
-	if err != nil || !d.Allowed {
-		return d, err
+	ok, wait, err := l.local.Allow(ctx, key, perMinute)
+	if err != nil || !ok {
+		return ok, wait, err
 	}
 
 	l.mu.Lock()
@@ -123,11 +125,11 @@ func (l *RedisLimiter) Allow(ctx context.Context, key string, perMinute int) (De
 	if n > 0 {
 		go l.report(key, sh, perMinute, n)
 	}
-	return d, nil
+	return true, 0, nil
 }
 
 // state is key's reconciliation state, new when the key or its limit is; l.mu is held.
-func (l *RedisLimiter) state(key string, perMinute int, now time.Time) *shared {
+func (l *Redis) state(key string, perMinute int, now time.Time) *shared {
 	sh, ok := l.keys[key]
 	if !ok || sh.perMinute != perMinute {
 		if !ok && len(l.keys) >= l.opts.MaxKeys {
@@ -141,19 +143,20 @@ func (l *RedisLimiter) state(key string, perMinute int, now time.Time) *shared {
 }
 
 // batch is how many requests a key admits between reports.
-func (l *RedisLimiter) batch(perMinute int) int {
+func (l *Redis) batch(perMinute int) int {
 	return max(1, min(l.opts.SyncEvery, perMinute/100))
 }
 
 // report spends n requests of key's shared budget in Redis, on a context of its own (the request
 // that triggered it does not wait for it). Redis charges what is left of the budget; if that is
 // less than n, the budget is spent and the key is refused here until it refills.
-func (l *RedisLimiter) report(key string, sh *shared, perMinute, n int) {
+func (l *Redis) report(key string, sh *shared, perMinute, n int) {
 	defer l.inflight.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), l.opts.Timeout)
 	defer cancel()
-	// A cluster keeps each key's GCRA state in the slot of its hash tag.
-	res, err := l.lim.AllowAtMost(ctx, l.opts.Prefix+"rl:{"+key+"}", redis_rate.PerMinute(perMinute), n)
+	// The key's GCRA state lives under the key id's hash tag (internal/rediskey). redis_rate
+	// adds its own "rate:" in front, so the tag still decides the Cluster slot.
+	res, err := l.lim.AllowAtMost(ctx, rediskey.Key(l.opts.Prefix, key, "rl"), redis_rate.PerMinute(perMinute), n)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	sh.inflight = false
@@ -179,7 +182,7 @@ func (l *RedisLimiter) report(key string, sh *shared, perMinute, n int) {
 // Flush reports every key's pending requests to Redis and waits until no report is in flight
 // (or ctx is done): for a graceful shutdown once traffic has stopped, and for tests that need
 // the shared state settled.
-func (l *RedisLimiter) Flush(ctx context.Context) {
+func (l *Redis) Flush(ctx context.Context) {
 	now := l.opts.Now()
 	l.mu.Lock()
 	for key, sh := range l.keys {

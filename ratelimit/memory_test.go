@@ -1,0 +1,34 @@
+package ratelimit
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestMemoryLimiter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := NewMemory(MemoryOptions{MaxKeys: 2, IdleAfter: time.Minute, Now: func() time.Time { return now }})
+	ctx := context.Background()
+	for i, want := range []bool{true, true, true, false} {
+		allowed, retryAfter, _ := m.Allow(ctx, "a", 3)
+		if allowed != want {
+			t.Fatalf("request %d: allowed %v", i+1, allowed)
+		}
+		if !want && (retryAfter <= 0 || retryAfter > 20*time.Second) {
+			t.Errorf("RetryAfter %v, want up to 20s (one token at 3/min)", retryAfter)
+		}
+	}
+	now = now.Add(20 * time.Second) // one token back
+	if allowed, _, _ := m.Allow(ctx, "a", 3); !allowed {
+		t.Error("a refilled token was refused")
+	}
+	_, _, _ = m.Allow(ctx, "b", 3)
+	_, _, _ = m.Allow(ctx, "c", 3) // over MaxKeys: the least recently used goes
+	if m.Len() != 2 {
+		t.Errorf("%d keys tracked, bound is 2", m.Len())
+	}
+	if allowed, _, _ := m.Allow(ctx, "z", 0); !allowed {
+		t.Error("a zero limit means no limit")
+	}
+}
