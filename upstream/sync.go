@@ -222,21 +222,13 @@ func (s *Syncer) feed(ctx context.Context, c *Client, prev *inventory.Snapshot, 
 }
 
 func (s *Syncer) full(ctx context.Context, c *Client, prev *inventory.Snapshot, rep *SyncReport) ([]inventory.Vehicle, error) {
-	var items []inventory.ListItem
-	seen := make(map[string]bool)
-	err := c.WalkList(ctx, inventory.Query{}, s.pageSize, func(page []inventory.ListItem) error {
-		for _, it := range page {
-			if seen[it.VIN] {
-				// Keyset pagination never repeats a VIN; if it did, one copy is enough.
-				continue
-			}
-			seen[it.VIN] = true
-			items = append(items, it)
-		}
-		return nil
-	})
+	items, err := s.walkAll(ctx, c)
 	if err != nil {
 		return nil, err
+	}
+	seen := make(map[string]bool, len(items))
+	for _, it := range items {
+		seen[it.VIN] = true
 	}
 
 	old := indexByVIN(prev)
@@ -277,6 +269,51 @@ func (s *Syncer) full(ctx context.Context, c *Client, prev *inventory.Snapshot, 
 		return nil, err
 	}
 	return out, nil
+}
+
+// WalkAttempts is how many times a sync walks the list when a walk comes out inconsistent (its
+// count disagrees with total_count, it runs past the pages total_count allows, it repeats a
+// cursor or has_more comes without one) before the sync fails: one walk and one repeat.
+const WalkAttempts = 2
+
+// walkAll walks the whole list, repeating an inconsistent walk up to WalkAttempts walks in
+// all, and returns every item once.
+func (s *Syncer) walkAll(ctx context.Context, c *Client) ([]inventory.ListItem, error) {
+	for attempt := 0; ; attempt++ {
+		items, err := s.walkOnce(ctx, c)
+		if err == nil || attempt+1 >= WalkAttempts || !walkRetryable(err) {
+			return items, err
+		}
+		s.log.LogAttrs(ctx, slog.LevelWarn, "upstream list walk inconsistent, walking again",
+			slog.Int("attempt", attempt+1), slog.String("err", err.Error()))
+		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+			return nil, fmt.Errorf("upstream: list: gave up (%w)", err)
+		}
+	}
+}
+
+// walkOnce is one walk of the list. A VIN the walk meets twice is an inconsistency like a count
+// that disagrees with total_count: keyset pagination never repeats a VIN.
+func (s *Syncer) walkOnce(ctx context.Context, c *Client) ([]inventory.ListItem, error) {
+	var items []inventory.ListItem
+	seen := make(map[string]bool)
+	res, err := c.walk(ctx, inventory.Query{}, s.pageSize, func(page []inventory.ListItem) error {
+		for _, it := range page {
+			if !seen[it.VIN] {
+				seen[it.VIN] = true
+				items = append(items, it)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(items) != res.items {
+		return nil, unavailable(EndpointList, fmt.Errorf("%w: %d items but only %d distinct VINs",
+			ErrCountMismatch, res.items, len(items)))
+	}
+	return items, nil
 }
 
 // sameListView reports whether the list shows v exactly as before: same updated_at and same

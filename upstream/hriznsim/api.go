@@ -2,6 +2,7 @@ package hriznsim
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -22,7 +23,7 @@ type dataBody struct {
 	Data any `json:"data"`
 }
 
-func (s *Server) list(site string, r *http.Request) *response {
+func (s *Server) list(site string, r *http.Request, lf listFaults) *response {
 	q := r.URL.Query()
 	limit := 25
 	if v := q.Get("limit"); v != "" {
@@ -48,9 +49,23 @@ func (s *Server) list(site string, r *http.Request) *response {
 		query.Condition = c
 	}
 	vs := s.read(site)
-	page, err := inventory.List(vs, query, q.Get("cursor"), limit)
+	cursor := q.Get("cursor")
+	if lf.churn > 0 {
+		cursor = "" // a churning list starts over on every page, whatever it is handed
+	}
+	page, err := inventory.List(vs, query, cursor, limit)
 	if err != nil {
 		return validation("cursor", "cursor must be the base64-encoded cursor of a previous response")
+	}
+	switch {
+	case lf.churn > 0:
+		page.HasMore = true
+		page.NextCursor = base64.StdEncoding.EncodeToString([]byte("churn-" + strconv.Itoa(lf.churn)))
+	case lf.stopEarly && page.HasMore:
+		page.HasMore, page.NextCursor = false, ""
+	}
+	if lf.total > 0 {
+		page.TotalCount = lf.total
 	}
 	out := inventory.ListResponse{
 		Data: make([]inventory.ListItem, len(page.Items)),

@@ -29,6 +29,12 @@ type Faults struct {
 	DropConnection bool     `json:"drop_connection,omitempty"` // close the connection without answering
 	DropNext       int      `json:"drop_next,omitempty"`
 	Endpoints      []string `json:"endpoints,omitempty"` // limit faults to these endpoints; empty = all
+
+	// Pagination faults; they touch list answers only.
+	ListStopEarly     bool `json:"list_stop_early,omitempty"`      // a page with more to come says has_more:false
+	ListStopEarlyNext int  `json:"list_stop_early_next,omitempty"` // the next N list requests do so
+	ListTotalCount    int  `json:"list_total_count,omitempty"`     // answer this total_count instead of the true one
+	ListCursorChurn   bool `json:"list_cursor_churn,omitempty"`    // every page: the first page again, has_more and a cursor never sent before
 }
 
 // Validate reports the first field out of range.
@@ -40,10 +46,13 @@ func (f Faults) Validate() error {
 		return errors.New("hriznsim: error_rate must be between 0 and 1")
 	case f.ErrorStatus != 0 && (f.ErrorStatus < 400 || f.ErrorStatus > 599):
 		return errors.New("hriznsim: error_status must be between 400 and 599")
-	case f.FailNext < 0 || f.RateLimitNext < 0 || f.MalformedNext < 0 || f.TruncateNext < 0 || f.DropNext < 0:
+	case f.FailNext < 0 || f.RateLimitNext < 0 || f.MalformedNext < 0 || f.TruncateNext < 0 || f.DropNext < 0 ||
+		f.ListStopEarlyNext < 0:
 		return errors.New("hriznsim: the *_next counts must not be negative")
 	case f.RetryAfterS < 0:
 		return errors.New("hriznsim: retry_after_s must not be negative")
+	case f.ListTotalCount < 0:
+		return errors.New("hriznsim: list_total_count must not be negative")
 	}
 	for _, e := range f.Endpoints {
 		if !slices.Contains(Endpoints(), e) {
@@ -88,6 +97,14 @@ type faultPlan struct {
 	retryAfter int
 	malformed  bool
 	truncate   bool
+	list       listFaults
+}
+
+// listFaults are the pagination faults that hit one list request.
+type listFaults struct {
+	stopEarly bool
+	total     int // 0 = the true total_count
+	churn     int // > 0: answer with churn cursor number churn
 }
 
 // begin counts a request to the endpoint and decides which faults hit it.
@@ -116,6 +133,14 @@ func (s *Server) begin(endpoint string) faultPlan {
 	}
 	p.malformed = f.Malformed || take(&f.MalformedNext)
 	p.truncate = f.Truncate || take(&f.TruncateNext)
+	if endpoint == EndpointList {
+		p.list.stopEarly = f.ListStopEarly || take(&f.ListStopEarlyNext)
+		p.list.total = f.ListTotalCount
+		if f.ListCursorChurn {
+			s.churn++
+			p.list.churn = s.churn
+		}
+	}
 	return p
 }
 

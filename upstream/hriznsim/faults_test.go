@@ -336,3 +336,54 @@ func TestChangeVehicles(t *testing.T) {
 		t.Errorf("changed %d of 10 listed vehicles", len(got))
 	}
 }
+
+// TestListFaults: the pagination faults bend list answers the way a glitching upstream does,
+// and only list answers.
+func TestListFaults(t *testing.T) {
+	const page1 = "/v1/public/inventory?limit=100"
+	type listBody struct {
+		Data       []json.RawMessage `json:"data"`
+		Pagination struct {
+			HasMore    bool    `json:"has_more"`
+			NextCursor *string `json:"next_cursor"`
+			TotalCount int     `json:"total_count"`
+		} `json:"pagination"`
+	}
+	tests := []struct {
+		name   string
+		faults string
+		check  func(t *testing.T, first, second listBody)
+	}{
+		{"stop early next", `{"list_stop_early_next":1}`, func(t *testing.T, a, b listBody) {
+			if a.Pagination.HasMore || a.Pagination.NextCursor != nil || a.Pagination.TotalCount != 157 || len(a.Data) != 100 {
+				t.Errorf("faulted page: has_more %v, cursor %v, total %d, %d items", a.Pagination.HasMore, a.Pagination.NextCursor, a.Pagination.TotalCount, len(a.Data))
+			}
+			if !b.Pagination.HasMore || b.Pagination.NextCursor == nil {
+				t.Error("the next page stops early too")
+			}
+		}},
+		{"total count", `{"list_total_count":1000000000}`, func(t *testing.T, a, b listBody) {
+			if a.Pagination.TotalCount != 1e9 || b.Pagination.TotalCount != 1e9 || len(a.Data) != 100 {
+				t.Errorf("total %d then %d", a.Pagination.TotalCount, b.Pagination.TotalCount)
+			}
+		}},
+		{"cursor churn", `{"list_cursor_churn":true}`, func(t *testing.T, a, b listBody) {
+			if !a.Pagination.HasMore || !b.Pagination.HasMore || a.Pagination.NextCursor == nil || b.Pagination.NextCursor == nil ||
+				*a.Pagination.NextCursor == *b.Pagination.NextCursor {
+				t.Errorf("cursors %v and %v, want two different ones", a.Pagination.NextCursor, b.Pagination.NextCursor)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, ts := startSim(t, hriznsim.Options{Vehicles: 157})
+			if r := call(t, ts, "POST", "/_sim/faults", "", tt.faults); r.status != 200 {
+				t.Fatalf("set faults: %d %s", r.status, r.body)
+			}
+			first := decode[listBody](t, call(t, ts, "GET", page1, keyRead, ""))
+			second := decode[listBody](t, call(t, ts, "GET", page1, keyRead, ""))
+			tt.check(t, first, second)
+			wantStatus(200)(t, call(t, ts, "GET", "/v1/public/inventory/stats", keyRead, ""))
+		})
+	}
+}

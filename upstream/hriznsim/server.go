@@ -108,6 +108,7 @@ type Server struct {
 	total    int
 	faults   Faults
 	faultRNG *rand.Rand
+	churn    int         // churn cursors handed out, so that each is new
 	timer    *time.Timer // fires when the earliest pending description is due
 	timerDue time.Time
 	closed   bool
@@ -237,13 +238,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.applyFaults(w, r, plan) {
 		return
 	}
-	resp := s.serveEndpoint(r, rt)
+	resp := s.serveEndpoint(r, rt, plan)
 	plan.mangle(resp)
 	resp.write(w)
 }
 
 // serveEndpoint authenticates the request and answers it.
-func (s *Server) serveEndpoint(r *http.Request, rt routed) *response {
+func (s *Server) serveEndpoint(r *http.Request, rt routed, plan faultPlan) *response {
 	key, ok := s.keys[r.Header.Get("X-API-Key")]
 	if !ok {
 		return errorResponse(http.StatusUnauthorized, inventory.EUnauthorized, "Missing or invalid API key", nil)
@@ -259,7 +260,7 @@ func (s *Server) serveEndpoint(r *http.Request, rt routed) *response {
 	}
 	switch rt.endpoint {
 	case EndpointList:
-		return s.list(key.Site, r)
+		return s.list(key.Site, r, plan.list)
 	case EndpointDetails:
 		return s.details(key.Site, rt.vin)
 	case EndpointDescription:
