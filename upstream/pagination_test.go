@@ -51,3 +51,33 @@ func TestWalkCrossChecksTotalCount(t *testing.T) {
 		})
 	}
 }
+
+// TestWalkCostIsBounded: a cursor that changes on every page cannot make a sync call the list
+// without end. With total_count 1e9 (issue 13: 6,665 list calls in one sync, until the sync's
+// timeout) the walk stops at the first page; with a plausible total_count each of the sync's
+// walks stops at ceil(total_count / 100) + WalkSlackPages pages.
+func TestWalkCostIsBounded(t *testing.T) {
+	tests := []struct {
+		name      string
+		faults    hriznsim.Faults
+		wantErr   error
+		wantLists int
+	}{
+		{"churning cursor, total_count 1e9", hriznsim.Faults{ListCursorChurn: true, ListTotalCount: 1e9}, ErrImplausibleTotal, 1},
+		{"churning cursor, true total_count", hriznsim.Faults{ListCursorChurn: true}, ErrTooManyPages, WalkAttempts * (2 + WalkSlackPages)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSim(t, 157)
+			s.SetFaults(tt.faults)
+			sy := newTestSyncer(t, s, StrategyFull, nil)
+			snap, rep, err := sy.SyncWithReport(context.Background(), tenant, nil)
+			if snap != nil || !errors.Is(err, tt.wantErr) || inventory.ErrorCode(err) != inventory.EUnavailable {
+				t.Fatalf("Sync = %d vehicles, %v; want %v as upstream_unavailable", snap.Len(), err, tt.wantErr)
+			}
+			if got := s.Stats().Requests[EndpointList]; got != tt.wantLists || rep.Calls[EndpointList] != tt.wantLists {
+				t.Errorf("%d list calls (report: %d), want %d", got, rep.Calls[EndpointList], tt.wantLists)
+			}
+		})
+	}
+}

@@ -8,8 +8,22 @@ import (
 	"github.com/feedgate/feedgate/inventory"
 )
 
-// MaxWalkPages is the hard cap on the pages one list walk follows, whatever total_count says.
-const MaxWalkPages = 10000
+// Bounds on one list walk, so that a broken or hostile upstream cannot make a sync call it
+// without end.
+const (
+	// MaxWalkPages is the hard cap on the pages one list walk follows, whatever total_count says.
+	MaxWalkPages = 10000
+	// WalkSlackPages is how many pages past ceil(total_count / page size) a walk may follow:
+	// room for vehicles added while it walks.
+	WalkSlackPages = 2
+	// MaxTotalCount is the largest total_count a list may claim: far above any one dealer's
+	// inventory (the benchmarks sync 50,000), far below the 1e9 a broken upstream once sent.
+	MaxTotalCount = 200000
+)
+
+// ErrImplausibleTotal means a list page claimed a total_count above MaxTotalCount (or below
+// zero); the walk stops at that page rather than follow it.
+var ErrImplausibleTotal = errors.New("upstream: the list's total_count is implausible")
 
 // ErrCountMismatch means a list walk ended with more or fewer vehicles than the list's own
 // total_count: a page that said has_more:false too early, a page that repeated or skipped
@@ -29,8 +43,9 @@ type walkResult struct {
 // WalkList follows the list's cursors from the first page to the last, handing each page's
 // items to fn (an error from fn stops the walk and is returned). It never loops forever: a
 // cursor seen before (ErrRepeatedCursor), has_more without a cursor, or more pages than the
-// first page's total_count allows (ErrTooManyPages, with room for vehicles added mid-walk and a
-// hard cap of MaxWalkPages) stop it with an error. A walk that ends with another number of
+// first page's total_count allows (ErrTooManyPages: ceil(total_count / pageSize) plus
+// WalkSlackPages, at most MaxWalkPages) stop it with an error, and so does a total_count over
+// MaxTotalCount (ErrImplausibleTotal), at the first page that claims it. A walk that ends with another number of
 // items than the last page's total_count fails with ErrCountMismatch.
 func (c *Client) WalkList(ctx context.Context, q inventory.Query, pageSize int, fn func([]inventory.ListItem) error) error {
 	_, err := c.walk(ctx, q, pageSize, fn)
@@ -56,6 +71,10 @@ func (c *Client) walk(ctx context.Context, q inventory.Query, pageSize int, fn f
 		page, err := c.List(ctx, ListParams{Query: q, Cursor: cursor, Limit: pageSize})
 		if err != nil {
 			return res, err
+		}
+		if t := page.Pagination.TotalCount; t < 0 || t > MaxTotalCount {
+			return res, unavailable(EndpointList, fmt.Errorf("%w: total_count %d is outside 0 to %d",
+				ErrImplausibleTotal, t, MaxTotalCount))
 		}
 		if res.pages == 0 {
 			limit = maxPages(page.Pagination.TotalCount, pageSize)
@@ -85,11 +104,11 @@ func (c *Client) walk(ctx context.Context, q inventory.Query, pageSize int, fn f
 	return res, nil
 }
 
-// maxPages is how many pages a walk over total vehicles may take: twice what the count needs,
-// plus slack for vehicles added while walking, never over MaxWalkPages.
+// maxPages is how many pages a walk over total vehicles may take: what the count needs (at least
+// one page), plus WalkSlackPages for vehicles added while walking, never over MaxWalkPages.
 func maxPages(total, pageSize int) int {
-	need := (max(total, 0) + pageSize - 1) / pageSize
-	return min(2*need+10, MaxWalkPages)
+	need := max((max(total, 0)+pageSize-1)/pageSize, 1)
+	return min(need+WalkSlackPages, MaxWalkPages)
 }
 
 // walkRetryable reports whether a failed walk may be repeated: its pages were inconsistent
