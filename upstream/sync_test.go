@@ -192,7 +192,7 @@ func TestSyncFailsWhole(t *testing.T) {
 		faults         hriznsim.Faults
 	}{
 		{"full, one details 500", StrategyFull, hriznsim.Faults{FailNext: 1, ErrorStatus: 500, Endpoints: []string{EndpointDetails}}},
-		{"full, one details 404", StrategyFull, hriznsim.Faults{FailNext: 1, ErrorStatus: 404, Endpoints: []string{EndpointDetails}}},
+		{"full, details 403", StrategyFull, hriznsim.Faults{FailNext: 1, ErrorStatus: 403, Endpoints: []string{EndpointDetails}}},
 		{"full, a truncated list page", StrategyFull, hriznsim.Faults{TruncateNext: 1, Endpoints: []string{EndpointList}}},
 		{"feed, truncated", StrategyFeed, hriznsim.Faults{TruncateNext: 1, Endpoints: []string{EndpointFeed}}},
 	}

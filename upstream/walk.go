@@ -46,14 +46,21 @@ type walkResult struct {
 // first page's total_count allows (ErrTooManyPages: ceil(total_count / pageSize) plus
 // WalkSlackPages, at most MaxWalkPages) stop it with an error, and so does a total_count over
 // MaxTotalCount (ErrImplausibleTotal), at the first page that claims it. A walk that ends with another number of
-// items than the last page's total_count fails with ErrCountMismatch.
+// items than the last page's total_count fails with ErrCountMismatch, and a page with a vehicle
+// described badly fails with an error wrapping *BadVehicleError.
 func (c *Client) WalkList(ctx context.Context, q inventory.Query, pageSize int, fn func([]inventory.ListItem) error) error {
-	_, err := c.walk(ctx, q, pageSize, fn)
+	_, err := c.walk(ctx, q, pageSize, func(items []inventory.ListItem, bad []*BadVehicleError) error {
+		if len(bad) > 0 {
+			return unavailable(EndpointList, fmt.Errorf("%w: %w", ErrMalformedResponse, bad[0]))
+		}
+		return fn(items)
+	})
 	return err
 }
 
-// walk is WalkList, also reporting what it saw.
-func (c *Client) walk(ctx context.Context, q inventory.Query, pageSize int, fn func([]inventory.ListItem) error) (walkResult, error) {
+// walk is WalkList handing over each page's good items and its vehicles described badly, and
+// reporting what it saw.
+func (c *Client) walk(ctx context.Context, q inventory.Query, pageSize int, fn func([]inventory.ListItem, []*BadVehicleError) error) (walkResult, error) {
 	var res walkResult
 	if pageSize <= 0 {
 		pageSize = MaxListLimit
@@ -68,30 +75,30 @@ func (c *Client) walk(ctx context.Context, q inventory.Query, pageSize int, fn f
 		if res.pages >= limit {
 			return res, unavailable(EndpointList, fmt.Errorf("%w: %d pages followed", ErrTooManyPages, res.pages))
 		}
-		page, err := c.List(ctx, ListParams{Query: q, Cursor: cursor, Limit: pageSize})
+		page, err := c.listPage(ctx, ListParams{Query: q, Cursor: cursor, Limit: pageSize})
 		if err != nil {
 			return res, err
 		}
-		if t := page.Pagination.TotalCount; t < 0 || t > MaxTotalCount {
+		if t := page.pagination.TotalCount; t < 0 || t > MaxTotalCount {
 			return res, unavailable(EndpointList, fmt.Errorf("%w: total_count %d is outside 0 to %d",
 				ErrImplausibleTotal, t, MaxTotalCount))
 		}
 		if res.pages == 0 {
-			limit = maxPages(page.Pagination.TotalCount, pageSize)
+			limit = maxPages(page.pagination.TotalCount, pageSize)
 		}
-		res.items += len(page.Data)
-		res.total = page.Pagination.TotalCount
-		if err := fn(page.Data); err != nil {
+		res.items += len(page.items) + len(page.bad)
+		res.total = page.pagination.TotalCount
+		if err := fn(page.items, page.bad); err != nil {
 			return res, err
 		}
-		if !page.Pagination.HasMore {
+		if !page.pagination.HasMore {
 			res.pages++
 			break
 		}
-		if page.Pagination.NextCursor == nil || *page.Pagination.NextCursor == "" {
+		if page.pagination.NextCursor == nil || *page.pagination.NextCursor == "" {
 			return res, unavailable(EndpointList, fmt.Errorf("%w: %w", ErrMalformedResponse, errNoCursor))
 		}
-		cursor = *page.Pagination.NextCursor
+		cursor = *page.pagination.NextCursor
 		if seen[cursor] {
 			return res, unavailable(EndpointList, fmt.Errorf("%w after %d pages", ErrRepeatedCursor, res.pages+1))
 		}

@@ -387,3 +387,47 @@ func TestListFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestVehicleFaults: the per-vehicle faults describe the first listed vehicles badly in every
+// answer that carries them, and leave the others alone.
+func TestVehicleFaults(t *testing.T) {
+	sim, ts := startSim(t, hriznsim.Options{Vehicles: 30})
+	vs := sim.Vehicles("")
+	sim.SetFaults(hriznsim.Faults{BadTypes: 2, DetailsNotFound: 3, DetailsWrongVIN: 4})
+	// The first 2 VINs are bad and 404; VINs 3 and 4 answer with the next vehicle.
+	list := decode[struct {
+		Data []map[string]any `json:"data"`
+	}](t, call(t, ts, "GET", "/v1/public/inventory?limit=5", keyRead, ""))
+	if list.Data[0]["year"] != "twenty" {
+		t.Errorf("first item's year %v, want \"twenty\"", list.Data[0]["year"])
+	}
+	if _, isString := list.Data[1]["price"].(string); !isString {
+		t.Errorf("second item's price %v, want a string", list.Data[1]["price"])
+	}
+	if _, isNumber := list.Data[2]["year"].(float64); !isNumber {
+		t.Errorf("third item's year %v, want a number", list.Data[2]["year"])
+	}
+	feed := decode[struct {
+		Data struct {
+			Vehicles []map[string]any `json:"vehicles"`
+		} `json:"data"`
+	}](t, call(t, ts, "GET", feedPath, keyRead, ""))
+	if len(feed.Data.Vehicles) != 30 || feed.Data.Vehicles[0]["year"] != "twenty" {
+		t.Errorf("feed: %d vehicles, first year %v", len(feed.Data.Vehicles), feed.Data.Vehicles[0]["year"])
+	}
+	wantError(404, "not_found")(t, call(t, ts, "GET", "/v1/public/inventory/"+vs[1].VIN, keyRead, ""))
+	type details struct {
+		Data struct {
+			VIN string `json:"vin"`
+		} `json:"data"`
+	}
+	if got := decode[details](t, call(t, ts, "GET", "/v1/public/inventory/"+vs[3].VIN, keyRead, "")); got.Data.VIN != vs[4].VIN {
+		t.Errorf("details of %s answered %s, want %s", vs[3].VIN, got.Data.VIN, vs[4].VIN)
+	}
+	if got := decode[details](t, call(t, ts, "GET", "/v1/public/inventory/"+vs[5].VIN, keyRead, "")); got.Data.VIN != vs[5].VIN {
+		t.Errorf("details of an unfaulted %s answered %s", vs[5].VIN, got.Data.VIN)
+	}
+	if r := call(t, ts, "POST", "/_sim/faults", "", `{"bad_types":-1}`); r.status != 400 {
+		t.Errorf("negative bad_types: %d", r.status)
+	}
+}

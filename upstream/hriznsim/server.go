@@ -260,13 +260,13 @@ func (s *Server) serveEndpoint(r *http.Request, rt routed, plan faultPlan) *resp
 	}
 	switch rt.endpoint {
 	case EndpointList:
-		return s.list(key.Site, r, plan.list)
+		return s.list(key.Site, r, plan.list, plan.vehicles)
 	case EndpointDetails:
-		return s.details(key.Site, rt.vin)
+		return s.details(key.Site, rt.vin, plan.vehicles)
 	case EndpointDescription:
 		return s.description(key.Site, rt.vin)
 	case EndpointFeed:
-		return s.feed(key.Site, r)
+		return s.feed(key.Site, r, plan.vehicles)
 	case EndpointStats:
 		return s.stats(key.Site)
 	case EndpointGenerate:
