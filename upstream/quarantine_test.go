@@ -3,6 +3,7 @@ package upstream
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -31,6 +32,7 @@ func TestQuarantine(t *testing.T) {
 		{"details 404", StrategyFull, hriznsim.Faults{DetailsNotFound: 3}, false, EndpointDetails, []string{"", "", ""}, KeptNone, n - 3},
 		{"details for another VIN", StrategyFull, hriznsim.Faults{DetailsWrongVIN: 2}, false, EndpointDetails, []string{"vin", "vin"}, KeptNone, n - 2},
 		{"feed: wrong types", StrategyFeed, hriznsim.Faults{BadTypes: 2}, false, EndpointFeed, []string{"year", "price"}, KeptNone, n - 2},
+		{"feed: details 404, kept as the feed shows it", StrategyFeed, hriznsim.Faults{DetailsNotFound: 2}, false, EndpointDetails, []string{"", ""}, KeptFeed, n},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,9 +64,13 @@ func TestQuarantine(t *testing.T) {
 				switch {
 				case in != (tt.kept != KeptNone):
 					t.Errorf("%s in the snapshot: %v", q.VIN, in)
-				case in:
+				case in && q.Kept == KeptPrevious:
 					if pv, _ := prev.Find(q.VIN); !sameVehicle(v, pv) {
 						t.Errorf("%s is not kept at its previous state", q.VIN)
+					}
+				case in && q.Kept == KeptFeed:
+					if !reflect.DeepEqual(v.ToFeedItem(), all[i].ToFeedItem()) || !v.UpdatedAt.IsZero() {
+						t.Errorf("%s is not kept as the feed shows it", q.VIN)
 					}
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sync"
 	"time"
 
@@ -19,7 +20,8 @@ import (
 const (
 	// StrategyFull walks the list and fetches details only for new or changed vehicles.
 	StrategyFull = "full"
-	// StrategyFeed makes one feed call; cheap, but without the details-only fields.
+	// StrategyFeed makes one feed call, then fetches details for the vehicles that are new or
+	// whose feed view changed (the feed lacks the details-only fields channels need).
 	StrategyFeed = "feed"
 )
 
@@ -214,22 +216,49 @@ func (s *Syncer) run(ctx context.Context, tenant string, prev *inventory.Snapsho
 	return snap, nil
 }
 
-// feed is the feed strategy: one feed call. A vehicle the feed describes badly is quarantined.
+// feed is the feed strategy: one feed call, then details for the vehicles the feed cannot
+// describe (it lacks MSRP, body style, fuel type, extra images, ...): every VIN that is new or
+// whose feed view differs from prev's, Concurrency at a time. prev's vehicles with details and
+// an unchanged feed view are reused. A vehicle the feed describes badly is quarantined; one
+// whose details call fails that way is kept as prev had it, else as the feed shows it.
 func (s *Syncer) feed(ctx context.Context, c *Client, prev *inventory.Snapshot, q *quarantine) ([]inventory.Vehicle, error) {
 	vs, bad, err := c.feed(ctx, "json")
 	if err != nil {
 		return nil, err
 	}
 	old := indexByVIN(prev)
+	out := make([]inventory.Vehicle, 0, len(vs)+len(bad))
 	for _, b := range bad {
 		if v := q.keep(b, old, nil); v != nil {
-			vs = append(vs, *v)
+			out = append(out, *v)
 		}
 	}
+	var jobs []detailsJob
+	for i := range vs {
+		if pv, ok := old[vs[i].VIN]; ok && hasDetails(pv) && sameFeedView(pv, &vs[i]) {
+			out = append(out, pv.Clone())
+			continue
+		}
+		jobs = append(jobs, detailsJob{vin: vs[i].VIN, fallback: &vs[i]})
+	}
+	fetched, err := s.fetchDetails(ctx, c, jobs, old, q)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, fetched...)
 	if err := q.check(len(vs) + len(bad)); err != nil {
 		return nil, err
 	}
-	return vs, nil
+	return out, nil
+}
+
+// hasDetails reports whether v came from a details answer (which always carries updated_at),
+// not from a feed or list view alone.
+func hasDetails(v *inventory.Vehicle) bool { return !v.UpdatedAt.IsZero() }
+
+// sameFeedView reports whether the feed shows v exactly as it shows fv.
+func sameFeedView(v, fv *inventory.Vehicle) bool {
+	return reflect.DeepEqual(v.ToFeedItem(), fv.ToFeedItem())
 }
 
 // full is the full strategy: walk the list, fetch details for new and changed vehicles, reuse
