@@ -316,3 +316,22 @@ func TestFeedResyncCallCount(t *testing.T) {
 	}
 	sameAs(t, StrategyFeed, next, s.Vehicles(mainSite))
 }
+
+// TestSyncRealisticInventory: both strategies take the realistic profile's inventory whole —
+// failed check digits, European and 13-character VINs, CPO, demo and loaner cars, missing
+// fields — with nothing quarantined.
+func TestSyncRealisticInventory(t *testing.T) {
+	s := newSimWith(t, hriznsim.Options{Vehicles: 300, Seed: 7, Profile: hriznsim.ProfileRealistic})
+	for _, strategy := range []string{StrategyFull, StrategyFeed} {
+		t.Run(strategy, func(t *testing.T) {
+			snap, rep, err := newTestSyncer(t, s, strategy, nil).SyncWithReport(context.Background(), tenant, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameAs(t, strategy, snap, s.Vehicles(mainSite))
+			if len(rep.Quarantined) != 0 {
+				t.Errorf("quarantined %+v", rep.Quarantined)
+			}
+		})
+	}
+}

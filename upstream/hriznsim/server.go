@@ -58,7 +58,10 @@ func Endpoints() []string {
 type Options struct {
 	Vehicles int   // size of each site's generated inventory (0 = 150; negative = none)
 	Seed     int64 // generation seed (default 1)
-	Keys     []Key // nil = DefaultKeys()
+	// Profile is the generated inventory's kind: ProfileDefault ("" too) or ProfileRealistic.
+	// An unknown profile generates the default inventory and is logged to Log.
+	Profile string
+	Keys    []Key // nil = DefaultKeys()
 	// DescriptionDelay is how long generation takes before completing; 0 completes at once.
 	DescriptionDelay time.Duration
 	Now              func() time.Time // clock for generation timestamps (default time.Now)
@@ -132,6 +135,14 @@ func New(opts Options) *Server {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	if _, err := GenerateProfile(opts.Profile, 1, 0); err != nil {
+		opts.Log.Warn("hriznsim: generating the default inventory", "err", err)
+		opts.Profile = ProfileDefault
+	}
+	gen := func(seed int64, n int) []inventory.Vehicle {
+		vs, _ := GenerateProfile(opts.Profile, seed, n)
+		return vs
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		keys:          make(map[string]Key, len(opts.Keys)),
@@ -144,7 +155,7 @@ func New(opts Options) *Server {
 		log:           opts.Log,
 		ctx:           ctx,
 		cancel:        cancel,
-		sites:         map[string]*site{"": newSite(mainInventory(opts.Seed, opts.Vehicles))},
+		sites:         map[string]*site{"": newSite(mainInventory(gen, opts.Seed, opts.Vehicles))},
 		counts:        make(map[string]int),
 	}
 	s.resetFaultsLocked(Faults{})
@@ -159,7 +170,7 @@ func New(opts Options) *Server {
 		if k.Site == OtherSite {
 			s.sites[k.Site] = newSite(nil)
 		} else {
-			s.sites[k.Site] = newSite(Generate(siteSeed(opts.Seed, k.Site), opts.Vehicles))
+			s.sites[k.Site] = newSite(gen(siteSeed(opts.Seed, k.Site), opts.Vehicles))
 		}
 	}
 	return s
@@ -175,11 +186,11 @@ func siteSeed(seed int64, site string) int64 {
 
 // mainInventory is the main site's inventory: n-1 generated vehicles and the vehicle of the API
 // documentation's examples, so that the documented requests work as written.
-func mainInventory(seed int64, n int) []inventory.Vehicle {
+func mainInventory(gen func(seed int64, n int) []inventory.Vehicle, seed int64, n int) []inventory.Vehicle {
 	if n <= 0 {
 		return []inventory.Vehicle{}
 	}
-	vs := append(Generate(seed, n-1), DocumentedVehicle())
+	vs := append(gen(seed, n-1), DocumentedVehicle())
 	inventory.SortByVIN(vs)
 	return vs
 }
