@@ -335,3 +335,57 @@ func TestSyncRealisticInventory(t *testing.T) {
 		})
 	}
 }
+
+// TestSameVehicleSeesEveryField: sameVehicle and sameFeedView compare field by field (reflection
+// is too slow for every vehicle of every sync), so a field added to inventory.Vehicle must be
+// added to them too: changing any one field of a vehicle must make it differ.
+func TestSameVehicleSeesEveryField(t *testing.T) {
+	base := hriznsim.DocumentedVehicle()
+	base.HasDescriptionFlag = true
+	if c := base.Clone(); !sameVehicle(&base, &c) || !sameFeedView(&base, &c) {
+		t.Fatal("a clone differs from its original")
+	}
+	feedFields := map[string]bool{}
+	for _, f := range reflect.VisibleFields(reflect.TypeOf(inventory.FeedItem{})) {
+		feedFields[f.Name] = true
+	}
+	typ := reflect.TypeOf(base)
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		changed := base.Clone()
+		fv := reflect.ValueOf(&changed).Elem().Field(i)
+		switch v := fv.Addr().Interface().(type) {
+		case *string:
+			*v += "x"
+		case *inventory.Condition:
+			*v = "used"
+		case *int:
+			*v++
+		case *bool:
+			*v = !*v
+		case **float64:
+			*v = inventory.Ptr(**v + 1)
+		case **int:
+			*v = inventory.Ptr(**v + 1)
+		case **time.Time:
+			*v = inventory.Ptr((**v).Add(time.Second))
+		case *time.Time:
+			*v = v.Add(time.Second)
+		case *[]string:
+			*v = append(*v, "x")
+		default:
+			t.Fatalf("field %s of type %s: teach this test (and sameVehicle) about it", f.Name, f.Type)
+		}
+		if sameVehicle(&base, &changed) {
+			t.Errorf("sameVehicle misses a change of %s", f.Name)
+		}
+		if feedFields[f.Name] && sameFeedView(&base, &changed) {
+			t.Errorf("sameFeedView misses a change of %s", f.Name)
+		}
+	}
+	empty, none := base.Clone(), base.Clone()
+	empty.Features, none.Features = []string{}, nil
+	if !sameVehicle(&empty, &none) {
+		t.Error("no features and an empty feature list differ")
+	}
+}
