@@ -427,7 +427,9 @@ func TestVehicleFaults(t *testing.T) {
 	if got := decode[details](t, call(t, ts, "GET", "/v1/public/inventory/"+vs[5].VIN, keyRead, "")); got.Data.VIN != vs[5].VIN {
 		t.Errorf("details of an unfaulted %s answered %s", vs[5].VIN, got.Data.VIN)
 	}
-	if r := call(t, ts, "POST", "/_sim/faults", "", `{"bad_types":-1}`); r.status != 400 {
-		t.Errorf("negative bad_types: %d", r.status)
+	for _, body := range []string{`{"bad_types":-1}`, `{"details_wrong_vin":-2}`, `{"list_total_count":-1}`, `{"list_stop_early_next":-1}`} {
+		if r := call(t, ts, "POST", "/_sim/faults", "", body); r.status != 400 {
+			t.Errorf("%s: %d, want 400", body, r.status)
+		}
 	}
 }
