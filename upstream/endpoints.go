@@ -89,7 +89,7 @@ func (c *Client) listPage(ctx context.Context, p ListParams) (listPage, error) {
 		for _, r := range *raw.Data {
 			it, bad := decodeVehicle(EndpointList, r, func(it *inventory.ListItem) string { return it.VIN })
 			if bad != nil {
-				out.bad = append(out.bad, bad)
+				out.bad = append(out.bad, c.redact(bad))
 				continue
 			}
 			out.items = append(out.items, it)
@@ -118,7 +118,7 @@ func (c *Client) Details(ctx context.Context, vin string) (inventory.Vehicle, er
 			if bad.VIN == "" {
 				bad.VIN = inventory.NormalizeVIN(vin)
 			}
-			return bad
+			return c.redact(bad)
 		}
 		return nil
 	})
@@ -198,7 +198,7 @@ func (c *Client) feed(ctx context.Context, format string) ([]inventory.Vehicle, 
 		for _, r := range raw.Data.Vehicles {
 			it, b := decodeVehicle(EndpointFeed, r, func(it *inventory.FeedItem) string { return it.VIN })
 			if b != nil {
-				bad = append(bad, b)
+				bad = append(bad, c.redact(b))
 				continue
 			}
 			out = append(out, inventory.FromFeedItem(it))

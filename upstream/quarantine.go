@@ -126,9 +126,13 @@ func badField[T any](raw json.RawMessage, err error) (field, reason string) {
 	return "", err.Error()
 }
 
-// describe says what is wrong with one field's value.
+// describe says what is wrong with one field's value, showing the start of the value unless it
+// looks like an API key (feedgate's fgk_ or the upstream's hzk_): a reason is logged and shown.
 func describe(value json.RawMessage, err error) string {
 	shown := bodySnippet(bytes.TrimSpace(value))
+	if l := strings.ToLower(shown); strings.Contains(l, "hzk_") || strings.Contains(l, "fgk_") {
+		shown = "a value shaped like an API key"
+	}
 	if len(shown) > 40 {
 		shown = string([]rune(shown)[:40]) + "…"
 	}
@@ -137,6 +141,16 @@ func describe(value json.RawMessage, err error) string {
 		return fmt.Sprintf("%s is a JSON %s, want %s", shown, te.Value, te.Type)
 	}
 	return fmt.Sprintf("%s: %v", shown, err)
+}
+
+// redact returns bad with the client's key replaced in its VIN and reason, whatever shape the
+// key has: a bad record is logged and shown in status.
+func (c *Client) redact(bad *BadVehicleError) *BadVehicleError {
+	b := *bad
+	b.VIN = strings.ReplaceAll(b.VIN, strings.ToUpper(c.key), "[REDACTED]")
+	b.VIN = strings.ReplaceAll(b.VIN, c.key, "[REDACTED]")
+	b.Reason = strings.ReplaceAll(b.Reason, c.key, "[REDACTED]")
+	return &b
 }
 
 // quarantine collects a sync's bad vehicles; safe for concurrent use by details calls.
@@ -200,7 +214,7 @@ func asBadVehicle(err error, vin string) (*BadVehicleError, bool) {
 	var api *APIError
 	if errors.As(err, &api) && api.Status == 404 {
 		return &BadVehicleError{Endpoint: EndpointDetails, VIN: vin,
-			Reason: fmt.Sprintf("the details call answered HTTP 404 %s", api.Code)}, true
+			Reason: "the details call answered HTTP 404 though the inventory lists the vehicle"}, true
 	}
 	return nil, false
 }

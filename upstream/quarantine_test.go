@@ -1,8 +1,13 @@
 package upstream
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -116,4 +121,51 @@ func TestBadVehicleIsNotRetried(t *testing.T) {
 	if got := len(rec.statuses()); got != 2 {
 		t.Errorf("%d attempts for two calls, want 2", got)
 	}
+}
+
+// TestQuarantineNeverShowsAKey: a hostile or broken upstream that echoes the API key (or any
+// key-shaped value) in a vehicle's fields must not get it into the report or the log, which the
+// status page and log shipping show.
+func TestQuarantineNeverShowsAKey(t *testing.T) {
+	const key = "hzk_quarantine_secret_0123"
+	good := inventory.ListItem{VIN: "1HGBH41JXMN109186", Year: 2026, Make: "Honda", Model: "Civic", Condition: inventory.New}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/public/inventory") {
+			page := `{"data":[` + mustJSON(t, good) + `,
+				{"vin":"2T3UKBSU0LJ414271","year":"` + key + `"},
+				{"vin":"3VW4T7AU1MM000001","price":"fgk_looks_like_a_feedgate_key"}],
+				"pagination":{"has_more":false,"next_cursor":null,"total_count":3}}`
+			_, _ = w.Write([]byte(page))
+			return
+		}
+		d := inventory.Details{VIN: key, Year: 2026} // details for "another VIN": the key itself
+		_, _ = w.Write([]byte(`{"data":` + mustJSON(t, d) + `}`))
+	}))
+	defer srv.Close()
+	c, _ := newTestClient(t, srv.URL, key, nil)
+	var logs bytes.Buffer
+	sy, err := NewSyncer(SyncerOptions{Clients: ClientMap{tenant: c}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rep, _ := sy.SyncWithReport(context.Background(), tenant, nil)
+	if len(rep.Quarantined) != 3 {
+		t.Fatalf("quarantined %+v, want 3", rep.Quarantined)
+	}
+	shown := fmt.Sprintf("%+v %s %s", rep.Quarantined, rep.Err, logs.String())
+	for _, secret := range []string{key, "hzk_", "fgk_"} {
+		if strings.Contains(strings.ToLower(shown), secret) {
+			t.Errorf("%q reaches the report or the log: %s", secret, shown)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := inventory.MarshalJSON(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
 }

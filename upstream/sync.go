@@ -305,8 +305,8 @@ func (s *Syncer) fetchDetails(ctx context.Context, c *Client, jobs []detailsJob,
 		g.Go(func() error {
 			v, err := c.Details(gctx, job.vin)
 			if err == nil && inventory.NormalizeVIN(v.VIN) != inventory.NormalizeVIN(job.vin) {
-				err = &BadVehicleError{Endpoint: EndpointDetails, VIN: job.vin, Field: "vin",
-					Reason: fmt.Sprintf("the details call answered for VIN %s", v.VIN)}
+				err = c.redact(&BadVehicleError{Endpoint: EndpointDetails, VIN: job.vin, Field: "vin",
+					Reason: fmt.Sprintf("the details call answered for VIN %.40q", v.VIN)})
 			}
 			if err == nil {
 				got[i] = &v
