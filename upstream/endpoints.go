@@ -28,10 +28,31 @@ type ListParams struct {
 	Limit  int
 }
 
-// List fetches one page of the vehicle list.
+// List fetches one page of the vehicle list. A page with a vehicle described badly (a field of
+// the wrong type, no VIN) is an error wrapping *BadVehicleError, not retried.
 func (c *Client) List(ctx context.Context, p ListParams) (inventory.ListResponse, error) {
+	page, err := c.listPage(ctx, p)
+	if err == nil && len(page.bad) > 0 {
+		err = unavailable(EndpointList, fmt.Errorf("%w: %w", ErrMalformedResponse, page.bad[0]))
+	}
+	if err != nil {
+		return inventory.ListResponse{}, err
+	}
+	return inventory.ListResponse{Data: page.items, Pagination: page.pagination}, nil
+}
+
+// listPage is one list page with each vehicle decoded on its own: the good ones, and the bad
+// ones named.
+type listPage struct {
+	items      []inventory.ListItem
+	bad        []*BadVehicleError
+	pagination inventory.Pagination
+}
+
+// listPage fetches one page of the vehicle list.
+func (c *Client) listPage(ctx context.Context, p ListParams) (listPage, error) {
 	if p.Limit < 0 || p.Limit > MaxListLimit {
-		return inventory.ListResponse{}, invalid(EndpointList, "limit %d is outside 1 to %d", p.Limit, MaxListLimit)
+		return listPage{}, invalid(EndpointList, "limit %d is outside 1 to %d", p.Limit, MaxListLimit)
 	}
 	q := url.Values{}
 	if p.Limit > 0 {
@@ -52,10 +73,10 @@ func (c *Client) List(ctx context.Context, p ListParams) (inventory.ListResponse
 	if p.Query.Condition != "" {
 		q.Set("condition", string(p.Query.Condition))
 	}
-	var out inventory.ListResponse
+	var out listPage
 	err := c.getJSON(ctx, request{endpoint: EndpointList, path: inventoryPath, query: q}, func(body []byte) error {
 		var raw struct {
-			Data       *[]inventory.ListItem `json:"data"`
+			Data       *[]json.RawMessage    `json:"data"`
 			Pagination *inventory.Pagination `json:"pagination"`
 		}
 		if err := decodeStrict(body, &raw); err != nil {
@@ -64,20 +85,44 @@ func (c *Client) List(ctx context.Context, p ListParams) (inventory.ListResponse
 		if raw.Data == nil || raw.Pagination == nil {
 			return errors.New("the body lacks data or pagination")
 		}
-		out = inventory.ListResponse{Data: *raw.Data, Pagination: *raw.Pagination}
+		out = listPage{items: make([]inventory.ListItem, 0, len(*raw.Data)), pagination: *raw.Pagination}
+		for _, r := range *raw.Data {
+			it, bad := decodeVehicle(EndpointList, r, func(it *inventory.ListItem) string { return it.VIN })
+			if bad != nil {
+				out.bad = append(out.bad, c.redact(bad))
+				continue
+			}
+			out.items = append(out.items, it)
+		}
 		return nil
 	})
 	return out, err
 }
 
-// Details fetches one vehicle with every field.
+// Details fetches one vehicle with every field. A vehicle described badly (a field of the wrong
+// type, no VIN) is an error wrapping *BadVehicleError, not retried.
 func (c *Client) Details(ctx context.Context, vin string) (inventory.Vehicle, error) {
 	path, err := vinPath(EndpointDetails, vin, "")
 	if err != nil {
 		return inventory.Vehicle{}, err
 	}
 	var d inventory.Details
-	if err := c.getData(ctx, request{endpoint: EndpointDetails, path: path}, &d, func() bool { return d.VIN != "" }); err != nil {
+	_, err = c.exchange(ctx, request{endpoint: EndpointDetails, method: http.MethodGet, path: path}, func(body []byte) error {
+		raw, err := dataObject(body)
+		if err != nil {
+			return err
+		}
+		var bad *BadVehicleError
+		d, bad = decodeVehicle(EndpointDetails, raw, func(d *inventory.Details) string { return d.VIN })
+		if bad != nil {
+			if bad.VIN == "" {
+				bad.VIN = inventory.NormalizeVIN(vin)
+			}
+			return c.redact(bad)
+		}
+		return nil
+	})
+	if err != nil {
 		return inventory.Vehicle{}, err
 	}
 	return inventory.FromDetails(d), nil
@@ -96,8 +141,22 @@ func (c *Client) Description(ctx context.Context, vin string) (inventory.Descrip
 
 // Feed fetches the whole inventory in one call, format "json" (the default when empty) or
 // "xml", and parses it with inventory.ParseFeed; a damaged feed (count mismatch, cut short) is
-// retried like any malformed answer.
+// retried like any malformed answer. A JSON feed with a vehicle described badly is an error
+// wrapping *BadVehicleError, not retried.
 func (c *Client) Feed(ctx context.Context, format string) ([]inventory.Vehicle, error) {
+	vs, bad, err := c.feed(ctx, format)
+	if err == nil && len(bad) > 0 {
+		err = unavailable(EndpointFeed, fmt.Errorf("%w: %w", ErrMalformedResponse, bad[0]))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return vs, nil
+}
+
+// feed is Feed with a JSON feed's vehicles decoded one by one: the good ones, and the bad ones
+// named. An XML feed is all or nothing.
+func (c *Client) feed(ctx context.Context, format string) ([]inventory.Vehicle, []*BadVehicleError, error) {
 	accept := "application/json"
 	switch format {
 	case "", "json":
@@ -105,16 +164,48 @@ func (c *Client) Feed(ctx context.Context, format string) ([]inventory.Vehicle, 
 	case "xml":
 		accept = "application/xml"
 	default:
-		return nil, invalid(EndpointFeed, "format %q is neither json nor xml", format)
+		return nil, nil, invalid(EndpointFeed, "format %q is neither json nor xml", format)
 	}
-	var out []inventory.Vehicle
+	var (
+		out []inventory.Vehicle
+		bad []*BadVehicleError
+	)
 	rq := request{endpoint: EndpointFeed, path: inventoryPath + "/feed", query: url.Values{"format": {format}}, accept: accept}
 	err := c.getJSON(ctx, rq, func(body []byte) error {
-		vs, err := inventory.ParseFeed(body)
-		out = vs
-		return err
+		out, bad = nil, nil
+		if format == "xml" {
+			vs, err := inventory.ParseFeed(body)
+			out = vs
+			return err
+		}
+		var raw struct {
+			Data *struct {
+				Count    *int              `json:"count"`
+				Vehicles []json.RawMessage `json:"vehicles"`
+			} `json:"data"`
+		}
+		if err := decodeStrict(body, &raw); err != nil {
+			return fmt.Errorf("%w: JSON: %w", inventory.ErrNotAFeed, err)
+		}
+		if raw.Data == nil || raw.Data.Vehicles == nil {
+			return fmt.Errorf("%w: JSON has no data.vehicles array", inventory.ErrNotAFeed)
+		}
+		if raw.Data.Count != nil && *raw.Data.Count != len(raw.Data.Vehicles) {
+			return fmt.Errorf("%w: data.count says %d vehicles but %d are present", inventory.ErrNotAFeed,
+				*raw.Data.Count, len(raw.Data.Vehicles))
+		}
+		out = make([]inventory.Vehicle, 0, len(raw.Data.Vehicles))
+		for _, r := range raw.Data.Vehicles {
+			it, b := decodeVehicle(EndpointFeed, r, func(it *inventory.FeedItem) string { return it.VIN })
+			if b != nil {
+				bad = append(bad, c.redact(b))
+				continue
+			}
+			out = append(out, inventory.FromFeedItem(it))
+		}
+		return nil
 	})
-	return out, err
+	return out, bad, err
 }
 
 // Stats fetches the inventory summary.
@@ -204,19 +295,28 @@ func (c *Client) getData(ctx context.Context, rq request, data any, ok func() bo
 	return c.dataCall(ctx, rq, data, ok)
 }
 
+// dataObject is the data member of a {"data": ...} body.
+func dataObject(body []byte) (json.RawMessage, error) {
+	var env struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := decodeStrict(body, &env); err != nil {
+		return nil, err
+	}
+	if len(env.Data) == 0 || bytes.Equal(env.Data, []byte("null")) {
+		return nil, errors.New("the body has no data object")
+	}
+	return env.Data, nil
+}
+
 // dataCall sends rq and decodes its {"data": ...} body into data.
 func (c *Client) dataCall(ctx context.Context, rq request, data any, ok func() bool) error {
 	_, err := c.exchange(ctx, rq, func(body []byte) error {
-		var env struct {
-			Data json.RawMessage `json:"data"`
-		}
-		if err := decodeStrict(body, &env); err != nil {
+		raw, err := dataObject(body)
+		if err != nil {
 			return err
 		}
-		if len(env.Data) == 0 || bytes.Equal(env.Data, []byte("null")) {
-			return errors.New("the body has no data object")
-		}
-		if err := json.Unmarshal(env.Data, data); err != nil {
+		if err := json.Unmarshal(raw, data); err != nil {
 			return err
 		}
 		if !ok() {

@@ -27,7 +27,13 @@ type sim struct {
 
 func newSim(t testing.TB, vehicles int) *sim {
 	t.Helper()
-	s := hriznsim.New(hriznsim.Options{Vehicles: vehicles, Seed: 7})
+	return newSimWith(t, hriznsim.Options{Vehicles: vehicles, Seed: 7})
+}
+
+// newSimWith is newSim with every simulator option.
+func newSimWith(t testing.TB, opts hriznsim.Options) *sim {
+	t.Helper()
+	s := hriznsim.New(opts)
 	srv := httptest.NewServer(s)
 	t.Cleanup(func() {
 		srv.Close()

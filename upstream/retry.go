@@ -73,7 +73,8 @@ func (c *Client) exchange(ctx context.Context, rq request, decode func(body []by
 
 // retryDecision says whether a failed attempt may be repeated and after how long.
 func (c *Client) retryDecision(idempotent bool, attempt int, resp *response, err error, retryAfter time.Duration) (time.Duration, bool) {
-	if errors.Is(err, ErrBodyTooLarge) {
+	if errors.Is(err, ErrBodyTooLarge) || errors.Is(err, ErrBadVehicle) {
+		// Too large stays too large; a vehicle described badly is described so again.
 		return 0, false
 	}
 	if resp == nil || resp.status/100 == 2 {

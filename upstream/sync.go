@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"reflect"
+	"slices"
 	"sync"
 	"time"
 
@@ -18,7 +18,8 @@ import (
 const (
 	// StrategyFull walks the list and fetches details only for new or changed vehicles.
 	StrategyFull = "full"
-	// StrategyFeed makes one feed call; cheap, but without the details-only fields.
+	// StrategyFeed makes one feed call, then fetches details for the vehicles that are new or
+	// whose feed view changed (the feed lacks the details-only fields channels need).
 	StrategyFeed = "feed"
 )
 
@@ -76,6 +77,10 @@ type SyncReport struct {
 	Vehicles int
 	// Added, Updated and Removed compare the result with prev; Changed is their sum.
 	Added, Updated, Removed, Changed int
+	// Quarantined lists, sorted by VIN, the vehicles the upstream described badly (a field of the
+	// wrong type, a details call answering 404 or for another VIN): each is out of the snapshot
+	// or kept as prev had it. It is filled on failure too (ErrTooManyBadVehicles says why).
+	Quarantined []Quarantined
 	// Err is the failure's text, "" on success.
 	Err string
 }
@@ -183,16 +188,24 @@ func (s *Syncer) run(ctx context.Context, tenant string, prev *inventory.Snapsho
 	if err != nil {
 		return nil, err
 	}
+	q := &quarantine{}
 	var vehicles []inventory.Vehicle
 	switch s.strategy {
 	case StrategyFeed:
-		vehicles, err = s.feed(ctx, c, prev, rep)
+		vehicles, err = s.feed(ctx, c, prev, q)
 	default:
-		vehicles, err = s.full(ctx, c, prev, rep)
+		vehicles, err = s.full(ctx, c, prev, q)
+	}
+	rep.Quarantined = q.result()
+	for _, b := range rep.Quarantined {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "upstream vehicle quarantined", slog.String("tenant", tenant),
+			slog.String("vin", b.VIN), slog.String("endpoint", b.Endpoint), slog.String("field", b.Field),
+			slog.String("reason", b.Reason), slog.String("kept", b.Kept))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("upstream: %s sync of %s: %w", s.strategy, tenant, err)
 	}
+	diff(indexByVIN(prev), vehicles, rep)
 	snap := inventory.NewSnapshot(tenant, vehicles, s.clock(), s.strategy)
 	if prev != nil && prev.Version == snap.Version && !prev.ModifiedAt.IsZero() {
 		// Same content: keep Last-Modified (and so conditional requests) where it was.
@@ -201,82 +214,181 @@ func (s *Syncer) run(ctx context.Context, tenant string, prev *inventory.Snapsho
 	return snap, nil
 }
 
-func (s *Syncer) feed(ctx context.Context, c *Client, prev *inventory.Snapshot, rep *SyncReport) ([]inventory.Vehicle, error) {
-	vs, err := c.Feed(ctx, "json")
+// feed is the feed strategy: one feed call, then details for the vehicles the feed cannot
+// describe (it lacks MSRP, body style, fuel type, extra images, ...): every VIN that is new or
+// whose feed view differs from prev's, Concurrency at a time. prev's vehicles with details and
+// an unchanged feed view are reused. A vehicle the feed describes badly is quarantined; one
+// whose details call fails that way is kept as prev had it, else as the feed shows it.
+func (s *Syncer) feed(ctx context.Context, c *Client, prev *inventory.Snapshot, q *quarantine) ([]inventory.Vehicle, error) {
+	vs, bad, err := c.feed(ctx, "json")
 	if err != nil {
 		return nil, err
 	}
 	old := indexByVIN(prev)
-	seen := make(map[string]bool, len(vs))
-	for i := range vs {
-		seen[vs[i].VIN] = true
-		switch pv, ok := old[vs[i].VIN]; {
-		case !ok:
-			rep.Added++
-		case !reflect.DeepEqual(*pv, vs[i]):
-			rep.Updated++
+	out := make([]inventory.Vehicle, 0, len(vs)+len(bad))
+	for _, b := range bad {
+		if v := q.keep(b, old, nil); v != nil {
+			out = append(out, *v)
 		}
 	}
-	rep.Removed = countRemoved(old, seen)
-	return vs, nil
+	var jobs []detailsJob
+	for i := range vs {
+		if pv, ok := old[vs[i].VIN]; ok && hasDetails(pv) && sameFeedView(pv, &vs[i]) {
+			out = append(out, pv.Clone())
+			continue
+		}
+		jobs = append(jobs, detailsJob{vin: vs[i].VIN, fallback: &vs[i]})
+	}
+	fetched, err := s.fetchDetails(ctx, c, jobs, old, q)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, fetched...)
+	if err := q.check(len(vs) + len(bad)); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-func (s *Syncer) full(ctx context.Context, c *Client, prev *inventory.Snapshot, rep *SyncReport) ([]inventory.Vehicle, error) {
-	var items []inventory.ListItem
-	seen := make(map[string]bool)
-	err := c.WalkList(ctx, inventory.Query{}, s.pageSize, func(page []inventory.ListItem) error {
-		for _, it := range page {
-			if seen[it.VIN] {
-				// Keyset pagination never repeats a VIN; if it did, one copy is enough.
-				continue
-			}
-			seen[it.VIN] = true
-			items = append(items, it)
-		}
-		return nil
-	})
+// hasDetails reports whether v came from a details answer (which always carries updated_at),
+// not from a feed or list view alone.
+func hasDetails(v *inventory.Vehicle) bool { return !v.UpdatedAt.IsZero() }
+
+// full is the full strategy: walk the list, fetch details for new and changed vehicles, reuse
+// prev's for the rest. A vehicle described badly (in the list or its details) is quarantined.
+func (s *Syncer) full(ctx context.Context, c *Client, prev *inventory.Snapshot, q *quarantine) ([]inventory.Vehicle, error) {
+	items, bad, err := s.walkAll(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-
 	old := indexByVIN(prev)
-	out := make([]inventory.Vehicle, len(items))
-	var fetch []int
-	for i, it := range items {
-		pv, ok := old[it.VIN]
-		switch {
-		case !ok:
-			rep.Added++
-			fetch = append(fetch, i)
-		case !sameListView(pv, it):
-			rep.Updated++
-			fetch = append(fetch, i)
-		default:
-			out[i] = pv.Clone()
+	out := make([]inventory.Vehicle, 0, len(items)+len(bad))
+	for _, b := range bad {
+		if v := q.keep(b, old, nil); v != nil {
+			out = append(out, *v)
 		}
 	}
-	rep.Removed = countRemoved(old, seen)
+	var jobs []detailsJob
+	for _, it := range items {
+		if pv, ok := old[it.VIN]; ok && sameListView(pv, it) {
+			out = append(out, pv.Clone())
+			continue
+		}
+		jobs = append(jobs, detailsJob{vin: it.VIN})
+	}
+	fetched, err := s.fetchDetails(ctx, c, jobs, old, q)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, fetched...)
+	if err := q.check(len(items) + len(bad)); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
 
+// detailsJob is one details call a sync needs: the VIN, and the vehicle to keep should the
+// details describe it badly and prev not know it (nil: keep none).
+type detailsJob struct {
+	vin      string
+	fallback *inventory.Vehicle
+}
+
+// fetchDetails runs the jobs' details calls, Concurrency at a time, and returns the vehicles
+// they give. A vehicle described badly, answering 404 or answering for another VIN is
+// quarantined; any other failure fails the whole call.
+func (s *Syncer) fetchDetails(ctx context.Context, c *Client, jobs []detailsJob, old map[string]*inventory.Vehicle, q *quarantine) ([]inventory.Vehicle, error) {
+	got := make([]*inventory.Vehicle, len(jobs))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.concurrency)
-	for _, i := range fetch {
-		vin := items[i].VIN
+	for i, job := range jobs {
 		g.Go(func() error {
-			v, err := c.Details(gctx, vin)
-			if err != nil {
+			v, err := c.Details(gctx, job.vin)
+			if err == nil && inventory.NormalizeVIN(v.VIN) != inventory.NormalizeVIN(job.vin) {
+				err = c.redact(&BadVehicleError{Endpoint: EndpointDetails, VIN: job.vin, Field: "vin",
+					Reason: fmt.Sprintf("the details call answered for VIN %.40q", v.VIN)})
+			}
+			if err == nil {
+				got[i] = &v
+				return nil
+			}
+			bad, ok := asBadVehicle(err, job.vin)
+			if !ok {
 				return err
 			}
-			if inventory.NormalizeVIN(v.VIN) != inventory.NormalizeVIN(vin) {
-				return unavailable(EndpointDetails, fmt.Errorf("%w: asked for %s, got %s", ErrMalformedResponse, vin, v.VIN))
-			}
-			out[i] = v
+			got[i] = q.keep(bad, old, job.fallback)
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	out := make([]inventory.Vehicle, 0, len(got))
+	for _, v := range got {
+		if v != nil {
+			out = append(out, *v)
+		}
+	}
 	return out, nil
+}
+
+// WalkAttempts is how many times a sync walks the list when a walk comes out inconsistent (its
+// count disagrees with total_count, it runs past the pages total_count allows, it repeats a
+// cursor or has_more comes without one) before the sync fails: one walk and one repeat.
+const WalkAttempts = 2
+
+// walkAll walks the whole list, repeating an inconsistent walk up to WalkAttempts walks in
+// all, and returns every good item once and the vehicles described badly.
+func (s *Syncer) walkAll(ctx context.Context, c *Client) ([]inventory.ListItem, []*BadVehicleError, error) {
+	for attempt := 0; ; attempt++ {
+		items, bad, err := s.walkOnce(ctx, c)
+		if err == nil || attempt+1 >= WalkAttempts || !walkRetryable(err) {
+			return items, bad, err
+		}
+		s.log.LogAttrs(ctx, slog.LevelWarn, "upstream list walk inconsistent, walking again",
+			slog.Int("attempt", attempt+1), slog.String("err", err.Error()))
+		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+			return nil, nil, fmt.Errorf("upstream: list: gave up (%w)", err)
+		}
+	}
+}
+
+// walkOnce is one walk of the list. A VIN the walk meets twice is an inconsistency like a count
+// that disagrees with total_count: keyset pagination never repeats a VIN.
+func (s *Syncer) walkOnce(ctx context.Context, c *Client) ([]inventory.ListItem, []*BadVehicleError, error) {
+	var (
+		items []inventory.ListItem
+		bad   []*BadVehicleError
+	)
+	seen := make(map[string]bool)
+	dup := 0
+	res, err := c.walk(ctx, inventory.Query{}, s.pageSize, func(page []inventory.ListItem, pageBad []*BadVehicleError) error {
+		for _, it := range page {
+			if seen[it.VIN] {
+				dup++
+				continue
+			}
+			seen[it.VIN] = true
+			items = append(items, it)
+		}
+		for _, b := range pageBad {
+			if b.VIN != "" && seen[b.VIN] {
+				dup++
+				continue
+			}
+			seen[b.VIN] = b.VIN != ""
+			bad = append(bad, b)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if dup > 0 {
+		return nil, nil, unavailable(EndpointList, fmt.Errorf("%w: %d items but %d VINs repeat",
+			ErrCountMismatch, res.items, dup))
+	}
+	return items, bad, nil
 }
 
 // sameListView reports whether the list shows v exactly as before: same updated_at and same
@@ -310,12 +422,52 @@ func indexByVIN(s *inventory.Snapshot) map[string]*inventory.Vehicle {
 	return m
 }
 
-func countRemoved(old map[string]*inventory.Vehicle, seen map[string]bool) int {
-	n := 0
-	for vin := range old {
-		if !seen[vin] {
-			n++
+// sameVehicle reports whether a and b hold the same content, field by field (an empty list and
+// no list are the same, as in the content version). It runs for every vehicle of every sync, so
+// it avoids reflection; TestSameVehicleSeesEveryField keeps it complete.
+func sameVehicle(a, b *inventory.Vehicle) bool {
+	return a.VIN == b.VIN && a.Year == b.Year && a.Make == b.Make && a.Model == b.Model &&
+		a.Trim == b.Trim && a.Condition == b.Condition &&
+		equalPtr(a.Price, b.Price) && equalPtr(a.MSRP, b.MSRP) && equalPtr(a.Mileage, b.Mileage) &&
+		a.ExteriorColor == b.ExteriorColor && a.InteriorColor == b.InteriorColor &&
+		a.Engine == b.Engine && a.Transmission == b.Transmission && a.Drivetrain == b.Drivetrain &&
+		a.FuelType == b.FuelType && a.BodyStyle == b.BodyStyle && slices.Equal(a.Features, b.Features) &&
+		a.ImageURL == b.ImageURL && slices.Equal(a.Images, b.Images) &&
+		a.AIDescription == b.AIDescription && a.DescriptionStatus == b.DescriptionStatus &&
+		equalTime(a.DescriptionGeneratedAt, b.DescriptionGeneratedAt) &&
+		a.HasDescriptionFlag == b.HasDescriptionFlag &&
+		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt)
+}
+
+// sameFeedView reports whether the feed shows v exactly as it shows fv.
+func sameFeedView(v, fv *inventory.Vehicle) bool {
+	a, b := v.ToFeedItem(), fv.ToFeedItem()
+	return a.VIN == b.VIN && a.Year == b.Year && a.Make == b.Make && a.Model == b.Model &&
+		a.Trim == b.Trim && a.Condition == b.Condition &&
+		equalPtr(a.Price, b.Price) && equalPtr(a.Mileage, b.Mileage) &&
+		a.ExteriorColor == b.ExteriorColor && a.InteriorColor == b.InteriorColor &&
+		equalPtr(a.AIDescription, b.AIDescription) && a.ImageURL == b.ImageURL
+}
+
+func equalTime(a, b *time.Time) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && a.Equal(*b))
+}
+
+// diff counts what vehicles adds to, changes in and removes from old into rep.
+func diff(old map[string]*inventory.Vehicle, vehicles []inventory.Vehicle, rep *SyncReport) {
+	seen := make(map[string]bool, len(vehicles))
+	for i := range vehicles {
+		seen[vehicles[i].VIN] = true
+		switch pv, ok := old[vehicles[i].VIN]; {
+		case !ok:
+			rep.Added++
+		case !sameVehicle(pv, &vehicles[i]):
+			rep.Updated++
 		}
 	}
-	return n
+	for vin := range old {
+		if !seen[vin] {
+			rep.Removed++
+		}
+	}
 }

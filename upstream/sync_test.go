@@ -32,22 +32,16 @@ func newTestSyncer(t *testing.T, s *sim, strategy string, mod func(*Options)) *S
 	return sy
 }
 
-// sameAs checks a snapshot against the simulator's inventory in the views its strategy
-// fetches: every details field for full, every feed field for feed.
-func sameAs(t *testing.T, strategy string, got *inventory.Snapshot, want []inventory.Vehicle) {
+// sameAs checks a snapshot against the simulator's inventory in every details field: both
+// strategies fetch them all (the feed strategy by details calls for what the feed lacks).
+func sameAs(t *testing.T, _ string, got *inventory.Snapshot, want []inventory.Vehicle) {
 	t.Helper()
 	if got.Len() != len(want) {
 		t.Fatalf("snapshot has %d vehicles, want %d", got.Len(), len(want))
 	}
 	for i := range want {
 		g, w := &got.Vehicles[i], &want[i]
-		var same bool
-		if strategy == StrategyFull {
-			same = reflect.DeepEqual(g.ToDetails(), w.ToDetails())
-		} else {
-			same = reflect.DeepEqual(g.ToFeedItem(), w.ToFeedItem())
-		}
-		if !same {
+		if !reflect.DeepEqual(g.ToDetails(), w.ToDetails()) {
 			t.Fatalf("vehicle %d (%s) differs from the simulator's", i, w.VIN)
 		}
 	}
@@ -61,7 +55,7 @@ func TestSyncStrategiesMatchTheSimulator(t *testing.T) {
 		wantCalls map[string]int
 	}{
 		{StrategyFull, map[string]int{EndpointList: 3, EndpointDetails: 230}},
-		{StrategyFeed, map[string]int{EndpointFeed: 1}},
+		{StrategyFeed, map[string]int{EndpointFeed: 1, EndpointDetails: 230}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.strategy, func(t *testing.T) {
@@ -170,7 +164,9 @@ func TestFullSyncFollowsInventoryChanges(t *testing.T) {
 	}
 }
 
-func TestFullSyncReusesNothingFromAFeedSnapshot(t *testing.T) {
+// A feed sync's vehicles carry every details field and updated_at, so a full sync after it
+// reuses them all.
+func TestFullSyncReusesAFeedSnapshot(t *testing.T) {
 	s := newSim(t, 30)
 	feedSnap, err := newTestSyncer(t, s, StrategyFeed, nil).Sync(context.Background(), tenant, nil)
 	if err != nil {
@@ -181,8 +177,66 @@ func TestFullSyncReusesNothingFromAFeedSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameAs(t, StrategyFull, snap, s.Vehicles(mainSite))
-	if rep.Calls[EndpointDetails] != 30 {
-		t.Errorf("report %+v: a feed vehicle lacks the details fields and must be fetched", rep)
+	if rep.Calls[EndpointDetails] != 0 || snap.Version != feedSnap.Version {
+		t.Errorf("report %+v: a feed sync's vehicles are whole and must be reused", rep)
+	}
+}
+
+// TestFeedSyncFetchesWhatTheFeedLacks: the feed carries no MSRP, body style, fuel type or extra
+// images, so a feed sync fetches details for new and changed vehicles and reuses prev's for the
+// rest; its snapshot is the full strategy's, byte for byte (issue 12 item 3: with sync: feed,
+// every new car was excluded from Google vehicle ads for want of an MSRP).
+func TestFeedSyncFetchesWhatTheFeedLacks(t *testing.T) {
+	s := newSim(t, 150)
+	ctx := context.Background()
+	full, err := newTestSyncer(t, s, StrategyFull, nil).Sync(ctx, tenant, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sy := newTestSyncer(t, s, StrategyFeed, nil)
+	snap, err := sy.Sync(ctx, tenant, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Version != full.Version {
+		t.Error("the feed strategy's snapshot differs from the full strategy's")
+	}
+	msrp, body := 0, 0
+	for i := range snap.Vehicles {
+		v := &snap.Vehicles[i]
+		if v.MSRP != nil {
+			msrp++
+		}
+		if v.BodyStyle != "" && v.FuelType != "" && len(v.Images) == len(full.Vehicles[i].Images) {
+			body++
+		}
+	}
+	if msrp == 0 || body != 150 {
+		t.Errorf("%d vehicles with an MSRP, %d with body style, fuel type and every image; want some and 150", msrp, body)
+	}
+
+	steps := []struct {
+		name      string
+		change    func()
+		wantCalls map[string]int
+	}{
+		{"unchanged", func() {}, map[string]int{EndpointFeed: 1}},
+		{"5 changed", func() { s.ChangeVehicles(mainSite, 5) }, map[string]int{EndpointFeed: 1, EndpointDetails: 5}},
+	}
+	prev := snap
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			st.change()
+			next, rep, err := sy.SyncWithReport(ctx, tenant, prev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameAs(t, StrategyFeed, next, s.Vehicles(mainSite))
+			if !reflect.DeepEqual(rep.Calls, st.wantCalls) {
+				t.Errorf("calls %v, want %v", rep.Calls, st.wantCalls)
+			}
+			prev = next
+		})
 	}
 }
 
@@ -192,7 +246,7 @@ func TestSyncFailsWhole(t *testing.T) {
 		faults         hriznsim.Faults
 	}{
 		{"full, one details 500", StrategyFull, hriznsim.Faults{FailNext: 1, ErrorStatus: 500, Endpoints: []string{EndpointDetails}}},
-		{"full, one details 404", StrategyFull, hriznsim.Faults{FailNext: 1, ErrorStatus: 404, Endpoints: []string{EndpointDetails}}},
+		{"full, details 403", StrategyFull, hriznsim.Faults{FailNext: 1, ErrorStatus: 403, Endpoints: []string{EndpointDetails}}},
 		{"full, a truncated list page", StrategyFull, hriznsim.Faults{TruncateNext: 1, Endpoints: []string{EndpointList}}},
 		{"feed, truncated", StrategyFeed, hriznsim.Faults{TruncateNext: 1, Endpoints: []string{EndpointFeed}}},
 	}
@@ -238,5 +292,100 @@ func TestNewSyncerRejects(t *testing.T) {
 	}
 	if _, err := sy.Sync(context.Background(), "nobody", nil); err == nil {
 		t.Error("Sync of an unknown tenant succeeded")
+	}
+}
+
+// TestFeedResyncCallCount is the feed strategy's measurement quoted in docs/upstream.md: a
+// re-sync of 5,000 vehicles with 1% changed costs 1 feed call and 50 details calls.
+func TestFeedResyncCallCount(t *testing.T) {
+	s := newSim(t, 5000)
+	sy := newTestSyncer(t, s, StrategyFeed, nil)
+	prev := inventory.NewSnapshot(tenant, s.Vehicles(mainSite), syncTime.Add(-time.Hour), StrategyFeed)
+	s.ChangeVehicles(mainSite, 50)
+	s.ResetStats()
+	next, rep, err := sy.SyncWithReport(context.Background(), tenant, prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stats()
+	if st.Requests[EndpointFeed] != 1 || st.Requests[EndpointDetails] != 50 || st.Total != 51 {
+		t.Errorf("simulator counted %+v, want 1 feed + 50 details = 51", st)
+	}
+	if rep.TotalCalls() != 51 || rep.Updated != 50 {
+		t.Errorf("report %+v", rep)
+	}
+	sameAs(t, StrategyFeed, next, s.Vehicles(mainSite))
+}
+
+// TestSyncRealisticInventory: both strategies take the realistic profile's inventory whole —
+// failed check digits, European and 13-character VINs, CPO, demo and loaner cars, missing
+// fields — with nothing quarantined.
+func TestSyncRealisticInventory(t *testing.T) {
+	s := newSimWith(t, hriznsim.Options{Vehicles: 300, Seed: 7, Profile: hriznsim.ProfileRealistic})
+	for _, strategy := range []string{StrategyFull, StrategyFeed} {
+		t.Run(strategy, func(t *testing.T) {
+			snap, rep, err := newTestSyncer(t, s, strategy, nil).SyncWithReport(context.Background(), tenant, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameAs(t, strategy, snap, s.Vehicles(mainSite))
+			if len(rep.Quarantined) != 0 {
+				t.Errorf("quarantined %+v", rep.Quarantined)
+			}
+		})
+	}
+}
+
+// TestSameVehicleSeesEveryField: sameVehicle and sameFeedView compare field by field (reflection
+// is too slow for every vehicle of every sync), so a field added to inventory.Vehicle must be
+// added to them too: changing any one field of a vehicle must make it differ.
+func TestSameVehicleSeesEveryField(t *testing.T) {
+	base := hriznsim.DocumentedVehicle()
+	base.HasDescriptionFlag = true
+	if c := base.Clone(); !sameVehicle(&base, &c) || !sameFeedView(&base, &c) {
+		t.Fatal("a clone differs from its original")
+	}
+	feedFields := map[string]bool{}
+	for _, f := range reflect.VisibleFields(reflect.TypeOf(inventory.FeedItem{})) {
+		feedFields[f.Name] = true
+	}
+	typ := reflect.TypeOf(base)
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		changed := base.Clone()
+		fv := reflect.ValueOf(&changed).Elem().Field(i)
+		switch v := fv.Addr().Interface().(type) {
+		case *string:
+			*v += "x"
+		case *inventory.Condition:
+			*v = "used"
+		case *int:
+			*v++
+		case *bool:
+			*v = !*v
+		case **float64:
+			*v = inventory.Ptr(**v + 1)
+		case **int:
+			*v = inventory.Ptr(**v + 1)
+		case **time.Time:
+			*v = inventory.Ptr((**v).Add(time.Second))
+		case *time.Time:
+			*v = v.Add(time.Second)
+		case *[]string:
+			*v = append(*v, "x")
+		default:
+			t.Fatalf("field %s of type %s: teach this test (and sameVehicle) about it", f.Name, f.Type)
+		}
+		if sameVehicle(&base, &changed) {
+			t.Errorf("sameVehicle misses a change of %s", f.Name)
+		}
+		if feedFields[f.Name] && sameFeedView(&base, &changed) {
+			t.Errorf("sameFeedView misses a change of %s", f.Name)
+		}
+	}
+	empty, none := base.Clone(), base.Clone()
+	empty.Features, none.Features = []string{}, nil
+	if !sameVehicle(&empty, &none) {
+		t.Error("no features and an empty feature list differ")
 	}
 }

@@ -117,10 +117,10 @@ func TestWalkListNeverLoopsForever(t *testing.T) {
 
 func TestMaxPages(t *testing.T) {
 	tests := []struct{ total, size, want int }{
-		{0, 100, 10},
-		{5000, 100, 110},
-		{5001, 100, 112},
-		{1 << 30, 1, MaxWalkPages},
+		{0, 100, 1 + WalkSlackPages},
+		{5000, 100, 50 + WalkSlackPages},
+		{5001, 100, 51 + WalkSlackPages},
+		{MaxTotalCount, 1, MaxWalkPages},
 	}
 	for _, tt := range tests {
 		if got := maxPages(tt.total, tt.size); got != tt.want {

@@ -51,6 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", ":9090", "address to listen on (127.0.0.1:0 picks a free port)")
 	vehicles := fs.Int("vehicles", hriznsim.DefaultVehicles, "size of each site's generated inventory")
 	seed := fs.Int64("seed", 1, "generation seed")
+	profile := fs.String("profile", hriznsim.ProfileDefault, "generated inventory: default, or realistic (bad check digits, European VINs, CPO/demo/loaner, missing fields)")
 	delay := fs.Duration("description-delay", hriznsim.DefaultDescriptionDelay, "how long description generation takes (0 = immediate)")
 	webhookURL := fs.String("webhook-url", "", "POST inventory.description.completed events here")
 	webhookSecret := fs.String("webhook-secret", "", "HMAC-SHA256 secret that signs webhook bodies")
@@ -65,9 +66,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *vehicles < 0 {
 		return errors.New("hriznsim: --vehicles must not be negative")
 	}
+	if _, err := hriznsim.GenerateProfile(*profile, 1, 0); err != nil {
+		return fmt.Errorf("hriznsim: --profile: %w", err)
+	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	opts := hriznsim.Options{
-		Vehicles: *vehicles, Seed: *seed, DescriptionDelay: *delay,
+		Vehicles: *vehicles, Seed: *seed, Profile: *profile, DescriptionDelay: *delay,
 		WebhookURL: *webhookURL, WebhookSecret: *webhookSecret, Log: log,
 	}
 	if *vehicles == 0 {
@@ -92,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go func() { errc <- srv.Serve(ln) }()
 
 	url := "http://" + displayAddr(ln.Addr())
-	log.Info("hriznsim started", "url", url, "vehicles", *vehicles, "seed", *seed,
+	log.Info("hriznsim started", "url", url, "vehicles", *vehicles, "seed", *seed, "profile", *profile,
 		"keys", len(keys), "description_delay", delay.String(), "webhook", *webhookURL != "")
 	fmt.Fprintf(stdout, "hriznsim listening on %s\n", url)
 

@@ -131,6 +131,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"stray argument", []string{"serve"}, "unexpected arguments"},
 		{"negative size", []string{"--vehicles", "-3"}, "must not be negative"},
 		{"bad address", []string{"--addr", "127.0.0.1:99999"}, "listen"},
+		{"unknown profile", []string{"--profile", "chaotic"}, `unknown profile "chaotic"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,6 +158,41 @@ func TestRunStopsWithContext(t *testing.T) {
 		case err := <-errc:
 			t.Fatalf("run ended early: %v", err)
 		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+}
+
+// --profile realistic serves the realistic inventory: demo cars and European VINs among others.
+func TestRunRealisticProfile(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncbuf.Buffer{}
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"--addr", "127.0.0.1:0", "--vehicles", "150", "--profile", "realistic"}, out, io.Discard)
+	}()
+	for !strings.Contains(out.String(), "listening on") {
+		select {
+		case err := <-errc:
+			t.Fatalf("run ended early: %v", err)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	url := strings.TrimSpace(strings.TrimPrefix(out.String(), "hriznsim listening on "))
+	req, _ := http.NewRequest("GET", url+"/v1/public/inventory/feed", nil)
+	req.Header.Set("X-API-Key", "hzk_sim_read")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`"condition":"demo"`, `"condition":"loaner"`, `ZZZ`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the realistic feed holds no %s", want)
 		}
 	}
 	cancel()

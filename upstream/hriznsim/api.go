@@ -2,6 +2,7 @@ package hriznsim
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -22,7 +23,7 @@ type dataBody struct {
 	Data any `json:"data"`
 }
 
-func (s *Server) list(site string, r *http.Request) *response {
+func (s *Server) list(site string, r *http.Request, lf listFaults, vf vehicleFaults) *response {
 	q := r.URL.Query()
 	limit := 25
 	if v := q.Get("limit"); v != "" {
@@ -48,9 +49,23 @@ func (s *Server) list(site string, r *http.Request) *response {
 		query.Condition = c
 	}
 	vs := s.read(site)
-	page, err := inventory.List(vs, query, q.Get("cursor"), limit)
+	cursor := q.Get("cursor")
+	if lf.churn > 0 {
+		cursor = "" // a churning list starts over on every page, whatever it is handed
+	}
+	page, err := inventory.List(vs, query, cursor, limit)
 	if err != nil {
 		return validation("cursor", "cursor must be the base64-encoded cursor of a previous response")
+	}
+	switch {
+	case lf.churn > 0:
+		page.HasMore = true
+		page.NextCursor = base64.StdEncoding.EncodeToString([]byte("churn-" + strconv.Itoa(lf.churn)))
+	case lf.stopEarly && page.HasMore:
+		page.HasMore, page.NextCursor = false, ""
+	}
+	if lf.total > 0 {
+		page.TotalCount = lf.total
 	}
 	out := inventory.ListResponse{
 		Data: make([]inventory.ListItem, len(page.Items)),
@@ -65,15 +80,81 @@ func (s *Server) list(site string, r *http.Request) *response {
 	if page.NextCursor != "" {
 		out.Pagination.NextCursor = &page.NextCursor
 	}
+	if bad := firstVINs(vs, vf.badTypes); len(bad) > 0 {
+		raw := struct {
+			Data       []json.RawMessage    `json:"data"`
+			Pagination inventory.Pagination `json:"pagination"`
+		}{make([]json.RawMessage, len(out.Data)), out.Pagination}
+		for i := range out.Data {
+			raw.Data[i] = breakTypes(out.Data[i], bad, out.Data[i].VIN)
+		}
+		return jsonResponse(http.StatusOK, raw)
+	}
 	return jsonResponse(http.StatusOK, out)
 }
 
-func (s *Server) details(site, vin string) *response {
+func (s *Server) details(site, vin string, vf vehicleFaults) *response {
 	v, resp := s.lookup(site, vin)
 	if resp != nil {
 		return resp
 	}
+	if vf != (vehicleFaults{}) {
+		vs := s.read(site)
+		if _, ok := firstVINs(vs, vf.notFound)[v.VIN]; ok {
+			return errorResponse(http.StatusNotFound, inventory.ENotFound, notFoundMessage, nil)
+		}
+		if k, ok := firstVINs(vs, vf.wrongVIN)[v.VIN]; ok && len(vs) > 1 {
+			w := vs[(k+1)%len(vs)]
+			v = &w
+		}
+		if bad := firstVINs(vs, vf.badTypes); len(bad) > 0 {
+			return jsonResponse(http.StatusOK, dataBody{breakTypes(v.ToDetails(), bad, v.VIN)})
+		}
+	}
 	return jsonResponse(http.StatusOK, dataBody{v.ToDetails()})
+}
+
+// firstVINs maps the first n listed VINs of vs to their positions: the vehicles a per-vehicle
+// fault hits.
+func firstVINs(vs []inventory.Vehicle, n int) map[string]int {
+	n = min(n, len(vs))
+	if n <= 0 {
+		return nil
+	}
+	m := make(map[string]int, n)
+	for i := range vs[:n] {
+		m[vs[i].VIN] = i
+	}
+	return m
+}
+
+// breakTypes encodes v, and when vin is one of bad gives it a field of the wrong JSON type: the
+// year as a word for even positions, the price as a string for odd ones.
+func breakTypes(v any, bad map[string]int, vin string) json.RawMessage {
+	b, err := inventory.MarshalJSON(v)
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	k, ok := bad[vin]
+	if !ok {
+		return bytes.TrimSpace(b)
+	}
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if dec.Decode(&m) != nil {
+		return bytes.TrimSpace(b)
+	}
+	switch p, isNum := m["price"].(json.Number); {
+	case k%2 == 0:
+		m["year"] = "twenty"
+	case isNum:
+		m["price"] = p.String()
+	default:
+		m["price"] = "call for price"
+	}
+	b, _ = inventory.MarshalJSON(m)
+	return bytes.TrimSpace(b)
 }
 
 func (s *Server) description(site, vin string) *response {
@@ -96,7 +177,7 @@ func (s *Server) lookup(site, vin string) (*inventory.Vehicle, *response) {
 	return v, nil
 }
 
-func (s *Server) feed(site string, r *http.Request) *response {
+func (s *Server) feed(site string, r *http.Request, vf vehicleFaults) *response {
 	format := strings.ToLower(r.URL.Query().Get("format"))
 	var (
 		buf   bytes.Buffer
@@ -106,7 +187,22 @@ func (s *Server) feed(site string, r *http.Request) *response {
 	switch format {
 	case "", "json":
 		ctype = "application/json"
-		err = inventory.WriteFeedJSON(&buf, s.read(site))
+		vs := s.read(site)
+		if bad := firstVINs(vs, vf.badTypes); len(bad) > 0 {
+			var body struct {
+				Data struct {
+					Count    int               `json:"count"`
+					Vehicles []json.RawMessage `json:"vehicles"`
+				} `json:"data"`
+			}
+			body.Data.Count = len(vs)
+			for i := range vs {
+				body.Data.Vehicles = append(body.Data.Vehicles, breakTypes(vs[i].ToFeedItem(), bad, vs[i].VIN))
+			}
+			err = inventory.WriteJSON(&buf, body)
+		} else {
+			err = inventory.WriteFeedJSON(&buf, vs)
+		}
 	case "xml":
 		ctype = "application/xml"
 		err = inventory.WriteFeedXML(&buf, s.read(site))

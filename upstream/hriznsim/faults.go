@@ -29,6 +29,18 @@ type Faults struct {
 	DropConnection bool     `json:"drop_connection,omitempty"` // close the connection without answering
 	DropNext       int      `json:"drop_next,omitempty"`
 	Endpoints      []string `json:"endpoints,omitempty"` // limit faults to these endpoints; empty = all
+
+	// Pagination faults; they touch list answers only.
+	ListStopEarly     bool `json:"list_stop_early,omitempty"`      // a page with more to come says has_more:false
+	ListStopEarlyNext int  `json:"list_stop_early_next,omitempty"` // the next N list requests do so
+	ListTotalCount    int  `json:"list_total_count,omitempty"`     // answer this total_count instead of the true one
+	ListCursorChurn   bool `json:"list_cursor_churn,omitempty"`    // every page: the first page again, has_more and a cursor never sent before
+
+	// Vehicle faults: they hit the first N listed vehicles of a site (by VIN), in every answer
+	// of the endpoints they name.
+	BadTypes        int `json:"bad_types,omitempty"`         // list, details and JSON feed: "year":"twenty" or the price as a string, alternately
+	DetailsNotFound int `json:"details_not_found,omitempty"` // details answer 404 though the list shows them
+	DetailsWrongVIN int `json:"details_wrong_vin,omitempty"` // details answer with the next listed vehicle
 }
 
 // Validate reports the first field out of range.
@@ -40,10 +52,15 @@ func (f Faults) Validate() error {
 		return errors.New("hriznsim: error_rate must be between 0 and 1")
 	case f.ErrorStatus != 0 && (f.ErrorStatus < 400 || f.ErrorStatus > 599):
 		return errors.New("hriznsim: error_status must be between 400 and 599")
-	case f.FailNext < 0 || f.RateLimitNext < 0 || f.MalformedNext < 0 || f.TruncateNext < 0 || f.DropNext < 0:
+	case f.FailNext < 0 || f.RateLimitNext < 0 || f.MalformedNext < 0 || f.TruncateNext < 0 || f.DropNext < 0 ||
+		f.ListStopEarlyNext < 0:
 		return errors.New("hriznsim: the *_next counts must not be negative")
 	case f.RetryAfterS < 0:
 		return errors.New("hriznsim: retry_after_s must not be negative")
+	case f.ListTotalCount < 0:
+		return errors.New("hriznsim: list_total_count must not be negative")
+	case f.BadTypes < 0 || f.DetailsNotFound < 0 || f.DetailsWrongVIN < 0:
+		return errors.New("hriznsim: bad_types, details_not_found and details_wrong_vin must not be negative")
 	}
 	for _, e := range f.Endpoints {
 		if !slices.Contains(Endpoints(), e) {
@@ -88,6 +105,21 @@ type faultPlan struct {
 	retryAfter int
 	malformed  bool
 	truncate   bool
+	list       listFaults
+	vehicles   vehicleFaults
+}
+
+// vehicleFaults are the per-vehicle faults that hit one request: each counts the first listed
+// vehicles it touches.
+type vehicleFaults struct {
+	badTypes, notFound, wrongVIN int
+}
+
+// listFaults are the pagination faults that hit one list request.
+type listFaults struct {
+	stopEarly bool
+	total     int // 0 = the true total_count
+	churn     int // > 0: answer with churn cursor number churn
 }
 
 // begin counts a request to the endpoint and decides which faults hit it.
@@ -116,6 +148,15 @@ func (s *Server) begin(endpoint string) faultPlan {
 	}
 	p.malformed = f.Malformed || take(&f.MalformedNext)
 	p.truncate = f.Truncate || take(&f.TruncateNext)
+	p.vehicles = vehicleFaults{badTypes: f.BadTypes, notFound: f.DetailsNotFound, wrongVIN: f.DetailsWrongVIN}
+	if endpoint == EndpointList {
+		p.list.stopEarly = f.ListStopEarly || take(&f.ListStopEarlyNext)
+		p.list.total = f.ListTotalCount
+		if f.ListCursorChurn {
+			s.churn++
+			p.list.churn = s.churn
+		}
+	}
 	return p
 }
 

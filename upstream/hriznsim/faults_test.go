@@ -336,3 +336,100 @@ func TestChangeVehicles(t *testing.T) {
 		t.Errorf("changed %d of 10 listed vehicles", len(got))
 	}
 }
+
+// TestListFaults: the pagination faults bend list answers the way a glitching upstream does,
+// and only list answers.
+func TestListFaults(t *testing.T) {
+	const page1 = "/v1/public/inventory?limit=100"
+	type listBody struct {
+		Data       []json.RawMessage `json:"data"`
+		Pagination struct {
+			HasMore    bool    `json:"has_more"`
+			NextCursor *string `json:"next_cursor"`
+			TotalCount int     `json:"total_count"`
+		} `json:"pagination"`
+	}
+	tests := []struct {
+		name   string
+		faults string
+		check  func(t *testing.T, first, second listBody)
+	}{
+		{"stop early next", `{"list_stop_early_next":1}`, func(t *testing.T, a, b listBody) {
+			if a.Pagination.HasMore || a.Pagination.NextCursor != nil || a.Pagination.TotalCount != 157 || len(a.Data) != 100 {
+				t.Errorf("faulted page: has_more %v, cursor %v, total %d, %d items", a.Pagination.HasMore, a.Pagination.NextCursor, a.Pagination.TotalCount, len(a.Data))
+			}
+			if !b.Pagination.HasMore || b.Pagination.NextCursor == nil {
+				t.Error("the next page stops early too")
+			}
+		}},
+		{"total count", `{"list_total_count":1000000000}`, func(t *testing.T, a, b listBody) {
+			if a.Pagination.TotalCount != 1e9 || b.Pagination.TotalCount != 1e9 || len(a.Data) != 100 {
+				t.Errorf("total %d then %d", a.Pagination.TotalCount, b.Pagination.TotalCount)
+			}
+		}},
+		{"cursor churn", `{"list_cursor_churn":true}`, func(t *testing.T, a, b listBody) {
+			if !a.Pagination.HasMore || !b.Pagination.HasMore || a.Pagination.NextCursor == nil || b.Pagination.NextCursor == nil ||
+				*a.Pagination.NextCursor == *b.Pagination.NextCursor {
+				t.Errorf("cursors %v and %v, want two different ones", a.Pagination.NextCursor, b.Pagination.NextCursor)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, ts := startSim(t, hriznsim.Options{Vehicles: 157})
+			if r := call(t, ts, "POST", "/_sim/faults", "", tt.faults); r.status != 200 {
+				t.Fatalf("set faults: %d %s", r.status, r.body)
+			}
+			first := decode[listBody](t, call(t, ts, "GET", page1, keyRead, ""))
+			second := decode[listBody](t, call(t, ts, "GET", page1, keyRead, ""))
+			tt.check(t, first, second)
+			wantStatus(200)(t, call(t, ts, "GET", "/v1/public/inventory/stats", keyRead, ""))
+		})
+	}
+}
+
+// TestVehicleFaults: the per-vehicle faults describe the first listed vehicles badly in every
+// answer that carries them, and leave the others alone.
+func TestVehicleFaults(t *testing.T) {
+	sim, ts := startSim(t, hriznsim.Options{Vehicles: 30})
+	vs := sim.Vehicles("")
+	sim.SetFaults(hriznsim.Faults{BadTypes: 2, DetailsNotFound: 3, DetailsWrongVIN: 4})
+	// The first 2 VINs are bad and 404; VINs 3 and 4 answer with the next vehicle.
+	list := decode[struct {
+		Data []map[string]any `json:"data"`
+	}](t, call(t, ts, "GET", "/v1/public/inventory?limit=5", keyRead, ""))
+	if list.Data[0]["year"] != "twenty" {
+		t.Errorf("first item's year %v, want \"twenty\"", list.Data[0]["year"])
+	}
+	if _, isString := list.Data[1]["price"].(string); !isString {
+		t.Errorf("second item's price %v, want a string", list.Data[1]["price"])
+	}
+	if _, isNumber := list.Data[2]["year"].(float64); !isNumber {
+		t.Errorf("third item's year %v, want a number", list.Data[2]["year"])
+	}
+	feed := decode[struct {
+		Data struct {
+			Vehicles []map[string]any `json:"vehicles"`
+		} `json:"data"`
+	}](t, call(t, ts, "GET", feedPath, keyRead, ""))
+	if len(feed.Data.Vehicles) != 30 || feed.Data.Vehicles[0]["year"] != "twenty" {
+		t.Errorf("feed: %d vehicles, first year %v", len(feed.Data.Vehicles), feed.Data.Vehicles[0]["year"])
+	}
+	wantError(404, "not_found")(t, call(t, ts, "GET", "/v1/public/inventory/"+vs[1].VIN, keyRead, ""))
+	type details struct {
+		Data struct {
+			VIN string `json:"vin"`
+		} `json:"data"`
+	}
+	if got := decode[details](t, call(t, ts, "GET", "/v1/public/inventory/"+vs[3].VIN, keyRead, "")); got.Data.VIN != vs[4].VIN {
+		t.Errorf("details of %s answered %s, want %s", vs[3].VIN, got.Data.VIN, vs[4].VIN)
+	}
+	if got := decode[details](t, call(t, ts, "GET", "/v1/public/inventory/"+vs[5].VIN, keyRead, "")); got.Data.VIN != vs[5].VIN {
+		t.Errorf("details of an unfaulted %s answered %s", vs[5].VIN, got.Data.VIN)
+	}
+	for _, body := range []string{`{"bad_types":-1}`, `{"details_wrong_vin":-2}`, `{"list_total_count":-1}`, `{"list_stop_early_next":-1}`} {
+		if r := call(t, ts, "POST", "/_sim/faults", "", body); r.status != 400 {
+			t.Errorf("%s: %d, want 400", body, r.status)
+		}
+	}
+}

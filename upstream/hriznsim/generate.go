@@ -38,13 +38,19 @@ const yearCodes = "ABCDEFGHJKLMNPRSTVWXY123456789"
 // images each, timestamps before BaseTime, about 10% without a description, a few without a
 // price or images, and hostile text in a fixed subset. The result is sorted by VIN.
 func Generate(seed int64, n int) []inventory.Vehicle {
+	return generate(seed, n, false)
+}
+
+// generate is Generate, with ProfileRealistic's oddities when realistic is set.
+func generate(seed int64, n int, realistic bool) []inventory.Vehicle {
 	if n <= 0 {
 		return []inventory.Vehicle{}
 	}
 	g := generator{
-		rng:  rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)),
-		seen: make(map[string]bool, n),
-		base: BaseTime(),
+		rng:       rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)),
+		seen:      make(map[string]bool, n),
+		base:      BaseTime(),
+		realistic: realistic,
 	}
 	vs := make([]inventory.Vehicle, n)
 	order := make([]int, n)
@@ -63,9 +69,10 @@ func Generate(seed int64, n int) []inventory.Vehicle {
 }
 
 type generator struct {
-	rng  *rand.Rand
-	seen map[string]bool
-	base time.Time
+	rng       *rand.Rand
+	seen      map[string]bool
+	base      time.Time
+	realistic bool // ProfileRealistic
 }
 
 func (g *generator) pick(list []string) string { return list[g.rng.IntN(len(list))] }
@@ -75,6 +82,9 @@ func (g *generator) vehicle(i int, v *inventory.Vehicle) {
 		g.classic(i, v)
 	} else {
 		g.modern(v)
+	}
+	if g.realistic {
+		g.realisticVehicle(i, v)
 	}
 	g.dates(v)
 	g.images(v, i%75 != noImagesAt)
@@ -94,6 +104,9 @@ func (g *generator) vehicle(i int, v *inventory.Vehicle) {
 		return
 	}
 	v.AIDescription = Describe(v)
+	if g.realistic && containsInt(realEuropeanAt, i%75) {
+		v.AIDescription = strings.Replace(v.AIDescription, " miles", " km", 1)
+	}
 	if hostile {
 		v.AIDescription = hostileDescriptions[(i/10)%len(hostileDescriptions)] + " " + v.AIDescription
 	}

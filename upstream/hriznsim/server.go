@@ -58,7 +58,10 @@ func Endpoints() []string {
 type Options struct {
 	Vehicles int   // size of each site's generated inventory (0 = 150; negative = none)
 	Seed     int64 // generation seed (default 1)
-	Keys     []Key // nil = DefaultKeys()
+	// Profile is the generated inventory's kind: ProfileDefault ("" too) or ProfileRealistic.
+	// An unknown profile generates the default inventory and is logged to Log.
+	Profile string
+	Keys    []Key // nil = DefaultKeys()
 	// DescriptionDelay is how long generation takes before completing; 0 completes at once.
 	DescriptionDelay time.Duration
 	Now              func() time.Time // clock for generation timestamps (default time.Now)
@@ -108,6 +111,7 @@ type Server struct {
 	total    int
 	faults   Faults
 	faultRNG *rand.Rand
+	churn    int         // churn cursors handed out, so that each is new
 	timer    *time.Timer // fires when the earliest pending description is due
 	timerDue time.Time
 	closed   bool
@@ -131,6 +135,14 @@ func New(opts Options) *Server {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	if _, err := GenerateProfile(opts.Profile, 1, 0); err != nil {
+		opts.Log.Warn("hriznsim: generating the default inventory", "err", err)
+		opts.Profile = ProfileDefault
+	}
+	gen := func(seed int64, n int) []inventory.Vehicle {
+		vs, _ := GenerateProfile(opts.Profile, seed, n)
+		return vs
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		keys:          make(map[string]Key, len(opts.Keys)),
@@ -143,7 +155,7 @@ func New(opts Options) *Server {
 		log:           opts.Log,
 		ctx:           ctx,
 		cancel:        cancel,
-		sites:         map[string]*site{"": newSite(mainInventory(opts.Seed, opts.Vehicles))},
+		sites:         map[string]*site{"": newSite(mainInventory(gen, opts.Seed, opts.Vehicles))},
 		counts:        make(map[string]int),
 	}
 	s.resetFaultsLocked(Faults{})
@@ -158,7 +170,7 @@ func New(opts Options) *Server {
 		if k.Site == OtherSite {
 			s.sites[k.Site] = newSite(nil)
 		} else {
-			s.sites[k.Site] = newSite(Generate(siteSeed(opts.Seed, k.Site), opts.Vehicles))
+			s.sites[k.Site] = newSite(gen(siteSeed(opts.Seed, k.Site), opts.Vehicles))
 		}
 	}
 	return s
@@ -174,11 +186,11 @@ func siteSeed(seed int64, site string) int64 {
 
 // mainInventory is the main site's inventory: n-1 generated vehicles and the vehicle of the API
 // documentation's examples, so that the documented requests work as written.
-func mainInventory(seed int64, n int) []inventory.Vehicle {
+func mainInventory(gen func(seed int64, n int) []inventory.Vehicle, seed int64, n int) []inventory.Vehicle {
 	if n <= 0 {
 		return []inventory.Vehicle{}
 	}
-	vs := append(Generate(seed, n-1), DocumentedVehicle())
+	vs := append(gen(seed, n-1), DocumentedVehicle())
 	inventory.SortByVIN(vs)
 	return vs
 }
@@ -237,13 +249,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.applyFaults(w, r, plan) {
 		return
 	}
-	resp := s.serveEndpoint(r, rt)
+	resp := s.serveEndpoint(r, rt, plan)
 	plan.mangle(resp)
 	resp.write(w)
 }
 
 // serveEndpoint authenticates the request and answers it.
-func (s *Server) serveEndpoint(r *http.Request, rt routed) *response {
+func (s *Server) serveEndpoint(r *http.Request, rt routed, plan faultPlan) *response {
 	key, ok := s.keys[r.Header.Get("X-API-Key")]
 	if !ok {
 		return errorResponse(http.StatusUnauthorized, inventory.EUnauthorized, "Missing or invalid API key", nil)
@@ -259,13 +271,13 @@ func (s *Server) serveEndpoint(r *http.Request, rt routed) *response {
 	}
 	switch rt.endpoint {
 	case EndpointList:
-		return s.list(key.Site, r)
+		return s.list(key.Site, r, plan.list, plan.vehicles)
 	case EndpointDetails:
-		return s.details(key.Site, rt.vin)
+		return s.details(key.Site, rt.vin, plan.vehicles)
 	case EndpointDescription:
 		return s.description(key.Site, rt.vin)
 	case EndpointFeed:
-		return s.feed(key.Site, r)
+		return s.feed(key.Site, r, plan.vehicles)
 	case EndpointStats:
 		return s.stats(key.Site)
 	case EndpointGenerate:
