@@ -107,7 +107,7 @@ func (o Options) withDefaults() Options {
 // needed to one more than the newest entry's, so it orders entries by append and never repeats.
 // Retention and cursors work on it.
 type stored struct {
-	Seq int64 `json:"seq"`
+	Seq int64
 	Entry
 }
 

@@ -360,6 +360,22 @@ func TestLocalCorruptLogIsIgnoredAndSetAside(t *testing.T) {
 	if got := listAll(t, l, "t1", 10); !slices.Equal(got, []string{"v2"}) {
 		t.Fatalf("after the corrupt log: %v", got)
 	}
+
+	// A record that passes its checksum but holds lines that are not entries: they are skipped,
+	// the entries around them still read, and the next append drops them.
+	good, _, err := st.Get("t1", recordName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mixed := append([]byte("no sequence here\n1 {not json\n"), good...)
+	if err := st.Put("t1", recordName, mixed); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Minute)
+	mustAppend(t, l, "t1", entry(clk.Now(), 3))
+	if got := listAll(t, l, "t1", 10); !slices.Equal(got, []string{"v3", "v2"}) {
+		t.Fatalf("with foreign lines: %v", got)
+	}
 }
 
 func redisZ(score int64, member string) redis.Z {

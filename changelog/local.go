@@ -1,11 +1,13 @@
 package changelog
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 
 	"github.com/feedgate/feedgate/localstore"
@@ -28,34 +30,42 @@ type localBackend struct {
 	mu    sync.Mutex // serializes read-modify-write of a record within this process
 }
 
-// localRecord is the payload of a tenant's record: entries oldest first.
-type localRecord struct {
-	Entries []stored `json:"entries"`
+// A record holds one line per entry, oldest first, each "<seq> <entry JSON>" like a Redis member
+// (JSON never holds a raw newline). An append reads only the sequences, so it costs a scan of the
+// record, not a decode of every entry.
+type line struct {
+	seq  int64
+	text []byte // the whole line without its newline
 }
 
 func (l *localBackend) append(_ context.Context, tenant string, e Entry, minSeq int64, keep int) error {
+	js, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("changelog: encode entry: %w", err)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	rec, err := l.read(tenant)
-	if err != nil {
-		return err
-	}
+	lines := l.read(tenant)
 	var last int64
-	if n := len(rec.Entries); n > 0 {
-		last = rec.Entries[n-1].Seq
+	if n := len(lines); n > 0 {
+		last = lines[n-1].seq
 	}
-	entries := append(rec.Entries, stored{Seq: nextSeq(e.At, last), Entry: e})
+	seq := nextSeq(e.At, last)
 	first := 0
-	for first < len(entries) && entries[first].Seq < minSeq {
+	for first < len(lines) && lines[first].seq < minSeq {
 		first++
 	}
-	first = max(first, len(entries)-keep)
-	rec.Entries = entries[first:]
-	js, err := json.Marshal(rec)
-	if err != nil {
-		return fmt.Errorf("changelog: encode: %w", err)
+	lines = lines[max(first, len(lines)+1-keep):]
+	var buf bytes.Buffer
+	for _, ln := range lines {
+		buf.Write(ln.text)
+		buf.WriteByte('\n')
 	}
-	if err := l.store.Put(tenant, recordName, js); err != nil {
+	buf.WriteString(strconv.FormatInt(seq, 10))
+	buf.WriteByte(' ')
+	buf.Write(js)
+	buf.WriteByte('\n')
+	if err := l.store.Put(tenant, recordName, buf.Bytes()); err != nil {
 		return fmt.Errorf("changelog: %w", err)
 	}
 	return nil
@@ -63,31 +73,34 @@ func (l *localBackend) append(_ context.Context, tenant string, e Entry, minSeq 
 
 func (l *localBackend) page(_ context.Context, tenant string, before, minSeq int64, n int) ([]stored, error) {
 	l.mu.Lock()
-	rec, err := l.read(tenant)
+	lines := l.read(tenant)
 	l.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]stored, 0, n)
-	for i := len(rec.Entries) - 1; i >= 0 && len(out) < n; i-- {
-		s := rec.Entries[i]
-		if s.Seq < minSeq {
+	out := make([]stored, 0, min(n, len(lines)))
+	for i := len(lines) - 1; i >= 0 && len(out) < n; i-- {
+		if lines[i].seq < minSeq {
 			break
 		}
-		if before == 0 || s.Seq < before {
-			out = append(out, s)
+		if before != 0 && lines[i].seq >= before {
+			continue
 		}
+		s, err := decodeMember(string(lines[i].text))
+		if err != nil {
+			l.log.Warn("changelog: skipping an unreadable entry", "tenant", tenant, "err", err)
+			continue
+		}
+		out = append(out, s)
 	}
 	return out, nil
 }
 
-// read loads a tenant's record; a missing or corrupt one is an empty log (a corrupt one is logged
-// and set aside first, so it is reported once).
-func (l *localBackend) read(tenant string) (localRecord, error) {
-	var rec localRecord
+// read returns a tenant's lines. A missing record is an empty log; so is one that cannot be read
+// or failed its checks, which is logged with its path and, if corrupt, set aside so it is
+// reported once: the log is history, worth less than the sync that records the next change.
+func (l *localBackend) read(tenant string) []line {
 	data, ok, err := l.store.Get(tenant, recordName)
 	var cerr *localstore.CorruptError
-	if errors.As(err, &cerr) {
+	switch {
+	case errors.As(err, &cerr):
 		attrs := []any{"tenant", tenant, "path", cerr.Path, "reason", cerr.Reason}
 		if dst, qerr := l.store.Quarantine(cerr); qerr != nil {
 			attrs = append(attrs, "quarantine_err", qerr)
@@ -95,18 +108,24 @@ func (l *localBackend) read(tenant string) (localRecord, error) {
 			attrs = append(attrs, "moved_to", dst)
 		}
 		l.log.Warn("changelog: ignoring a corrupt change log", attrs...)
-		return rec, nil
+		return nil
+	case err != nil:
+		l.log.Warn("changelog: cannot read the change log", "tenant", tenant, "err", err)
+		return nil
+	case !ok:
+		return nil
 	}
-	if err != nil {
-		return rec, fmt.Errorf("changelog: %w", err)
+	lines := make([]line, 0, bytes.Count(data, []byte{'\n'}))
+	for len(data) > 0 {
+		text, rest, _ := bytes.Cut(data, []byte{'\n'})
+		data = rest
+		seqText, _, found := bytes.Cut(text, []byte{' '})
+		seq, err := strconv.ParseInt(string(seqText), 10, 64)
+		if !found || err != nil {
+			l.log.Warn("changelog: skipping a line without a sequence", "tenant", tenant)
+			continue
+		}
+		lines = append(lines, line{seq: seq, text: text})
 	}
-	if !ok {
-		return rec, nil
-	}
-	if err := json.Unmarshal(data, &rec); err != nil {
-		// The checksum matched, so this is a record of another shape, not a damaged one.
-		l.log.Warn("changelog: ignoring an unreadable change log", "tenant", tenant, "err", err)
-		return localRecord{}, nil
-	}
-	return rec, nil
+	return lines
 }
