@@ -201,7 +201,7 @@ func (c *Cache) Status(tenant string) TenantStatus {
 	s.LastSync, s.LastSyncOK, s.LastSyncError, s.LastSyncDuration = st.lastSync, st.lastOK, st.lastErr, st.lastDur
 	s.ConsecutiveFailures = st.failures
 	if r, ok := st.log.lastRecord(); ok {
-		s.LastSyncCalls = r.CallsByEndpoint
+		s.LastSyncCalls, s.Quarantined = r.CallsByEndpoint, r.Quarantined
 	}
 	s.HeldBackTotal = st.heldTotal
 	if st.held != nil {

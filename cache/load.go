@@ -241,7 +241,8 @@ func (c *Cache) syncNow(st *tenantState, prev *inventory.Snapshot) (*loadResult,
 	if err == nil && next == nil {
 		err = errNoSnapshot
 	}
-	rec := SyncRecord{At: now, Duration: dur, OK: err == nil, Calls: totalCalls(rep.Calls), CallsByEndpoint: rep.Calls}
+	rec := SyncRecord{At: now, Duration: dur, OK: err == nil, Calls: totalCalls(rep.Calls), CallsByEndpoint: rep.Calls,
+		Quarantined: rep.Quarantined}
 	if err != nil {
 		rec.Error = err.Error()
 		st.log.record(rec)

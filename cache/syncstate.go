@@ -32,6 +32,16 @@ const DefaultHistory = 120
 type SyncReport struct {
 	// Calls counts the upstream HTTP attempts by endpoint (retries included).
 	Calls map[string]int
+	// Quarantined names the vehicles the upstream described badly, each with why; the sync kept
+	// them out of the snapshot or at their last good state.
+	Quarantined []Quarantined
+}
+
+// Quarantined is one vehicle a sync could not take as the upstream described it.
+type Quarantined struct {
+	VIN, Field, Reason string
+	// Kept says what the snapshot holds instead: "none", "previous" or "feed".
+	Kept string
 }
 
 // ReportingSyncer is a Syncer that also reports on each sync; the cache records the reports in
@@ -52,6 +62,8 @@ type SyncRecord struct {
 	CallsByEndpoint map[string]int
 	// Error is the failure, "" on success.
 	Error string
+	// Quarantined are the vehicles the sync could not take as described.
+	Quarantined []Quarantined
 }
 
 // syncLog is a tenant's marks kept in this process and its sync history ring.

@@ -150,6 +150,8 @@ type TenantStatus struct {
 	LastSyncDuration time.Duration
 	// LastSyncCalls counts the last sync's upstream HTTP attempts by endpoint.
 	LastSyncCalls map[string]int
+	// Quarantined are the vehicles the last sync could not take as the upstream described them.
+	Quarantined []Quarantined
 	// ConsecutiveFailures counts failed syncs since the last success.
 	ConsecutiveFailures int
 	// NegativeUntil is when syncs may be tried again after a failure (zero: not blocked).

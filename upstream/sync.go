@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -103,9 +102,6 @@ type Syncer struct {
 	pageSize    int
 	clock       func() time.Time
 	log         *slog.Logger
-
-	mu   sync.Mutex
-	last map[string]SyncReport
 }
 
 // NewSyncer checks opts and returns a Syncer.
@@ -138,7 +134,6 @@ func NewSyncer(opts SyncerOptions) (*Syncer, error) {
 	return &Syncer{
 		clients: opts.Clients, strategy: opts.Strategy, concurrency: opts.Concurrency,
 		pageSize: opts.PageSize, clock: opts.Clock, log: opts.Logger,
-		last: make(map[string]SyncReport),
 	}, nil
 }
 
@@ -150,7 +145,8 @@ func (s *Syncer) Sync(ctx context.Context, tenant string, prev *inventory.Snapsh
 	return snap, err
 }
 
-// SyncWithReport is Sync that also returns the sync's report (kept too for LastReport).
+// SyncWithReport is Sync that also returns the sync's report. The Syncer keeps no reports: the
+// cache records each in the tenant's history, the one place sync history lives.
 func (s *Syncer) SyncWithReport(ctx context.Context, tenant string, prev *inventory.Snapshot) (*inventory.Snapshot, SyncReport, error) {
 	rep := SyncReport{Tenant: tenant, Strategy: s.strategy, Started: s.clock()}
 	ctx, calls := withCallCounter(ctx)
@@ -165,22 +161,17 @@ func (s *Syncer) SyncWithReport(ctx context.Context, tenant string, prev *invent
 		rep.Vehicles = snap.Len()
 		rep.Changed = rep.Added + rep.Updated + rep.Removed
 	}
-	s.mu.Lock()
-	s.last[tenant] = rep
-	s.mu.Unlock()
-	s.log.LogAttrs(ctx, slog.LevelInfo, "upstream sync", slog.String("tenant", tenant),
-		slog.String("strategy", rep.Strategy), slog.Int("calls", rep.TotalCalls()),
-		slog.Int("vehicles", rep.Vehicles), slog.Int("changed", rep.Changed),
-		slog.Duration("duration", rep.Duration), slog.String("err", rep.Err))
+	attrs := []slog.Attr{slog.String("tenant", tenant), slog.String("strategy", rep.Strategy),
+		slog.Int("calls", rep.TotalCalls()), slog.Int("vehicles", rep.Vehicles), slog.Int("changed", rep.Changed),
+		slog.Float64("duration_ms", float64(rep.Duration.Microseconds())/1000)}
+	if len(rep.Quarantined) > 0 {
+		attrs = append(attrs, slog.Int("quarantined", len(rep.Quarantined)))
+	}
+	if rep.Err != "" {
+		attrs = append(attrs, slog.String("err", rep.Err))
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "upstream sync", attrs...)
 	return snap, rep, err
-}
-
-// LastReport is the report of the tenant's most recent sync, or false if it never synced.
-func (s *Syncer) LastReport(tenant string) (SyncReport, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.last[tenant]
-	return r, ok
 }
 
 func (s *Syncer) run(ctx context.Context, tenant string, prev *inventory.Snapshot, rep *SyncReport) (*inventory.Snapshot, error) {

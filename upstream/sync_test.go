@@ -71,9 +71,6 @@ func TestSyncStrategiesMatchTheSimulator(t *testing.T) {
 			if !reflect.DeepEqual(rep.Calls, tt.wantCalls) || rep.Vehicles != 230 || rep.Added != 230 || rep.Changed != 230 {
 				t.Errorf("report %+v", rep)
 			}
-			if last, ok := sy.LastReport(tenant); !ok || !reflect.DeepEqual(last, rep) {
-				t.Errorf("LastReport = %+v, %v", last, ok)
-			}
 		})
 	}
 }
@@ -255,16 +252,15 @@ func TestSyncFailsWhole(t *testing.T) {
 			s := newSim(t, 40)
 			s.SetFaults(tt.faults)
 			sy := newTestSyncer(t, s, tt.strategy, func(o *Options) { o.MaxRetries = -1 })
-			snap, err := sy.Sync(context.Background(), tenant, nil)
+			snap, rep, err := sy.SyncWithReport(context.Background(), tenant, nil)
 			if err == nil || snap != nil {
 				t.Fatalf("Sync = %v, %v; want no snapshot and an error", snap, err)
 			}
 			if inventory.ErrorCode(err) == inventory.EInternal {
 				t.Errorf("error %v carries no upstream code", err)
 			}
-			rep, ok := sy.LastReport(tenant)
-			if !ok || rep.Err == "" || rep.Vehicles != 0 {
-				t.Errorf("LastReport %+v", rep)
+			if rep.Err == "" || rep.Vehicles != 0 {
+				t.Errorf("report %+v", rep)
 			}
 		})
 	}

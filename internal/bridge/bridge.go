@@ -179,5 +179,9 @@ func (s Syncer) Sync(ctx context.Context, tenant string, prev *inventory.Snapsho
 // SyncReport runs one sync and converts its report.
 func (s Syncer) SyncReport(ctx context.Context, tenant string, prev *inventory.Snapshot) (*inventory.Snapshot, cache.SyncReport, error) {
 	snap, rep, err := s.S.SyncWithReport(ctx, tenant, prev)
-	return snap, cache.SyncReport{Calls: rep.Calls}, err
+	out := cache.SyncReport{Calls: rep.Calls}
+	for _, q := range rep.Quarantined {
+		out.Quarantined = append(out.Quarantined, cache.Quarantined{VIN: q.VIN, Field: q.Field, Reason: q.Reason, Kept: q.Kept})
+	}
+	return snap, out, err
 }
