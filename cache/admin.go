@@ -83,6 +83,7 @@ func (c *Cache) heldSince(st *tenantState) time.Time {
 }
 
 func (c *Cache) storeHeld(st *tenantState, held *inventory.Snapshot, since time.Time) {
+	c.storeDurableHeld(st, held, since)
 	if !c.redisUp() {
 		return
 	}
@@ -144,9 +145,22 @@ func (c *Cache) Accept(ctx context.Context, tenant string) error {
 // still coalesced with other refreshes in this process and across replicas. ctx bounds only the
 // wait.
 func (c *Cache) Refresh(ctx context.Context, tenant string) (*inventory.Snapshot, error) {
-	snap, _, _, err := c.load(ctx, c.state(tenant), true)
+	snap, _, _, err := c.load(ctx, c.state(tenant), loadMode{force: true})
 	return snap, err
 }
+
+// RefreshAhead syncs the tenant if its snapshot (in this process, or a newer one another replica
+// stored in Redis) will stop being fresh within ahead: the scheduled refresh, run before readers
+// could see a stale copy. Replicas coordinate through the sync lock as for any load, so N
+// replicas make one sync per tenant per window. The negative cache applies; ctx bounds only the
+// wait.
+func (c *Cache) RefreshAhead(ctx context.Context, tenant string, ahead time.Duration) (*inventory.Snapshot, error) {
+	snap, _, _, err := c.load(ctx, c.state(tenant), loadMode{ahead: max(ahead, time.Nanosecond)})
+	return snap, err
+}
+
+// FreshFor is how long a snapshot is served with no upstream call.
+func (c *Cache) FreshFor() time.Duration { return c.opts.FreshFor }
 
 // Invalidate marks the tenant's snapshot stale on every replica, so the next read serves it and
 // refreshes in the background (e.g. after a description was written through), and marks vins so

@@ -52,6 +52,17 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives sync failures, held-back snapshots and Redis state changes; nil discards.
 	Logger *slog.Logger
+	// Durable, when set, keeps each tenant's last good snapshot, shrink-guard state and refresh
+	// marks on local disk and serves them after a restart (durable.go).
+	Durable Durable
+	// Prepare, when set, is called with a tenant's new snapshot before it goes into service, so
+	// that its feeds are rendered (and stored under the new version) first: a request after the
+	// switch is a hit and all the tenant's feeds change together. It must not call Snapshot for
+	// the tenant. Its failure is logged; the snapshot goes into service regardless.
+	Prepare func(ctx context.Context, tenant string, next *inventory.Snapshot) error
+	// Installed, when set, is told each snapshot a sync put in service with the one it replaced
+	// (nil on a cold start): for the change log. It runs on the sync's goroutine.
+	Installed func(tenant string, prev, next *inventory.Snapshot)
 }
 
 func (o *Options) setDefaults() {
@@ -152,6 +163,11 @@ type tenantState struct {
 
 	// log holds the tenant's refresh marks and sync history (syncstate.go).
 	log syncLog
+	// durable loads the tenant's records from disk once, on first use.
+	durable sync.Once
+	// outKeys are the Redis keys of outputs stored for the snapshot in service, released when a
+	// new snapshot supersedes it (guarded by mu).
+	outKeys map[string]bool
 
 	mu        sync.Mutex // guards the fields below
 	held      *inventory.Snapshot
@@ -177,8 +193,28 @@ func (c *Cache) state(tenant string) *tenantState {
 	st := c.tenants[tenant]
 	c.tenantsMu.RUnlock()
 	if st != nil {
+		if c.opts.Durable != nil {
+			st.durable.Do(func() { c.loadDurable(st) })
+		}
 		return st
 	}
+	st = c.newState(tenant)
+	if c.opts.Durable != nil {
+		st.durable.Do(func() { c.loadDurable(st) })
+	}
+	return st
+}
+
+// Preload reads each tenant's stored records now (the embedded default's snapshots on disk), so
+// that the first request after a restart finds them in memory.
+func (c *Cache) Preload(tenants ...string) {
+	for _, t := range tenants {
+		c.state(t)
+	}
+}
+
+func (c *Cache) newState(tenant string) *tenantState {
+	var st *tenantState
 	c.tenantsMu.Lock()
 	defer c.tenantsMu.Unlock()
 	if st = c.tenants[tenant]; st == nil {
@@ -203,6 +239,7 @@ func (c *Cache) current(st *tenantState) *inventory.Snapshot {
 	return nil
 }
 
+// fresh reports whether e is fresh at now (a later time asks whether it will still be).
 func (c *Cache) fresh(st *tenantState, e *snapEntry, now time.Time) bool {
 	return e != nil && now.Sub(e.snap.FetchedAt) < c.opts.FreshFor && e.gen >= st.invalGen.Load()
 }
@@ -255,7 +292,7 @@ func (c *Cache) Snapshot(ctx context.Context, tenant string) (*inventory.Snapsho
 		}
 	}
 	c.ctr.misses.Add(1)
-	snap, layer, coalesced, err := c.load(ctx, st, false)
+	snap, layer, coalesced, err := c.load(ctx, st, loadMode{})
 	if err != nil {
 		return nil, Result{Outcome: Miss}, err
 	}
@@ -277,7 +314,7 @@ func (c *Cache) refreshInBackground(st *tenantState) {
 	go func() {
 		defer c.bg.Done()
 		defer st.refreshing.Store(false)
-		_, _, _, err := c.load(context.Background(), st, false)
+		_, _, _, err := c.load(context.Background(), st, loadMode{})
 		if err != nil && !errors.Is(err, errNegative) {
 			c.log.Warn("cache: background refresh failed", "tenant", st.tenant, "err", err)
 		}

@@ -27,15 +27,18 @@ type loadResult struct {
 
 // load runs (or joins) the tenant's coalesced load and waits for it, bounded by ctx; the load
 // itself runs on its own goroutine and context, so a caller that gives up cancels nothing.
-func (c *Cache) load(ctx context.Context, st *tenantState, force bool) (*inventory.Snapshot, Layer, bool, error) {
+func (c *Cache) load(ctx context.Context, st *tenantState, m loadMode) (*inventory.Snapshot, Layer, bool, error) {
 	key := "load\x00" + st.tenant
-	if force {
+	switch {
+	case m.force:
 		key = "force\x00" + st.tenant
+	case m.ahead > 0:
+		key = "ahead\x00" + st.tenant
 	}
 	ran := false // written by our function if it is the one that runs; read after the channel
 	ch := c.flights.DoChan(key, func() (any, error) {
 		ran = true
-		return c.runLoad(st, force)
+		return c.runLoad(st, m)
 	})
 	select {
 	case r := <-ch:
@@ -53,7 +56,16 @@ func (c *Cache) load(ctx context.Context, st *tenantState, force bool) (*invento
 	}
 }
 
-func (c *Cache) runLoad(st *tenantState, force bool) (*loadResult, error) {
+// loadMode says what a load is for: a forced one syncs whatever the snapshot's age (admin,
+// webhooks); one ahead syncs a snapshot that will stop being fresh within ahead (the scheduled
+// refresh, so that readers never see it stale); a plain one syncs only a stale snapshot.
+type loadMode struct {
+	force bool
+	ahead time.Duration
+}
+
+func (c *Cache) runLoad(st *tenantState, m loadMode) (*loadResult, error) {
+	force := m.force
 	if !c.track() {
 		return nil, errClosed
 	}
@@ -65,7 +77,7 @@ func (c *Cache) runLoad(st *tenantState, force bool) (*loadResult, error) {
 
 	now := c.opts.Now()
 	e := c.entry(st)
-	if !force && c.fresh(st, e, now) {
+	if !force && c.fresh(st, e, now.Add(m.ahead)) {
 		return &loadResult{e.snap, LayerMemory}, nil // the load we waited behind stored it
 	}
 	var prev *inventory.Snapshot
@@ -84,7 +96,7 @@ func (c *Cache) runLoad(st *tenantState, force bool) (*loadResult, error) {
 			if newerStamp(vals[0], prev) {
 				if ne := c.readL2(st); ne != nil {
 					prev = ne.snap
-					if !force && c.fresh(st, ne, now) {
+					if !force && c.fresh(st, ne, now.Add(m.ahead)) {
 						return &loadResult{ne.snap, LayerRedis}, nil
 					}
 				}
@@ -96,12 +108,12 @@ func (c *Cache) runLoad(st *tenantState, force bool) (*loadResult, error) {
 		c.ctr.negativeHits.Add(1)
 		return nil, c.negativeErr(st)
 	}
-	return c.coordinate(st, prev, force)
+	return c.coordinate(st, prev, m)
 }
 
 // coordinate takes the tenant's Redis lock and syncs, or follows the replica that holds it.
 // Without Redis (or with Redis failing) the in-process coalescing alone applies.
-func (c *Cache) coordinate(st *tenantState, prev *inventory.Snapshot, force bool) (*loadResult, error) {
+func (c *Cache) coordinate(st *tenantState, prev *inventory.Snapshot, m loadMode) (*loadResult, error) {
 	if !c.redisUp() {
 		return c.syncNow(st, prev)
 	}
@@ -114,15 +126,15 @@ func (c *Cache) coordinate(st *tenantState, prev *inventory.Snapshot, force bool
 		return c.syncNow(st, prev)
 	case !ok:
 		c.ctr.lockWaits.Add(1)
-		return c.follow(st, prev, force)
+		return c.follow(st, prev, m)
 	}
-	return c.syncLocked(st, prev, lock, force)
+	return c.syncLocked(st, prev, lock, m)
 }
 
-func (c *Cache) syncLocked(st *tenantState, prev *inventory.Snapshot, lock *Lock, force bool) (*loadResult, error) {
+func (c *Cache) syncLocked(st *tenantState, prev *inventory.Snapshot, lock *Lock, m loadMode) (*loadResult, error) {
 	stop := c.keepLock(st, lock)
 	defer stop()
-	if !force {
+	if !m.force {
 		// Another replica may have stored a snapshot between our look and our lock.
 		ctx, cancel := c.redisCtx()
 		b, _, err := c.l2.Get(ctx, st.k.ver)
@@ -131,7 +143,7 @@ func (c *Cache) syncLocked(st *tenantState, prev *inventory.Snapshot, lock *Lock
 			c.redisFailed("load", err)
 		} else if newerStamp(b, prev) {
 			if ne := c.readL2(st); ne != nil {
-				if c.fresh(st, ne, c.opts.Now()) {
+				if c.fresh(st, ne, c.opts.Now().Add(m.ahead)) {
 					return &loadResult{ne.snap, LayerRedis}, nil
 				}
 				prev = ne.snap
@@ -178,8 +190,12 @@ func (c *Cache) keepLock(st *tenantState, lock *Lock) func() {
 
 // follow waits for the replica holding the lock to store its result, polling the small version
 // key. If the holder finishes without a new snapshot or vanishes (its lock expires unrenewed),
-// this process takes the lock and syncs itself; past FollowerWait it falls back to what it has.
-func (c *Cache) follow(st *tenantState, prev *inventory.Snapshot, force bool) (*loadResult, error) {
+// this process takes the lock and syncs itself. A healthy leader is never given up on: while its
+// lock is alive (renewed every third of its lease) the wait goes on, however long the sync takes;
+// FollowerWait counts only from the moment the lock is gone and cannot be taken, after which it
+// falls back to what it has. Each caller's own context still bounds how long it waits.
+func (c *Cache) follow(st *tenantState, prev *inventory.Snapshot, m loadMode) (*loadResult, error) {
+	force := m.force
 	deadline := time.Now().Add(c.opts.FollowerWait)
 	t := time.NewTicker(c.followPoll)
 	defer t.Stop()
@@ -201,7 +217,9 @@ func (c *Cache) follow(st *tenantState, prev *inventory.Snapshot, force bool) (*
 				return &loadResult{ne.snap, LayerRedis}, nil
 			}
 		}
-		if vals[1] == nil { // the holder is gone
+		if vals[1] != nil { // the leader is alive: keep waiting
+			deadline = time.Now().Add(c.opts.FollowerWait)
+		} else { // the holder is gone
 			if vals[2] != nil && !force {
 				c.ctr.negativeHits.Add(1)
 				return nil, c.negativeErr(st)
@@ -214,7 +232,7 @@ func (c *Cache) follow(st *tenantState, prev *inventory.Snapshot, force bool) (*
 				return c.syncNow(st, prev)
 			}
 			if ok {
-				return c.syncLocked(st, prev, lock, force)
+				return c.syncLocked(st, prev, lock, m)
 			}
 		}
 		if time.Now().After(deadline) {
@@ -253,7 +271,15 @@ func (c *Cache) syncNow(st *tenantState, prev *inventory.Snapshot) (*loadResult,
 	st.log.record(rec)
 	c.clearMarks(st, marks)
 	served, held := c.admit(st, prev, next, now)
+	if !held && c.opts.Prepare != nil && (prev == nil || served.Version != prev.Version) {
+		if err := c.opts.Prepare(ctx, st.tenant, served); err != nil {
+			c.log.Warn("cache: pre-rendering the new snapshot failed; feeds render on request", "tenant", st.tenant, "err", err)
+		}
+	}
 	c.install(st, served, gen, !held)
+	if !held && c.opts.Installed != nil {
+		c.opts.Installed(st.tenant, prev, served)
+	}
 	st.mu.Lock()
 	st.lastSync, st.lastOK, st.lastErr, st.lastDur, st.lastCause, st.failures = now, true, "", dur, nil, 0
 	st.mu.Unlock()
@@ -282,9 +308,11 @@ func (c *Cache) syncFailed(st *tenantState, err error, now time.Time, dur time.D
 // also lifts the negative cache and, unless the sync was held back, drops any held snapshot).
 func (c *Cache) install(st *tenantState, snap *inventory.Snapshot, gen uint64, dropHeld bool) {
 	c.setCurrent(st, snap, gen)
+	c.storeDurableSnapshot(st, snap, dropHeld)
 	if !c.redisUp() {
 		return
 	}
+	c.releaseOutputs(st, snap.Version)
 	data, err := c.codec.encodeSnapshot(snap)
 	if err != nil {
 		c.log.Error("cache: encode snapshot", "tenant", st.tenant, "err", err)

@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/feedgate/feedgate/inventory"
 )
@@ -114,7 +115,45 @@ func (c *Cache) loadOutput(l1Key string, key OutputKey, snap *inventory.Snapshot
 		defer cancel()
 		if err := c.l2.Set(ctx, redisKey, encodeOutput(out), c.opts.ServeStaleFor); err != nil {
 			c.redisFailed("store output", err)
+		} else {
+			c.noteOutput(key.Tenant, redisKey, snap.Version)
 		}
 	}
 	return &outputResult{out, LayerOrigin}, nil
+}
+
+// noteOutput remembers an output stored in Redis for a snapshot version, so that it is released
+// when a newer snapshot supersedes that version.
+func (c *Cache) noteOutput(tenant, redisKey, version string) {
+	st := c.state(tenant)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.outKeys == nil {
+		st.outKeys = make(map[string]bool)
+	}
+	st.outKeys[version+"\x00"+redisKey] = true
+}
+
+// releaseOutputs deletes from Redis the outputs this process stored for versions other than
+// current: nothing reads them again once a newer snapshot is in service, and each would
+// otherwise hold its bytes for serve_stale_for. Outputs other replicas stored expire as before.
+func (c *Cache) releaseOutputs(st *tenantState, current string) {
+	st.mu.Lock()
+	var keys []string
+	for k := range st.outKeys {
+		version, redisKey, _ := strings.Cut(k, "\x00")
+		if version != current {
+			keys = append(keys, redisKey)
+			delete(st.outKeys, k)
+		}
+	}
+	st.mu.Unlock()
+	if len(keys) == 0 {
+		return
+	}
+	ctx, cancel := c.redisCtx()
+	defer cancel()
+	if err := c.l2.Delete(ctx, keys...); err != nil {
+		c.redisFailed("release outputs", err)
+	}
 }

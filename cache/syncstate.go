@@ -137,13 +137,14 @@ func (c *Cache) addMarks(ctx context.Context, st *tenantState, vins []string) {
 		c.redisFailed("marks", err)
 	}
 	st.log.mu.Lock()
-	defer st.log.mu.Unlock()
 	if st.log.marks == nil {
 		st.log.marks = make(map[string]bool, len(norm))
 	}
 	for _, v := range norm {
 		st.log.marks[v] = true
 	}
+	st.log.mu.Unlock()
+	c.storeDurableMarks(st)
 }
 
 // PendingMarks lists the VINs the tenant's next sync will fetch again, sorted.
@@ -177,11 +178,15 @@ func (c *Cache) clearMarks(st *tenantState, vins []string) {
 	}
 	st.log.mu.Lock()
 	members := make([]any, len(vins))
+	local := len(st.log.marks) > 0
 	for i, v := range vins {
 		delete(st.log.marks, v)
 		members[i] = v
 	}
 	st.log.mu.Unlock()
+	if local {
+		c.storeDurableMarks(st)
+	}
 	if c.redisUp() {
 		ctx, cancel := c.redisCtx()
 		defer cancel()

@@ -26,6 +26,7 @@ type Config struct {
 	Redis         Redis         `yaml:"redis"`
 	Upstream      Upstream      `yaml:"upstream"`
 	Cache         Cache         `yaml:"cache"`
+	Refresh       Refresh       `yaml:"refresh"`
 	AdminKeys     []Key         `yaml:"admin_keys"`
 	Tenants       []Tenant      `yaml:"tenants"`
 }
@@ -59,7 +60,25 @@ type Cache struct {
 	// MemoryMB is the in-process budget, in MiB, for rendered outputs (raw and gzip). Each
 	// tenant's current snapshot is kept outside it.
 	MemoryMB int `yaml:"memory_mb"`
+	// Dir is where the embedded default keeps each tenant's last good snapshot, shrink-guard
+	// state and refresh marks on disk; "" means os.UserCacheDir()/feedgate, "off" keeps nothing.
+	Dir string `yaml:"dir"`
 }
+
+// Refresh says when tenants are synced.
+type Refresh struct {
+	// Mode is RefreshScheduled (every tenant synced in the background every fresh_for, whether or
+	// not anyone asked) or RefreshOnRequest (synced when a read finds the snapshot stale).
+	Mode string `yaml:"mode"`
+	// Concurrency bounds the tenants one replica syncs at once on schedule.
+	Concurrency int `yaml:"concurrency"`
+}
+
+// Refresh modes for Refresh.Mode.
+const (
+	RefreshScheduled = "scheduled"
+	RefreshOnRequest = "on_request"
+)
 
 // Key is an API key as configured: a name for logs and the SHA-256 of the key (see HashKey).
 type Key struct {
@@ -171,6 +190,7 @@ const (
 	DefaultShrinkGuard        = 0.5
 	DefaultShrinkConfirmAfter = time.Hour
 	DefaultMemoryMB           = 256
+	DefaultRefreshConcurrency = 4
 	DefaultRatePerMinute      = 600
 	DefaultLogLevel           = "info"
 	DefaultShutdownDelay      = 5 * time.Second
@@ -193,6 +213,7 @@ func Default() Config {
 			ShrinkConfirmAfter: DefaultShrinkConfirmAfter,
 			MemoryMB:           DefaultMemoryMB,
 		},
+		Refresh: Refresh{Mode: RefreshScheduled, Concurrency: DefaultRefreshConcurrency},
 	}
 }
 

@@ -102,6 +102,7 @@ func (v *validator) config(c *Config, formats FormatSet) {
 		v.add("upstream.sync", "%q is not %q or %q", c.Upstream.Sync, SyncFull, SyncFeed)
 	}
 	v.cache(c.Cache)
+	v.refresh(c.Refresh)
 	v.keys("admin_keys", c.AdminKeys)
 
 	ids := map[string]int{}
@@ -150,6 +151,15 @@ func (v *validator) cache(c Cache) {
 	}
 	if c.MemoryMB < 16 {
 		v.add("cache.memory_mb", "%d is too small: rendered feeds need at least 16 MiB", c.MemoryMB)
+	}
+}
+
+func (v *validator) refresh(r Refresh) {
+	if r.Mode != RefreshScheduled && r.Mode != RefreshOnRequest {
+		v.add("refresh.mode", "%q is neither %q nor %q", r.Mode, RefreshScheduled, RefreshOnRequest)
+	}
+	if r.Concurrency < 1 || r.Concurrency > 256 {
+		v.add("refresh.concurrency", "%d is outside 1–256", r.Concurrency)
 	}
 }
 
