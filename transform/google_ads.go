@@ -150,11 +150,18 @@ type GoogleVehicleAds struct{}
 
 var _ Writer = (*GoogleVehicleAds)(nil)
 
+// googleVehicleAdsVersion is the GoogleVehicleAds output's version. Bump it whenever its bytes change (TestGolden
+// checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
+const googleVehicleAdsVersion = "1"
+
 // NewGoogleVehicleAds returns the google-vehicle-ads format.
 func NewGoogleVehicleAds() *GoogleVehicleAds { return &GoogleVehicleAds{} }
 
 // Name is "google-vehicle-ads".
 func (*GoogleVehicleAds) Name() string { return "google-vehicle-ads" }
+
+// Version is googleVehicleAdsVersion.
+func (*GoogleVehicleAds) Version() string { return googleVehicleAdsVersion }
 
 // ContentType is application/xml: Merchant Center reads the format from the content, and
 // browsers show application/xml inline where application/rss+xml often becomes a download.

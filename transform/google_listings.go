@@ -24,11 +24,18 @@ type GoogleVehicleListings struct{}
 
 var _ Writer = (*GoogleVehicleListings)(nil)
 
+// googleVehicleListingsVersion is the GoogleVehicleListings output's version. Bump it whenever its bytes change (TestGolden
+// checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
+const googleVehicleListingsVersion = "1"
+
 // NewGoogleVehicleListings returns the google-vehicle-listings format.
 func NewGoogleVehicleListings() *GoogleVehicleListings { return &GoogleVehicleListings{} }
 
 // Name is "google-vehicle-listings".
 func (*GoogleVehicleListings) Name() string { return "google-vehicle-listings" }
+
+// Version is googleVehicleListingsVersion.
+func (*GoogleVehicleListings) Version() string { return googleVehicleListingsVersion }
 
 // ContentType is CSV in UTF-8.
 func (*GoogleVehicleListings) ContentType() string { return "text/csv; charset=utf-8" }

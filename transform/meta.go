@@ -202,11 +202,18 @@ type MetaAutomotive struct{}
 
 var _ Writer = (*MetaAutomotive)(nil)
 
+// metaAutomotiveVersion is the MetaAutomotive output's version. Bump it whenever its bytes change (TestGolden
+// checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
+const metaAutomotiveVersion = "1"
+
 // NewMetaAutomotive returns the meta-automotive format.
 func NewMetaAutomotive() *MetaAutomotive { return &MetaAutomotive{} }
 
 // Name is "meta-automotive".
 func (*MetaAutomotive) Name() string { return "meta-automotive" }
+
+// Version is metaAutomotiveVersion.
+func (*MetaAutomotive) Version() string { return metaAutomotiveVersion }
 
 // ContentType is XML in UTF-8.
 func (*MetaAutomotive) ContentType() string { return "application/xml; charset=utf-8" }
@@ -287,11 +294,18 @@ type MetaAutomotiveCSV struct{}
 
 var _ Writer = (*MetaAutomotiveCSV)(nil)
 
+// metaAutomotiveCSVVersion is the MetaAutomotiveCSV output's version. Bump it whenever its bytes change (TestGolden
+// checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
+const metaAutomotiveCSVVersion = "1"
+
 // NewMetaAutomotiveCSV returns the meta-automotive-csv format.
 func NewMetaAutomotiveCSV() *MetaAutomotiveCSV { return &MetaAutomotiveCSV{} }
 
 // Name is "meta-automotive-csv".
 func (*MetaAutomotiveCSV) Name() string { return "meta-automotive-csv" }
+
+// Version is metaAutomotiveCSVVersion.
+func (*MetaAutomotiveCSV) Version() string { return metaAutomotiveCSVVersion }
 
 // ContentType is CSV in UTF-8.
 func (*MetaAutomotiveCSV) ContentType() string { return "text/csv; charset=utf-8" }

@@ -18,6 +18,10 @@ import (
 type Writer interface {
 	// Name is the format's registry name, e.g. "google-vehicle-ads".
 	Name() string
+	// Version identifies the bytes the format writes: it changes whenever the same input would
+	// render differently. Stored outputs are keyed by Name()+"@"+Version(), so a changed writer
+	// renders anew on every replica instead of serving what an older build stored.
+	Version() string
 	// ContentType is the media type of the output, with charset where it applies.
 	ContentType() string
 	// Extension is the file extension for downloads, without the dot: "xml", "csv".
