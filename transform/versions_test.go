@@ -52,6 +52,8 @@ func checkVersion(name string, rec versionRecord, recorded bool, version, hash s
 		return now, nil
 	case !recorded:
 		return now, fmt.Errorf("%s has no line in %s: run go test ./transform -run TestGolden -update", name, versionsFile)
+	case rec.Golden != hash:
+		return now, fmt.Errorf("%s: version bumped from %q to %q and the output changed: check the new output and run -update to record both", name, rec.Version, version)
 	case rec != now:
 		return now, fmt.Errorf("%s: %s records version %q, the writer is %q with the same output: run -update to record it", name, versionsFile, rec.Version, version)
 	}

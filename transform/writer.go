@@ -56,6 +56,9 @@ type Options struct {
 	FeedURL string
 	// Title overrides the feed title of syndication formats.
 	Title string
+	// LinkTemplate is google-vehicle-ads' link_template: a URL with {store_code} (which Google
+	// fills in) and {vin} or {stock}; "" means the dealer's vdp_url plus store={store_code}.
+	LinkTemplate string
 }
 
 // CurrencyCode is the configured currency or USD.
@@ -84,7 +87,7 @@ type Diagnostics struct {
 // Exclusion is one vehicle left out of a feed.
 type Exclusion struct {
 	VIN    string `json:"vin"`
-	Reason string `json:"reason"` // one of inventory's Reason* constants
+	Reason string `json:"reason"` // one of inventory's Reason* constants, or ReasonOutOfRange
 	Detail string `json:"detail,omitempty"`
 }
 
