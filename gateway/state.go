@@ -86,6 +86,8 @@ func buildState(cfg *config.Config, formats Formats) (*state, error) {
 			fs := &feedState{tenant: t.ID, name: f.Name, writer: w, dealer: dealer, options: transform.Options{
 				Filter: f.FeedFilter(), Currency: f.Options.Currency, MileageUnit: f.Options.MileageUnit,
 				BOM: f.Options.BOM, FeedURL: cfg.FeedURL(t.ID, f.Name), Title: f.Options.Title,
+				LinkTemplate: f.Options.LinkTemplate, LinkParams: f.Options.UTM.Query(), CustomLabels: f.Options.CustomLabels,
+				TitlePattern: f.Options.TitlePattern, ExcludeVINs: f.Filter.ExcludeVINs, PriceMin: f.Filter.PriceMin, PriceMax: f.Filter.PriceMax,
 			}}
 			fp, err := fingerprint(fs)
 			if err != nil {

@@ -50,6 +50,10 @@ var googleBodyStyles = map[bodyKind]string{
 	bodyWagon:       "station_wagon",
 }
 
+// googleLabelNames are the custom label elements, custom_label_0 to custom_label_4.
+var googleLabelNames = [MaxCustomLabels]string{"g:custom_label_0", "g:custom_label_1", "g:custom_label_2",
+	"g:custom_label_3", "g:custom_label_4"}
+
 // googleEngines spells the canonical fuels as Google's engine attribute does. A flex-fuel
 // vehicle burns gasoline (E85 optional), so it is listed as gasoline, where shoppers look.
 var googleEngines = map[fuelKind]string{
@@ -76,6 +80,7 @@ type googleItem struct {
 	mileage, vin, color, bodyStyle, engine string
 	certified                              bool
 	dateInStock                            string
+	labels                                 []string // custom_label_0.., vehicle ads only
 }
 
 // newGoogleItem maps a selected vehicle; limits it must enforce by cutting are recorded as
@@ -87,10 +92,11 @@ func newGoogleItem(v *inventory.Vehicle, in Input, d *Diagnostics) googleItem {
 	it := googleItem{
 		id:           vin,
 		vin:          vin,
-		title:        fitText(d, vin, "title", attrText(v.Title()), googleMaxTitle),
+		title:        fitText(d, vin, "title", vehicleTitle(v, in.Options), googleMaxTitle),
 		description:  plainDescription(d, v, in.Dealer, km, googleMaxDescription),
-		link:         vehicleLink(in.Dealer, vin),
-		linkTemplate: googleLinkTemplate(in.Dealer, in.Options, vin),
+		link:         withLinkParams(vehicleLink(in.Dealer, vin), in.Options),
+		linkTemplate: withLinkParams(googleLinkTemplate(in.Dealer, in.Options, vin), in.Options),
+		labels:       customLabels(v, in),
 		make:         attrText(v.Make),
 		model:        fitText(d, vin, "model", attrText(v.Model), googleMaxModel),
 		trim:         fitText(d, vin, "trim", attrText(v.Trim), googleMaxTrim),
@@ -388,6 +394,9 @@ func (g *GoogleVehicleAds) Write(w io.Writer, in Input) (Diagnostics, error) {
 		if it.certified {
 			// Optional, yes/no, hyphenated in vehicle ads (specAdsCPO).
 			x.leaf("g:certified_pre-owned", "yes")
+		}
+		for i, l := range it.labels {
+			x.leaf(googleLabelNames[i], l)
 		}
 		x.end("item")
 	}

@@ -91,6 +91,7 @@ type metaListing struct {
 	state, vin, trim, interiorColor    string
 	transmission, drivetrain, fuelType string
 	dateFirstOnLot                     string
+	labels                             []string // custom_label_0..
 }
 
 // metaDealer is the dealer's part of every listing, computed once per render.
@@ -125,9 +126,10 @@ func newMetaListing(v *inventory.Vehicle, in Input, d *Diagnostics) metaListing 
 	l := metaListing{
 		vehicleID:      vin,
 		vin:            vin,
-		title:          fitText(d, vin, "title", attrText(v.Title()), metaMaxTitle),
+		title:          fitText(d, vin, "title", vehicleTitle(v, in.Options), metaMaxTitle),
 		description:    plainDescription(d, v, in.Dealer, km, metaMaxDescription),
-		url:            vehicleLink(in.Dealer, vin),
+		url:            withLinkParams(vehicleLink(in.Dealer, vin), in.Options),
+		labels:         customLabels(v, in),
 		make:           attrText(v.Make),
 		model:          attrText(v.Model),
 		year:           strconv.Itoa(v.Year),
@@ -322,6 +324,9 @@ func (m *MetaAutomotive) Write(w io.Writer, in Input) (Diagnostics, error) {
 		x.leaf("dealer_phone", dealer.phone)
 		x.leaf("availability", "AVAILABLE")
 		x.leaf("date_first_on_lot", l.dateFirstOnLot)
+		for i, lab := range l.labels {
+			x.leaf(metaLabelNames[i], lab)
+		}
 		x.end("listing")
 	}
 	x.end("listings")
@@ -365,8 +370,8 @@ func (*MetaAutomotiveCSV) Description() string {
 	return "Meta (Facebook, Instagram) automotive catalog feed, CSV"
 }
 
-// metaCSVHeader is the header with n image columns.
-func metaCSVHeader(n int) []string {
+// metaCSVHeader is the header with n image columns and the feed's custom label columns.
+func metaCSVHeader(n, labels int) []string {
 	h := []string{"vehicle_id", "title", "description", "url", "make", "model", "year",
 		"mileage.value", "mileage.unit"}
 	for i := range n {
@@ -377,8 +382,13 @@ func metaCSVHeader(n int) []string {
 	for _, c := range metaAddressComponents {
 		h = append(h, "address."+c)
 	}
-	return append(h, "latitude", "longitude", "dealer_name", "dealer_phone", "availability", "date_first_on_lot")
+	h = append(h, "latitude", "longitude", "dealer_name", "dealer_phone", "availability", "date_first_on_lot")
+	return append(h, metaLabelNames[:labels]...)
 }
+
+// metaLabelNames are the custom label fields, custom_label_0 to custom_label_4.
+var metaLabelNames = [MaxCustomLabels]string{"custom_label_0", "custom_label_1", "custom_label_2",
+	"custom_label_3", "custom_label_4"}
 
 // Write renders the file. The number of image columns is the most images any listed vehicle
 // has (at least 1, at most 20), so every record has the same field count.
@@ -393,7 +403,8 @@ func (m *MetaAutomotiveCSV) Write(w io.Writer, in Input) (Diagnostics, error) {
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	cw := newCSVStream(bw, in.Options.BOM, ',')
-	header := metaCSVHeader(cols)
+	labels := min(len(in.Options.CustomLabels), MaxCustomLabels)
+	header := metaCSVHeader(cols, labels)
 	cw.record(header)
 	rec := make([]string, 0, len(header))
 	for i := range ls {
@@ -411,6 +422,7 @@ func (m *MetaAutomotiveCSV) Write(w io.Writer, in Input) (Diagnostics, error) {
 			l.interiorColor, l.transmission, l.drivetrain, l.fuelType)
 		rec = append(rec, dealer.address...)
 		rec = append(rec, dealer.latitude, dealer.longitude, dealer.name, dealer.phone, "AVAILABLE", l.dateFirstOnLot)
+		rec = append(rec, l.labels...)
 		cw.record(rec)
 	}
 	if err := cw.close(); err != nil {

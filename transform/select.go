@@ -34,9 +34,10 @@ func Select(in Input, rules Rules) ([]*inventory.Vehicle, Diagnostics) {
 		vs = in.Snapshot.Vehicles
 	}
 	passed := make([]*inventory.Vehicle, 0, len(vs))
+	tuning := newTuningFilter(in.Options)
 	for i := range vs {
 		v := &vs[i]
-		if ok, _ := in.Options.Filter.Match(v); !ok {
+		if ok, _ := in.Options.Filter.Match(v); !ok || !tuning.keeps(v) {
 			d.Filtered++
 			continue
 		}

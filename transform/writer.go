@@ -59,6 +59,21 @@ type Options struct {
 	// LinkTemplate is google-vehicle-ads' link_template: a URL with {store_code} (which Google
 	// fills in) and {vin} or {stock}; "" means the dealer's vdp_url plus store={store_code}.
 	LinkTemplate string
+	// LinkParams is an encoded URL query ("utm_source=google&utm_medium=cpc") added to every
+	// vehicle link of the Google and Meta formats, so the dealer's analytics can tell each
+	// channel's visitors apart.
+	LinkParams string
+	// CustomLabels are the expressions of custom_label_0..4 in the Google vehicle ads and Meta
+	// formats, each one of CustomLabelExpressions or "" for none; at most MaxCustomLabels.
+	CustomLabels []string
+	// TitlePattern overrides the Google and Meta item title: text with TitlePlaceholders
+	// ("{year} {make} {model} {trim} - {condition}"); "" means year, make, model and trim.
+	TitlePattern string
+	// ExcludeVINs are VINs the feed leaves out, counted as Filtered.
+	ExcludeVINs []string
+	// PriceMin and PriceMax bound the feed by price, 0 meaning open; with a bound set a vehicle
+	// outside it or without a price is Filtered.
+	PriceMin, PriceMax float64
 }
 
 // CurrencyCode is the configured currency or USD.

@@ -187,6 +187,8 @@ func renderInput(req renderRequest) (transform.Input, string, *transform.Registr
 		in.Options = transform.Options{
 			Filter: f.FeedFilter(), Currency: f.Options.Currency, MileageUnit: f.Options.MileageUnit,
 			BOM: f.Options.BOM, Title: f.Options.Title, FeedURL: cfg.FeedURL(t.ID, f.Name),
+			LinkTemplate: f.Options.LinkTemplate, LinkParams: f.Options.UTM.Query(), CustomLabels: f.Options.CustomLabels,
+			TitlePattern: f.Options.TitlePattern, ExcludeVINs: f.Filter.ExcludeVINs, PriceMin: f.Filter.PriceMin, PriceMax: f.Filter.PriceMax,
 		}
 	}
 	return in, format, reg, nil
