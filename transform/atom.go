@@ -22,7 +22,7 @@ var _ Writer = (*Atom)(nil)
 
 // atomVersion is the Atom output's version. Bump it whenever its bytes change (TestGolden
 // checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
-const atomVersion = "1"
+const atomVersion = "2"
 
 // NewAtom returns the "atom" format.
 func NewAtom(opts SyndicationOptions) *Atom { return &Atom{opts: opts} }

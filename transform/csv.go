@@ -21,7 +21,7 @@ var _ Writer = (*SpreadsheetCSV)(nil)
 
 // spreadsheetCSVVersion is the SpreadsheetCSV output's version. Bump it whenever its bytes change (TestGolden
 // checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
-const spreadsheetCSVVersion = "1"
+const spreadsheetCSVVersion = "2"
 
 // NewSpreadsheetCSV returns the "csv" format.
 func NewSpreadsheetCSV() *SpreadsheetCSV { return &SpreadsheetCSV{} }

@@ -17,7 +17,7 @@ var _ Writer = (*UpstreamJSON)(nil)
 
 // upstreamJSONVersion is the UpstreamJSON output's version. Bump it whenever its bytes change (TestGolden
 // checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
-const upstreamJSONVersion = "1"
+const upstreamJSONVersion = "2"
 
 // NewUpstreamJSON returns the "json" format.
 func NewUpstreamJSON() *UpstreamJSON { return &UpstreamJSON{} }

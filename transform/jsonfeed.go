@@ -21,7 +21,7 @@ var _ Writer = (*JSONFeed)(nil)
 
 // jsonFeedVersion is the JSONFeed output's version. Bump it whenever its bytes change (TestGolden
 // checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
-const jsonFeedVersion = "1"
+const jsonFeedVersion = "2"
 
 // NewJSONFeed returns the "jsonfeed" format.
 func NewJSONFeed(opts SyndicationOptions) *JSONFeed { return &JSONFeed{opts: opts} }

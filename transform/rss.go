@@ -22,7 +22,7 @@ var _ Writer = (*RSS)(nil)
 
 // rssVersion is the RSS output's version. Bump it whenever its bytes change (TestGolden
 // checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
-const rssVersion = "1"
+const rssVersion = "2"
 
 // NewRSS returns the "rss" format.
 func NewRSS(opts SyndicationOptions) *RSS { return &RSS{opts: opts} }

@@ -96,7 +96,7 @@ var _ Writer = (*TemplateWriter)(nil)
 // templateEngineVersion is the template engine's own output version. Bump it whenever the
 // engine writes different bytes for the same definition (TestGolden checks); a template
 // writer's version adds a hash of its definition, so editing a template renders anew too.
-const templateEngineVersion = "1"
+const templateEngineVersion = "2"
 
 type tplAttr struct{ name, value string }
 
@@ -121,7 +121,7 @@ type tplNode struct {
 func (t *TemplateWriter) Name() string { return t.name }
 
 // Version is the engine's version and a short hash of the definition file's content:
-// "1-3f2a9c0b1d4e".
+// "2-3f2a9c0b1d4e".
 func (t *TemplateWriter) Version() string { return t.version }
 
 // ContentType is the definition's content_type, or the usual one for its output.

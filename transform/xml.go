@@ -14,7 +14,7 @@ var _ Writer = (*UpstreamXML)(nil)
 
 // upstreamXMLVersion is the UpstreamXML output's version. Bump it whenever its bytes change (TestGolden
 // checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
-const upstreamXMLVersion = "1"
+const upstreamXMLVersion = "2"
 
 // NewUpstreamXML returns the "xml" format.
 func NewUpstreamXML() *UpstreamXML { return &UpstreamXML{} }
