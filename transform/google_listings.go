@@ -51,7 +51,8 @@ func (*GoogleVehicleListings) Description() string {
 
 // dealerProblems is what the dealer's configuration lacks for vehicle listings: store_code,
 // dealership_name and dealership_address ("which includes the city, postal code, and
-// country") are required on every row (specListings). Unlike vehicle ads, the store code need
+// country"; the street is sent when known but not demanded) are required on every row
+// (specListings). Unlike vehicle ads, the store code need
 // not match the Business Profile.
 func (*GoogleVehicleListings) dealerProblems(d inventory.Dealer, _ Options) []string {
 	var out []string
@@ -63,7 +64,7 @@ func (*GoogleVehicleListings) dealerProblems(d inventory.Dealer, _ Options) []st
 	}
 	a := d.Address
 	for _, part := range []struct{ key, value string }{
-		{"street", a.Street}, {"city", a.City}, {"postal_code", a.PostalCode}, {"country", a.Country},
+		{"city", a.City}, {"postal_code", a.PostalCode}, {"country", a.Country},
 	} {
 		if attrText(part.value) == "" {
 			out = append(out, "dealer.address."+part.key+": missing; vehicle listings require the full dealership_address")
