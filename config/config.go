@@ -169,6 +169,11 @@ type Filter struct {
 	RequirePrice       bool       `yaml:"require_price"`
 	RequireImage       bool       `yaml:"require_image"`
 	RequireDescription bool       `yaml:"require_description"`
+	// ExcludeVINs are VINs the feed leaves out (a car sold elsewhere, a car not to advertise).
+	ExcludeVINs StringList `yaml:"exclude_vins"`
+	// PriceMin and PriceMax bound the feed by price; 0 leaves a bound open.
+	PriceMin float64 `yaml:"price_min"`
+	PriceMax float64 `yaml:"price_max"`
 }
 
 // FeedOptions are a feed's rendering settings (transform.Options without the filter).
@@ -177,7 +182,48 @@ type FeedOptions struct {
 	MileageUnit string `yaml:"mileage_unit"`
 	BOM         bool   `yaml:"bom"`
 	Title       string `yaml:"title"`
+	// LinkTemplate is google-vehicle-ads' link_template: a URL with {store_code} and {vin} or
+	// {stock}; empty means the dealer's vdp_url plus store={store_code}.
+	LinkTemplate string `yaml:"link_template"`
+	// UTM parameters are added to every vehicle link of the Google and Meta formats.
+	UTM UTM `yaml:"utm"`
+	// CustomLabels are the expressions of custom_label_0..4 (days_in_stock, price_band,
+	// condition, make; "" for none).
+	CustomLabels []string `yaml:"custom_labels"`
+	// TitlePattern overrides the Google and Meta item title, e.g. "{year} {make} {model} {trim}".
+	TitlePattern string `yaml:"title_pattern"`
 }
+
+// UTM are the utm_* parameters of a feed's vehicle links.
+type UTM struct {
+	Source   string `yaml:"source"`
+	Medium   string `yaml:"medium"`
+	Campaign string `yaml:"campaign"`
+	Term     string `yaml:"term"`
+	Content  string `yaml:"content"`
+}
+
+// Query is the parameters as an encoded URL query in a fixed order
+// ("utm_source=google&utm_medium=cpc"), or "" when none is set.
+func (u UTM) Query() string {
+	var parts []string
+	for _, p := range []struct{ key, value string }{
+		{"utm_source", u.Source}, {"utm_medium", u.Medium}, {"utm_campaign", u.Campaign},
+		{"utm_term", u.Term}, {"utm_content", u.Content},
+	} {
+		if v := strings.TrimSpace(p.value); v != "" {
+			parts = append(parts, p.key+"="+url.QueryEscape(v))
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+// CustomLabelExpressions are the expressions options.custom_labels may name; transform
+// computes them (TestConfigLabelExpressions keeps the two lists equal).
+var CustomLabelExpressions = []string{"days_in_stock", "price_band", "condition", "make"}
+
+// TitlePlaceholders are the placeholders options.title_pattern may use.
+var TitlePlaceholders = []string{"{year}", "{make}", "{model}", "{trim}", "{condition}", "{color}", "{body_style}"}
 
 // Defaults of the values DESIGN.md documents.
 const (

@@ -5,7 +5,10 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/feedgate/feedgate/inventory"
 )
 
 // Problem is one thing wrong with a configuration.
@@ -53,6 +56,8 @@ var (
 	hashRE     = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 	currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
 	countryRE  = regexp.MustCompile(`^[A-Z]{2}$`)
+	// titlePlaceholderRE finds the {name} placeholders of a title pattern.
+	titlePlaceholderRE = regexp.MustCompile(`\{[^{}]*\}`)
 )
 
 var knownScopes = map[string]bool{ScopeInventoryRead: true, ScopeInventoryWrite: true, ScopeFeedsRead: true}
@@ -267,7 +272,55 @@ func (v *validator) feed(p string, f *Feed, formats FormatSet) {
 	if u := f.Options.MileageUnit; u != "miles" && u != "km" {
 		v.add(p+".options.mileage_unit", "%q is not miles or km", u)
 	}
+	v.tuning(p, f)
 	v.keys(p+".keys", f.Keys)
+}
+
+// tuning checks the settings a dealer tunes per feed: link template, custom labels, title
+// pattern, VIN exclude list and price bounds.
+func (v *validator) tuning(p string, f *Feed) {
+	o, fl := f.Options, f.Filter
+	if t := o.LinkTemplate; t != "" {
+		switch {
+		case !strings.Contains(t, "{store_code}"):
+			v.add(p+".options.link_template", "must contain {store_code}: Google disapproves a vehicle ad whose link template lacks it")
+		case !strings.Contains(t, "{vin}") && !strings.Contains(t, "{stock}"):
+			v.add(p+".options.link_template", "must contain {vin} or {stock}, or every vehicle would link to the same page")
+		default:
+			v.httpURL(p+".options.link_template", t)
+		}
+	}
+	if len(o.CustomLabels) > 5 {
+		v.add(p+".options.custom_labels", "has %d labels; Google and Meta take at most 5 (custom_label_0 to custom_label_4)", len(o.CustomLabels))
+	}
+	for i, e := range o.CustomLabels {
+		if e != "" && !slices.Contains(CustomLabelExpressions, e) {
+			v.add(index(p+".options.custom_labels", i), "%q is not one of %s (or \"\" for none)", e, strings.Join(CustomLabelExpressions, ", "))
+		}
+	}
+	if t := o.TitlePattern; t != "" {
+		for _, ph := range titlePlaceholderRE.FindAllString(t, -1) {
+			if !slices.Contains(TitlePlaceholders, ph) {
+				v.add(p+".options.title_pattern", "%s is not one of %s", ph, strings.Join(TitlePlaceholders, " "))
+			}
+		}
+	}
+	for i, vin := range fl.ExcludeVINs {
+		if n := len(strings.TrimSpace(vin)); n < inventory.MinVINLength || n > inventory.MaxVINLength {
+			v.add(index(p+".filter.exclude_vins", i), "%q is not a VIN (11 to 17 characters)", vin)
+		}
+	}
+	for _, b := range []struct {
+		key string
+		val float64
+	}{{"price_min", fl.PriceMin}, {"price_max", fl.PriceMax}} {
+		if b.val < 0 {
+			v.add(p+".filter."+b.key, "%g is negative", b.val)
+		}
+	}
+	if fl.PriceMin > 0 && fl.PriceMax > 0 && fl.PriceMin > fl.PriceMax {
+		v.add(p+".filter.price_min", "%g is above price_max %g", fl.PriceMin, fl.PriceMax)
+	}
 }
 
 // keys checks names and hashes, and that no key hash is used twice anywhere in the file: one

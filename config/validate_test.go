@@ -85,6 +85,17 @@ func TestValidationProblems(t *testing.T) {
 				`tenants[0].feeds[0].options.currency: "usd" is not an ISO 4217 code (three upper-case letters, e.g. USD) (line 7)`,
 				`tenants[0].feeds[0].options.mileage_unit: "MI" is not miles or km (line 7)`,
 			}},
+		{"feed tuning", tenant("    feeds:\n      - name: f\n        format: csv\n" +
+			"        options: {link_template: \"https://d.example/{vin}\", custom_labels: [make, age, \"\", condition, make, make], title_pattern: \"{year} {colour}\"}\n" +
+			"        filter: {exclude_vins: [\"1HGBH41JXMN109186\", \"X1\"], price_min: 50000, price_max: 20000}\n"),
+			[]string{
+				"tenants[0].feeds[0].options.link_template: must contain {store_code}: Google disapproves a vehicle ad whose link template lacks it (line 7)",
+				"tenants[0].feeds[0].options.custom_labels: has 6 labels; Google and Meta take at most 5 (custom_label_0 to custom_label_4) (line 7)",
+				`tenants[0].feeds[0].options.custom_labels[1]: "age" is not one of days_in_stock, price_band, condition, make (or "" for none) (line 7)`,
+				"tenants[0].feeds[0].options.title_pattern: {colour} is not one of {year} {make} {model} {trim} {condition} {color} {body_style} (line 7)",
+				`tenants[0].feeds[0].filter.exclude_vins[1]: "X1" is not a VIN (11 to 17 characters) (line 8)`,
+				"tenants[0].feeds[0].filter.price_min: 50000 is above price_max 20000 (line 8)",
+			}},
 		{"dealer address and position", tenant("    dealer: {latitude: 95, address: {country: usa}}\n"),
 			[]string{
 				`tenants[0].dealer.address.country: "usa" is not a two-letter upper-case ISO 3166-1 code such as US (line 4)`,
@@ -123,5 +134,33 @@ func TestValidationErrorListsEveryProblem(t *testing.T) {
 		"  log_level: \"loud\" is not one of debug, info, warn, error (line 2)"
 	if err.Error() != want {
 		t.Errorf("Error() =\n%s\nwant\n%s", err, want)
+	}
+}
+
+// TestUTMQuery checks the order and escaping of the utm parameters.
+func TestUTMQuery(t *testing.T) {
+	u := UTM{Source: "google", Medium: "vehicle ads", Campaign: "spring&summer"}
+	if got, want := u.Query(), "utm_source=google&utm_medium=vehicle+ads&utm_campaign=spring%26summer"; got != want {
+		t.Errorf("Query() = %q, want %q", got, want)
+	}
+	if (UTM{}).Query() != "" {
+		t.Error("empty UTM gives a query")
+	}
+}
+
+// TestFeedTuningParses checks that valid tuning settings pass and arrive as written.
+func TestFeedTuningParses(t *testing.T) {
+	doc := "tenants:\n  - id: t1\n    upstream_key: k\n    feeds:\n      - name: f\n        format: csv\n" +
+		"        options: {link_template: \"https://d.example/{vin}?store={store_code}\", utm: {source: google, medium: cpc}, custom_labels: [days_in_stock, \"\", make], title_pattern: \"{year} {make} {model}\"}\n" +
+		"        filter: {exclude_vins: 1HGBH41JXMN109186, price_min: 1000, price_max: 90000}\n"
+	c, err := Parse([]byte(doc), ParseOptions{Formats: testFormats})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := c.Tenants[0].Feeds[0]
+	if f.Options.UTM.Query() != "utm_source=google&utm_medium=cpc" || len(f.Options.CustomLabels) != 3 ||
+		f.Options.LinkTemplate == "" || f.Options.TitlePattern == "" ||
+		!slices.Equal(f.Filter.ExcludeVINs, []string{"1HGBH41JXMN109186"}) || f.Filter.PriceMin != 1000 || f.Filter.PriceMax != 90000 {
+		t.Errorf("feed %+v", f)
 	}
 }

@@ -56,6 +56,7 @@ func (b brokenWriter) Name() string {
 	}
 	return "broken"
 }
+func (brokenWriter) Version() string     { return "1" }
 func (brokenWriter) ContentType() string { return "text/plain; charset=utf-8" }
 func (brokenWriter) Extension() string   { return "txt" }
 func (brokenWriter) Description() string { return "always fails" }

@@ -44,6 +44,8 @@ func Options(cfg *config.Config, t *config.Tenant, f *config.Feed) transform.Opt
 	return transform.Options{
 		Filter: f.FeedFilter(), Currency: f.Options.Currency, MileageUnit: f.Options.MileageUnit,
 		BOM: f.Options.BOM, FeedURL: cfg.FeedURL(t.ID, f.Name), Title: f.Options.Title,
+		LinkTemplate: f.Options.LinkTemplate, LinkParams: f.Options.UTM.Query(), CustomLabels: f.Options.CustomLabels,
+		TitlePattern: f.Options.TitlePattern, ExcludeVINs: f.Filter.ExcludeVINs, PriceMin: f.Filter.PriceMin, PriceMax: f.Filter.PriceMax,
 	}
 }
 
@@ -78,15 +80,7 @@ func fingerprint(f *Feed) (string, error) {
 // of an output key that makes an upgraded writer render anew instead of serving what an older
 // build stored in Redis.
 func FormatKey(w transform.Writer) string {
-	return w.Name() + "@" + writerVersion(w)
-}
-
-// writerVersion is the writer's declared version.
-func writerVersion(w transform.Writer) string {
-	if v, ok := w.(interface{ Version() string }); ok {
-		return v.Version()
-	}
-	return "0"
+	return w.Name() + "@" + w.Version()
 }
 
 // OutputKey is where the feed's output is stored (the snapshot's version completes it).

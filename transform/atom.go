@@ -20,11 +20,18 @@ type Atom struct {
 
 var _ Writer = (*Atom)(nil)
 
+// atomVersion is the Atom output's version. Bump it whenever its bytes change (TestGolden
+// checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
+const atomVersion = "2"
+
 // NewAtom returns the "atom" format.
 func NewAtom(opts SyndicationOptions) *Atom { return &Atom{opts: opts} }
 
 // Name is "atom".
 func (*Atom) Name() string { return "atom" }
+
+// Version is atomVersion.
+func (*Atom) Version() string { return atomVersion }
 
 // ContentType is the Atom media type in UTF-8.
 func (*Atom) ContentType() string { return "application/atom+xml; charset=utf-8" }

@@ -19,11 +19,18 @@ type SpreadsheetCSV struct{}
 
 var _ Writer = (*SpreadsheetCSV)(nil)
 
+// spreadsheetCSVVersion is the SpreadsheetCSV output's version. Bump it whenever its bytes change (TestGolden
+// checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
+const spreadsheetCSVVersion = "2"
+
 // NewSpreadsheetCSV returns the "csv" format.
 func NewSpreadsheetCSV() *SpreadsheetCSV { return &SpreadsheetCSV{} }
 
 // Name is "csv".
 func (*SpreadsheetCSV) Name() string { return "csv" }
+
+// Version is spreadsheetCSVVersion.
+func (*SpreadsheetCSV) Version() string { return spreadsheetCSVVersion }
 
 // ContentType is CSV in UTF-8.
 func (*SpreadsheetCSV) ContentType() string { return "text/csv; charset=utf-8" }

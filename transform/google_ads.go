@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -30,10 +31,11 @@ const (
 	googleNamespace           = "http://base.google.com/ns/1.0"
 )
 
-// googleBodyStyles spells the canonical body styles as Google's list does. Some copies of the
-// spec write "full_size_van" and "station_wagon"; the Content API guidelines and the feed
-// specification both list them with spaces, so spaces it is. A style Google has no word for is
-// left out (the attribute is optional and has no "other").
+// googleBodyStyles spells the canonical body styles as Google's body_style attribute page
+// lists them, with underscores (full_size_van, station_wagon; specAdsBodyStyle). The
+// older Content API guidelines (answer/11190480) wrote them with spaces; the attribute page is
+// the current spec. A style Google has no word for is left out (the attribute is optional and
+// has no "other").
 var googleBodyStyles = map[bodyKind]string{
 	bodyConvertible: "convertible",
 	bodyCoupe:       "coupe",
@@ -44,9 +46,13 @@ var googleBodyStyles = map[bodyKind]string{
 	bodyRoadster:    "convertible",
 	bodySedan:       "sedan",
 	bodySUV:         "suv",
-	bodyVan:         "full size van",
-	bodyWagon:       "station wagon",
+	bodyVan:         "full_size_van",
+	bodyWagon:       "station_wagon",
 }
+
+// googleLabelNames are the custom label elements, custom_label_0 to custom_label_4.
+var googleLabelNames = [MaxCustomLabels]string{"g:custom_label_0", "g:custom_label_1", "g:custom_label_2",
+	"g:custom_label_3", "g:custom_label_4"}
 
 // googleEngines spells the canonical fuels as Google's engine attribute does. A flex-fuel
 // vehicle burns gasoline (E85 optional), so it is listed as gasoline, where shoppers look.
@@ -66,6 +72,7 @@ var googleEngines = map[fuelKind]string{
 // googleItem is one vehicle's attribute values as both Google formats send them.
 type googleItem struct {
 	id, title, description, link           string
+	linkTemplate                           string
 	imageLink                              string
 	additionalImages                       []string
 	price, msrp                            string
@@ -73,6 +80,7 @@ type googleItem struct {
 	mileage, vin, color, bodyStyle, engine string
 	certified                              bool
 	dateInStock                            string
+	labels                                 []string // custom_label_0.., vehicle ads only
 }
 
 // newGoogleItem maps a selected vehicle; limits it must enforce by cutting are recorded as
@@ -82,21 +90,27 @@ func newGoogleItem(v *inventory.Vehicle, in Input, d *Diagnostics) googleItem {
 	km := in.Options.Kilometres()
 	cur := in.Options.CurrencyCode()
 	it := googleItem{
-		id:          vin,
-		vin:         vin,
-		title:       fitText(d, vin, "title", attrText(v.Title()), googleMaxTitle),
-		description: plainDescription(d, v, in.Dealer, km, googleMaxDescription),
-		link:        vehicleLink(in.Dealer, vin),
-		make:        attrText(v.Make),
-		model:       fitText(d, vin, "model", attrText(v.Model), googleMaxModel),
-		trim:        fitText(d, vin, "trim", attrText(v.Trim), googleMaxTrim),
-		year:        strconv.Itoa(v.Year),
-		price:       Money(*v.Price, cur),
-		dateInStock: createdDate(v),
+		id:           vin,
+		vin:          vin,
+		title:        fitText(d, vin, "title", vehicleTitle(v, in.Options), googleMaxTitle),
+		description:  plainDescription(d, v, in.Dealer, km, googleMaxDescription),
+		link:         withLinkParams(vehicleLink(in.Dealer, vin), in.Options),
+		linkTemplate: withLinkParams(googleLinkTemplate(in.Dealer, in.Options, vin), in.Options),
+		labels:       customLabels(v, in),
+		make:         attrText(v.Make),
+		model:        fitText(d, vin, "model", attrText(v.Model), googleMaxModel),
+		trim:         fitText(d, vin, "trim", attrText(v.Trim), googleMaxTrim),
+		year:         strconv.Itoa(v.Year),
+		dateInStock:  createdDate(v),
+		color:        fitText(d, vin, "color", attrText(v.ExteriorColor), googleMaxColor),
 	}
-	images := webImageURLs(v)
-	it.imageLink = images[0]
-	it.additionalImages = images[1:]
+	if v.Price != nil {
+		it.price = Money(*v.Price, cur)
+	}
+	if images := webImageURLs(v); len(images) > 0 {
+		it.imageLink = images[0]
+		it.additionalImages = images[1:]
+	}
 	if len(it.additionalImages) > googleMaxExtraImages {
 		d.Warn(vin, "additional_image_link", "%d images dropped: Google takes at most %d additional images",
 			len(it.additionalImages)-googleMaxExtraImages, googleMaxExtraImages)
@@ -116,12 +130,6 @@ func newGoogleItem(v *inventory.Vehicle, in Input, d *Diagnostics) googleItem {
 	if v.Mileage != nil && *v.Mileage >= 0 {
 		it.mileage = mileageText(*v.Mileage, km)
 	}
-	if err := inventory.CheckVIN17(vin); err != nil {
-		d.Warn(vin, "vin", "sent as is: %v, which Google's rule for this vehicle does not require", err)
-	}
-	if it.color = fitText(d, vin, "color", attrText(v.ExteriorColor), googleMaxColor); it.color == "" {
-		d.Warn(vin, "color", "no exterior color: Google commonly disapproves vehicles without one")
-	}
 	if b, ok := bodyStyleOf(v.BodyStyle); ok {
 		it.bodyStyle = googleBodyStyles[b]
 	}
@@ -131,17 +139,71 @@ func newGoogleItem(v *inventory.Vehicle, in Input, d *Diagnostics) googleItem {
 	return it
 }
 
-// googleStoreCode checks the dealer's store code, which Google matches case-sensitively
-// against the Business Profile; it is never altered, so a bad one excludes every vehicle.
+// googleStoreCode is the dealer's store code, which Google matches case-sensitively against the
+// Business Profile, so it is never altered; problem says why it cannot be used.
 func googleStoreCode(d inventory.Dealer) (code, problem string) {
 	code = Clean(d.StoreCode)
 	switch {
 	case code == "":
-		return "", "the dealer has no store_code; Google vehicle ads require one (set dealer.store_code to the Business Profile store code)"
+		return "", "dealer.store_code: missing; Google requires the dealership's store code (the Business Profile store code for vehicle ads)"
 	case utf8.RuneCountInString(code) > googleMaxStoreCode:
-		return "", fmt.Sprintf("the dealer's store_code is longer than %d characters", googleMaxStoreCode)
+		return "", fmt.Sprintf("dealer.store_code: longer than %d characters", googleMaxStoreCode)
 	}
 	return code, ""
+}
+
+// googleStoreParam is the query parameter the default link template adds to the dealer's
+// vdp_url; Google replaces {store_code} with the store the ad shows (specAdsLinkTmpl).
+const googleStoreParam = "store={store_code}"
+
+// googleLinkTemplate is the vehicle's link_template: the feed's link_template option with {vin}
+// and {stock} replaced, else the dealer's vdp_url for the vehicle with store={store_code} added
+// to its query. It is "" when neither gives an http(s) URL with {store_code} in it.
+func googleLinkTemplate(d inventory.Dealer, o Options, vin string) string {
+	var link string
+	if t := strings.TrimSpace(o.LinkTemplate); t != "" {
+		link = Clean(inventory.Dealer{VDPURL: t}.VehicleURL(vin))
+	} else if link = vehicleLink(d, vin); link != "" {
+		link = addQueryParam(link, googleStoreParam)
+	}
+	if !strings.Contains(link, "{store_code}") || !isWebURL(link) {
+		return ""
+	}
+	return link
+}
+
+// addQueryParam appends param (already escaped) to the query of u, before any fragment.
+func addQueryParam(u, param string) string {
+	base, frag, hasFrag := strings.Cut(u, "#")
+	switch {
+	case !strings.Contains(base, "?"):
+		base += "?" + param
+	case strings.HasSuffix(base, "?") || strings.HasSuffix(base, "&"):
+		base += param
+	default:
+		base += "&" + param
+	}
+	if hasFrag {
+		return base + "#" + frag
+	}
+	return base
+}
+
+// googleLinkProblems says why googleLinkTemplate gives nothing for a dealer, naming the key.
+func googleLinkProblems(d inventory.Dealer, o Options) []string {
+	if t := strings.TrimSpace(o.LinkTemplate); t != "" {
+		switch {
+		case !strings.Contains(t, "{store_code}"):
+			return []string{"options.link_template: must contain {store_code}; Google disapproves a vehicle ad whose link template lacks it"}
+		case googleLinkTemplate(d, o, "1HGBH41JXMN109186") == "":
+			return []string{"options.link_template: not an http(s) URL"}
+		}
+		return nil
+	}
+	if vehicleLink(d, "1HGBH41JXMN109186") == "" {
+		return []string{"dealer.vdp_url: missing or not an http(s) URL; Google vehicle ads need the vehicle page for link_template (or set the feed's options.link_template)"}
+	}
+	return nil
 }
 
 // GoogleVehicleAds renders the Merchant Center vehicle ads primary feed: RSS 2.0 with g:
@@ -150,11 +212,18 @@ type GoogleVehicleAds struct{}
 
 var _ Writer = (*GoogleVehicleAds)(nil)
 
+// googleVehicleAdsVersion is the GoogleVehicleAds output's version. Bump it whenever its bytes change (TestGolden
+// checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
+const googleVehicleAdsVersion = "2"
+
 // NewGoogleVehicleAds returns the google-vehicle-ads format.
 func NewGoogleVehicleAds() *GoogleVehicleAds { return &GoogleVehicleAds{} }
 
 // Name is "google-vehicle-ads".
 func (*GoogleVehicleAds) Name() string { return "google-vehicle-ads" }
+
+// Version is googleVehicleAdsVersion.
+func (*GoogleVehicleAds) Version() string { return googleVehicleAdsVersion }
 
 // ContentType is application/xml: Merchant Center reads the format from the content, and
 // browsers show application/xml inline where application/rss+xml often becomes a download.
@@ -168,48 +237,113 @@ func (*GoogleVehicleAds) Description() string {
 	return "Google Merchant Center vehicle ads feed (RSS 2.0 with g: attributes)"
 }
 
-// googleAdsRules are the vehicle ads requirements; see docs/channels.md.
-//
-// The VIN: Google's only minimum requirement is that it is unique for each vehicle, with a
-// character limit of 17 (https://support.google.com/merchants/answer/14154510); it states no
-// check-digit rule and makes the VIN optional in FR, DE, IT, ES, NL and the UK, where position 9
-// is no check digit at all. So a VIN that fails the ISO 3779 check is sent with a warning, never
-// left out: leaving it out would delist a car Google accepts.
-func googleAdsRules() Rules {
-	return Rules{RequirePrice: true, RequireImage: true, UniqueVIN: true,
-		Check: func(v *inventory.Vehicle, in Input) (string, string) {
-			if _, problem := googleStoreCode(in.Dealer); problem != "" {
-				return inventory.ReasonMissingField, problem
-			}
-			if n := utf8.RuneCountInString(inventory.NormalizeVIN(v.VIN)); n > googleMaxVIN {
-				return inventory.ReasonInvalidVIN, fmt.Sprintf("the VIN has %d characters; Google takes at most %d", n, googleMaxVIN)
-			}
-			if reason, detail := vehicleBasics(v, in); reason != "" {
-				return reason, detail
-			}
-			if p := mileageProblem(v); p != "" {
-				return inventory.ReasonMissingMileage, p + ": Google requires mileage"
-			}
-			if conditionOf(v.Condition) == condNew {
-				// Google requires vehicle_msrp for new vehicles. Sending the item without it
-				// gets it disapproved in Merchant Center, where the dealer sees it late and
-				// disapprovals weigh on the account; leaving it out here is the safer reading
-				// and shows in our diagnostics at once.
-				if v.MSRP == nil || *v.MSRP <= 0 {
-					return inventory.ReasonMissingField, "new vehicle without msrp: Google requires vehicle_msrp for new vehicles"
+// dealerProblems is what the dealer's configuration lacks for vehicle ads: a store code and a
+// link template with {store_code}, both required for every item (specAdsAPI, specAdsLinkTmpl).
+func (*GoogleVehicleAds) dealerProblems(d inventory.Dealer, o Options) []string {
+	var out []string
+	if _, p := googleStoreCode(d); p != "" {
+		out = append(out, p)
+	}
+	return append(out, googleLinkProblems(d, o)...)
+}
+
+// googleAdsTable is the vehicle ads rule table. Excluded is only what Google's published spec
+// says it disapproves; what it recommends, or what a common disapproval list mentions without a
+// rule, is a warning.
+func googleAdsTable(g *GoogleVehicleAds, in Input) []rule {
+	table := []rule{
+		// store_code and link_template are required on every item (specAdsAPI,
+		// specAdsLinkTmpl: "Include the store code {store_code} ValueTrack parameter").
+		dealerRow("store_code", specAdsAPI, g.dealerProblems(in.Dealer, in.Options)),
+		// VIN: "Character limit 17"; the only minimum requirement is uniqueness, which Select's
+		// UniqueVIN enforces (specAdsVIN).
+		{field: "vin", action: ruleExclude, reason: inventory.ReasonInvalidVIN, spec: specAdsVIN,
+			test: func(v *inventory.Vehicle, _ Input) string {
+				switch n := utf8.RuneCountInString(inventory.NormalizeVIN(v.VIN)); {
+				case n == 0:
+					return "no VIN: Google's id and vin are the VIN"
+				case n > googleMaxVIN:
+					return fmt.Sprintf("the VIN has %d characters; Google takes at most %d", n, googleMaxVIN)
 				}
-				if *v.Mileage > googleAdsNewMaxMiles {
-					return inventory.ReasonNewVehicleHighMiles,
-						fmt.Sprintf("new vehicle with %d miles: Google disapproves new vehicles over %d", *v.Mileage, googleAdsNewMaxMiles)
+				return ""
+			}},
+	}
+	// price, condition, year, make, model and image_link are required (specAdsFeed).
+	table = append(table, priceRows(specAdsFeed)...)
+	table = append(table, identityRows(specAdsFeed)...)
+	table = append(table,
+		imageRow(ruleExclude, specAdsFeed, "image_link"),
+		// mileage is required; a new car may give 0 (specAdsMileage), so only a used one
+		// without mileage is left out.
+		usedMileageRow(specAdsMileage),
+		mileageRangeRow(specAdsMileage),
+		// vehicle_msrp is "Required for new cars" (specAdsAPI).
+		rule{field: "vehicle_msrp", action: ruleExclude, reason: inventory.ReasonMissingField, spec: specAdsAPI,
+			test: func(v *inventory.Vehicle, _ Input) string {
+				if conditionOf(v.Condition) == condNew && (v.MSRP == nil || !(*v.MSRP > 0)) {
+					return "new vehicle without msrp: Google requires vehicle_msrp for new vehicles"
 				}
-			}
-			return "", ""
-		}}
+				return ""
+			}},
+		// Warnings from here on.
+		rule{field: "mileage", action: ruleWarn, spec: specAdsMileage,
+			test: func(v *inventory.Vehicle, _ Input) string {
+				if v.Mileage == nil {
+					return "no mileage: sent as 0, which Google accepts for new vehicles"
+				}
+				return ""
+			}},
+		// No published rule: "new with more than 200 miles" is a common disapproval reason,
+		// not a spec rule, so the car is sent and the dealer told.
+		rule{field: "mileage", action: ruleWarn, spec: specAdsFeed,
+			test: func(v *inventory.Vehicle, _ Input) string {
+				if conditionOf(v.Condition) == condNew && v.Mileage != nil && *v.Mileage > googleAdsNewMaxMiles {
+					return fmt.Sprintf("new vehicle with %d miles: Google commonly disapproves new vehicles over %d", *v.Mileage, googleAdsNewMaxMiles)
+				}
+				return ""
+			}},
+		rule{field: "vin", action: ruleWarn, spec: specAdsVIN,
+			test: func(v *inventory.Vehicle, _ Input) string {
+				if err := inventory.CheckVIN17(inventory.NormalizeVIN(v.VIN)); err != nil {
+					return "sent as is: " + err.Error() + ", which Google's rule for this vehicle does not require"
+				}
+				return ""
+			}},
+		rule{field: "color", action: ruleWarn, spec: specAdsFeed,
+			test: func(v *inventory.Vehicle, _ Input) string {
+				return blankDetail(v.ExteriorColor, "no exterior color: Google commonly disapproves vehicles without one")
+			}},
+		// link is sent beside link_template; without a vdp_url only the template is.
+		vdpRow(ruleWarn, specAdsFeed, "link"),
+		// Canada: vehicle_all_in_price is required for new cars (specAdsAllInPrice); Australia:
+		// vehicle_price_type for new and used (specAdsPriceType). Whether the upstream price is
+		// an all-in or drive-away price is not in the data, so the dealer is told.
+		rule{field: "vehicle_all_in_price", action: ruleWarn, spec: specAdsAllInPrice,
+			test: func(v *inventory.Vehicle, in Input) string {
+				if dealerCountry(in.Dealer) == "CA" && conditionOf(v.Condition) == condNew {
+					return "Google requires vehicle_all_in_price for new cars in Canada; feedgate has no all-in price to send"
+				}
+				return ""
+			}},
+		rule{field: "vehicle_price_type", action: ruleWarn, spec: specAdsPriceType,
+			test: func(_ *inventory.Vehicle, in Input) string {
+				if dealerCountry(in.Dealer) == "AU" {
+					return "Google requires vehicle_price_type in Australia; feedgate does not know whether the price is drive-away"
+				}
+				return ""
+			}},
+	)
+	return table
+}
+
+// dealerCountry is the dealer's ISO 3166-1 country code, upper case.
+func dealerCountry(d inventory.Dealer) string {
+	return strings.ToUpper(strings.TrimSpace(d.Address.Country))
 }
 
 // Write renders the feed.
 func (g *GoogleVehicleAds) Write(w io.Writer, in Input) (Diagnostics, error) {
-	vs, d := Select(in, googleAdsRules())
+	vs, d := Select(in, Rules{UniqueVIN: true, table: googleAdsTable(g, in)})
 	store, _ := googleStoreCode(in.Dealer)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	x := newXMLStream(bw)
@@ -225,11 +359,17 @@ func (g *GoogleVehicleAds) Write(w io.Writer, in Input) (Diagnostics, error) {
 	}
 	for _, v := range vs {
 		it := newGoogleItem(v, in, &d)
+		if it.mileage == "" {
+			// Only a new vehicle gets here without mileage: "For new cars, you can set this
+			// value to 0" (specAdsMileage); the table's warning row reports it.
+			it.mileage = mileageText(0, in.Options.Kilometres())
+		}
 		x.start("item")
 		x.leaf("g:id", it.id)
 		x.leaf("g:title", it.title)
 		x.leaf("g:description", it.description)
 		x.leaf("g:link", it.link)
+		x.leaf("g:link_template", it.linkTemplate)
 		x.leaf("g:image_link", it.imageLink)
 		for _, u := range it.additionalImages {
 			x.leaf("g:additional_image_link", u)
@@ -251,7 +391,13 @@ func (g *GoogleVehicleAds) Write(w io.Writer, in Input) (Diagnostics, error) {
 		x.leaf("g:option", "in_store")
 		x.leaf("g:store_code", store)
 		x.end("g:vehicle_fulfillment")
-		// certified_pre-owned is left out: the upstream has no field that says so.
+		if it.certified {
+			// Optional, yes/no, hyphenated in vehicle ads (specAdsCPO).
+			x.leaf("g:certified_pre-owned", "yes")
+		}
+		for i, l := range it.labels {
+			x.leaf(googleLabelNames[i], l)
+		}
 		x.end("item")
 	}
 	x.end("channel")
@@ -289,79 +435,4 @@ func feedModifiedAt(in Input) time.Time {
 		return time.Time{}
 	}
 	return in.Snapshot.ModifiedAt.UTC()
-}
-
-// xmlStream writes an XML document token by token through encoding/xml, so every value is
-// escaped by the encoder; the first error sticks and is returned by close. Prefixed names
-// ("g:id") are written as given: the prefix is declared once on the root element, which keeps
-// the output in the form the channels' own examples use.
-type xmlStream struct {
-	enc *xml.Encoder
-	err error
-	// tags holds each attribute-less element's start and end tokens, boxed once per render:
-	// boxing them anew for every element was a third of the writers' allocations.
-	tags map[string]xmlTag
-	// cdata is reused for every text: the encoder escapes it as it takes the token.
-	cdata []byte
-}
-
-type xmlTag struct{ start, end xml.Token }
-
-func newXMLStream(w io.Writer) *xmlStream {
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	return &xmlStream{enc: enc, tags: make(map[string]xmlTag)}
-}
-
-// tag is the tokens of the element name without attributes.
-func (x *xmlStream) tag(name string) xmlTag {
-	t, ok := x.tags[name]
-	if !ok {
-		n := xml.Name{Local: name}
-		t = xmlTag{start: xml.StartElement{Name: n}, end: xml.EndElement{Name: n}}
-		x.tags[name] = t
-	}
-	return t
-}
-
-func (x *xmlStream) token(t xml.Token) {
-	if x.err == nil {
-		x.err = x.enc.EncodeToken(t)
-	}
-}
-
-func (x *xmlStream) prolog() {
-	x.token(xml.ProcInst{Target: "xml", Inst: []byte(`version="1.0" encoding="UTF-8"`)})
-	x.token(xml.CharData("\n"))
-}
-
-func (x *xmlStream) start(name string, attrs ...xml.Attr) {
-	if len(attrs) == 0 {
-		x.token(x.tag(name).start)
-		return
-	}
-	x.token(xml.StartElement{Name: xml.Name{Local: name}, Attr: attrs})
-}
-
-func (x *xmlStream) end(name string) { x.token(x.tag(name).end) }
-
-// leaf writes <name>value</name>, or nothing when value is empty: an empty optional attribute
-// is better absent than blank.
-func (x *xmlStream) leaf(name, value string, attrs ...xml.Attr) {
-	if value == "" {
-		return
-	}
-	x.start(name, attrs...)
-	x.cdata = append(x.cdata[:0], value...)
-	x.token(xml.CharData(x.cdata))
-	x.end(name)
-}
-
-// close ends the document with a line break and flushes the encoder.
-func (x *xmlStream) close() error {
-	x.token(xml.CharData("\n"))
-	if x.err != nil {
-		return x.err
-	}
-	return x.enc.Close()
 }

@@ -54,10 +54,11 @@ func channelInput(d inventory.Dealer, vs ...inventory.Vehicle) transform.Input {
 // exclusionCase is one vehicle (or dealer) change and the reason a channel should give, ""
 // for "included".
 type exclusionCase struct {
-	name   string
-	dealer func(*inventory.Dealer)
-	change func(*inventory.Vehicle)
-	reason string
+	name    string
+	dealer  func(*inventory.Dealer)
+	options func(*transform.Options)
+	change  func(*inventory.Vehicle)
+	reason  string
 }
 
 // checkExclusions renders each case alone and compares the reason.
@@ -72,7 +73,11 @@ func checkExclusions(t *testing.T, w transform.Writer, cases []exclusionCase) {
 			if c.dealer != nil {
 				c.dealer(&d)
 			}
-			out, diag := render(t, w, channelInput(d, v))
+			in := channelInput(d, v)
+			if c.options != nil {
+				c.options(&in.Options)
+			}
+			out, diag := render(t, w, in)
 			checkWellFormed(t, w, out)
 			got := ""
 			if len(diag.Excluded) > 0 {
@@ -101,25 +106,41 @@ var commonExclusions = []exclusionCase{
 		reason: inventory.ReasonMissingImage},
 	{name: "no link", dealer: func(d *inventory.Dealer) { d.VDPURL = "" }, reason: inventory.ReasonMissingField},
 	{name: "link not http", dealer: func(d *inventory.Dealer) { d.VDPURL = "javascript:alert({vin})" }, reason: inventory.ReasonMissingField},
-	{name: "unknown condition", change: func(v *inventory.Vehicle) { v.Condition = "demo" }, reason: inventory.ReasonMissingField},
+	{name: "unknown condition", change: func(v *inventory.Vehicle) { v.Condition = "auction" }, reason: inventory.ReasonMissingField},
+	{name: "demo is used", change: func(v *inventory.Vehicle) { v.Condition = "Demo" }},
+	{name: "loaner is used", change: func(v *inventory.Vehicle) { v.Condition = "Service Loaner" }},
+	{name: "not certified is used", change: func(v *inventory.Vehicle) { v.Condition = "Not Certified" }},
+	{name: "price 0.001", change: func(v *inventory.Vehicle) { v.Price = inventory.Ptr(0.001) }, reason: transform.ReasonOutOfRange},
+	{name: "21-digit price", change: func(v *inventory.Vehicle) { v.Price = inventory.Ptr(123456789012345678901.0) }, reason: transform.ReasonOutOfRange},
+	{name: "mileage over two million", change: func(v *inventory.Vehicle) { v.Mileage = inventory.Ptr(2_000_001) }, reason: transform.ReasonOutOfRange},
 	{name: "no model", change: func(v *inventory.Vehicle) { v.Model = " " }, reason: inventory.ReasonMissingField},
 	{name: "year not 4 digits", change: func(v *inventory.Vehicle) { v.Year = 0 }, reason: inventory.ReasonMissingField},
 	{name: "used without mileage", change: func(v *inventory.Vehicle) { v.Mileage = nil }, reason: inventory.ReasonMissingMileage},
-	{name: "negative mileage", change: func(v *inventory.Vehicle) { v.Mileage = inventory.Ptr(-1) }, reason: inventory.ReasonMissingMileage},
+	{name: "negative mileage", change: func(v *inventory.Vehicle) { v.Mileage = inventory.Ptr(-1) }, reason: transform.ReasonOutOfRange},
+}
+
+// withoutCases is commonExclusions without the named cases.
+func withoutCases(names ...string) []exclusionCase {
+	return slices.DeleteFunc(slices.Clone(commonExclusions), func(c exclusionCase) bool { return slices.Contains(names, c.name) })
 }
 
 func TestGoogleVehicleAdsExclusions(t *testing.T) {
 	newCar := func(miles int) func(*inventory.Vehicle) {
 		return func(v *inventory.Vehicle) { v.Condition, v.Mileage = inventory.New, inventory.Ptr(miles) }
 	}
-	cases := append(slices.Clone(commonExclusions),
+	cases := append(withoutCases(),
 		exclusionCase{name: "new", change: newCar(12)},
 		exclusionCase{name: "new at 200 miles", change: newCar(200)},
-		exclusionCase{name: "new over 200 miles", change: newCar(201), reason: inventory.ReasonNewVehicleHighMiles},
+		// Over 200 miles is a common disapproval, not a published rule: sent, with a warning.
+		exclusionCase{name: "new over 200 miles is kept", change: newCar(201)},
 		exclusionCase{name: "new without msrp", change: func(v *inventory.Vehicle) { newCar(5)(v); v.MSRP = nil },
 			reason: inventory.ReasonMissingField},
-		exclusionCase{name: "new without mileage", change: func(v *inventory.Vehicle) { newCar(5)(v); v.Mileage = nil },
-			reason: inventory.ReasonMissingMileage},
+		// Google accepts 0 for a new car (answer/14156166).
+		exclusionCase{name: "new without mileage is sent with 0", change: func(v *inventory.Vehicle) { newCar(5)(v); v.Mileage = nil }},
+		exclusionCase{name: "link template without store_code", options: func(o *transform.Options) { o.LinkTemplate = "https://d.example/{vin}" },
+			reason: inventory.ReasonMissingField},
+		exclusionCase{name: "link template without vdp_url", dealer: func(d *inventory.Dealer) { d.VDPURL = "" },
+			options: func(o *transform.Options) { o.LinkTemplate = "https://d.example/{vin}?s={store_code}" }},
 		// Google asks only for a unique VIN of at most 17 characters (answer/14154510): a
 		// failed check digit or a short pre-1981 VIN is sent, with a warning.
 		exclusionCase{name: "bad check digit is kept", change: func(v *inventory.Vehicle) { v.VIN = v.VIN[:8] + "Z" + v.VIN[9:] }},

@@ -9,11 +9,12 @@ import (
 	"github.com/feedgate/feedgate/inventory"
 )
 
-// googleListingsHeader is the column order of the vehicle listings file.
+// googleListingsHeader is the column order of the vehicle listings file, with the spec's
+// attribute names (specListings: exterior_color, not color).
 var googleListingsHeader = []string{
 	"id", "title", "description", "link", "image_link", "additional_image_link",
 	"price", "vehicle_msrp", "condition", "certified_pre_owned", "make", "model", "trim", "year",
-	"mileage", "vin", "color", "body_style", "engine",
+	"mileage", "vin", "exterior_color", "body_style", "engine",
 	"dealership_name", "dealership_address", "store_code", "date_in_stock",
 }
 
@@ -24,11 +25,18 @@ type GoogleVehicleListings struct{}
 
 var _ Writer = (*GoogleVehicleListings)(nil)
 
+// googleVehicleListingsVersion is the GoogleVehicleListings output's version. Bump it whenever its bytes change (TestGolden
+// checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
+const googleVehicleListingsVersion = "2"
+
 // NewGoogleVehicleListings returns the google-vehicle-listings format.
 func NewGoogleVehicleListings() *GoogleVehicleListings { return &GoogleVehicleListings{} }
 
 // Name is "google-vehicle-listings".
 func (*GoogleVehicleListings) Name() string { return "google-vehicle-listings" }
+
+// Version is googleVehicleListingsVersion.
+func (*GoogleVehicleListings) Version() string { return googleVehicleListingsVersion }
 
 // ContentType is CSV in UTF-8.
 func (*GoogleVehicleListings) ContentType() string { return "text/csv; charset=utf-8" }
@@ -41,38 +49,67 @@ func (*GoogleVehicleListings) Description() string {
 	return "Google vehicle listings (free listings) file, CSV"
 }
 
-// googleListingsRules are the vehicle listings requirements; see docs/channels.md.
-// The dealer is checked once per render, d being the render's dealer.
-func googleListingsRules(d inventory.Dealer) Rules {
-	noDealer := attrText(d.Name) == "" || attrText(d.Address.OneLine()) == ""
-	return Rules{RequirePrice: true, RequireImage: true, UniqueVIN: true,
-		Check: func(v *inventory.Vehicle, in Input) (string, string) {
-			if noDealer {
-				return inventory.ReasonMissingField, "the dealer has no name or address; vehicle listings require dealership_name and dealership_address"
-			}
-			if err := listingsVINProblem(v, in); err != nil {
-				return inventory.ReasonInvalidVIN, err.Error()
-			}
-			if reason, detail := vehicleBasics(v, in); reason != "" {
-				return reason, detail
-			}
-			cond := conditionOf(v.Condition)
-			if p := mileageProblem(v); p != "" && (cond != condNew || v.Mileage != nil) {
-				// Mileage is required for used vehicles; a new one may go without, but never
-				// with a negative count.
-				return inventory.ReasonMissingMileage, p + ": Google requires mileage for used vehicles"
-			}
-			if cond == condNew && v.Mileage != nil && *v.Mileage > googleListingsNewMaxMiles {
-				return inventory.ReasonNewVehicleHighMiles,
-					fmt.Sprintf("new vehicle with %d miles: vehicle listings exclude new vehicles over %d", *v.Mileage, googleListingsNewMaxMiles)
-			}
-			return "", ""
-		}}
+// dealerProblems is what the dealer's configuration lacks for vehicle listings: store_code,
+// dealership_name and dealership_address ("which includes the city, postal code, and
+// country"; the street is sent when known but not demanded) are required on every row
+// (specListings). Unlike vehicle ads, the store code need
+// not match the Business Profile.
+func (*GoogleVehicleListings) dealerProblems(d inventory.Dealer, _ Options) []string {
+	var out []string
+	if _, p := googleStoreCode(d); p != "" {
+		out = append(out, p)
+	}
+	if attrText(d.Name) == "" {
+		out = append(out, "dealer.name: missing; vehicle listings require dealership_name")
+	}
+	a := d.Address
+	for _, part := range []struct{ key, value string }{
+		{"city", a.City}, {"postal_code", a.PostalCode}, {"country", a.Country},
+	} {
+		if attrText(part.value) == "" {
+			out = append(out, "dealer.address."+part.key+": missing; vehicle listings require the full dealership_address")
+		}
+	}
+	return out
+}
+
+// googleListingsTable is the vehicle listings rule table (specListings).
+func googleListingsTable(g *GoogleVehicleListings, in Input) []rule {
+	table := []rule{
+		dealerRow("store_code", specListings, g.dealerProblems(in.Dealer, in.Options)),
+		// "must be valid according to the NHTSA standard", with the classic and import
+		// exemptions (listingsVINProblem).
+		{field: "vin", action: ruleExclude, reason: inventory.ReasonInvalidVIN, spec: specListings,
+			test: func(v *inventory.Vehicle, in Input) string {
+				if err := listingsVINProblem(v, in); err != nil {
+					return err.Error()
+				}
+				return ""
+			}},
+	}
+	// price, condition, make, model and year are required.
+	table = append(table, priceRows(specListings)...)
+	table = append(table, identityRows(specListings)...)
+	return append(table,
+		// mileage is "Required for used vehicles".
+		usedMileageRow(specListings),
+		mileageRangeRow(specListings),
+		rule{field: "mileage", action: ruleExclude, reason: inventory.ReasonNewVehicleHighMiles, spec: specListings,
+			test: func(v *inventory.Vehicle, _ Input) string {
+				if conditionOf(v.Condition) == condNew && v.Mileage != nil && *v.Mileage > googleListingsNewMaxMiles {
+					return fmt.Sprintf("new vehicle with %d miles: vehicle listings exclude new vehicles over %d", *v.Mileage, googleListingsNewMaxMiles)
+				}
+				return ""
+			}},
+		// image_link and link are only "Recommended".
+		imageRow(ruleWarn, specListings, "image_link"),
+		vdpRow(ruleWarn, specListings, "link"),
+	)
 }
 
 // Write renders the file.
 func (g *GoogleVehicleListings) Write(w io.Writer, in Input) (Diagnostics, error) {
-	vs, d := Select(in, googleListingsRules(in.Dealer))
+	vs, d := Select(in, Rules{UniqueVIN: true, table: googleListingsTable(g, in)})
 	bw := bufio.NewWriterSize(w, 64<<10)
 	cw := newCSVStream(bw, in.Options.BOM, ',')
 	cw.record(googleListingsHeader)

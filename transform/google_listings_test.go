@@ -33,8 +33,11 @@ func TestGoogleVehicleListingsExclusions(t *testing.T) {
 		return func(v *inventory.Vehicle) { v.Condition, v.Mileage = inventory.New, miles }
 	}
 	// A new vehicle may go without mileage and without MSRP in vehicle listings.
-	common := slices.DeleteFunc(slices.Clone(commonExclusions), func(c exclusionCase) bool { return c.name == "used without mileage" })
+	// image_link and link are only recommended in vehicle listings: their absence is a warning.
+	common := withoutCases("used without mileage", "no image", "image not http", "no link", "link not http")
 	cases := append(common,
+		exclusionCase{name: "no image is kept", change: func(v *inventory.Vehicle) { v.ImageURL, v.Images = "", nil }},
+		exclusionCase{name: "no link is kept", dealer: func(d *inventory.Dealer) { d.VDPURL = "" }},
 		exclusionCase{name: "used without mileage", change: func(v *inventory.Vehicle) { v.Mileage = nil },
 			reason: inventory.ReasonMissingMileage},
 		exclusionCase{name: "new without mileage", change: newCar(nil)},
@@ -52,7 +55,11 @@ func TestGoogleVehicleListingsExclusions(t *testing.T) {
 		exclusionCase{name: "25-year-old car is checked", change: func(v *inventory.Vehicle) {
 			v.Year, v.VIN = fixedTime.Year()-25, "JT2AE92E0J3000001"
 		}, reason: inventory.ReasonInvalidVIN},
-		exclusionCase{name: "no store code is fine", dealer: func(d *inventory.Dealer) { d.StoreCode = "" }},
+		exclusionCase{name: "dealer without store code", dealer: func(d *inventory.Dealer) { d.StoreCode = "" },
+			reason: inventory.ReasonMissingField},
+		exclusionCase{name: "dealer without street is kept", dealer: func(d *inventory.Dealer) { d.Address.Street = "" }},
+		exclusionCase{name: "dealer without postal code", dealer: func(d *inventory.Dealer) { d.Address.PostalCode = "" },
+			reason: inventory.ReasonMissingField},
 		exclusionCase{name: "dealer without address", dealer: func(d *inventory.Dealer) { d.Address = inventory.Address{} },
 			reason: inventory.ReasonMissingField},
 		exclusionCase{name: "dealer without name", dealer: func(d *inventory.Dealer) { d.Name = "" },
@@ -89,7 +96,7 @@ func TestGoogleVehicleListingsRecord(t *testing.T) {
 		"date_in_stock":         "2026-01-15",
 		"body_style":            "sedan",
 		"engine":                "gasoline",
-		"color":                 "Red",
+		"exterior_color":        "Red",
 	}
 	for k, w := range want {
 		if got := rows[0][k]; got != w {

@@ -51,9 +51,13 @@ func render(t testing.TB, w transform.Writer, in transform.Input) ([]byte, trans
 	return buf.Bytes(), d
 }
 
-// TestGolden renders the fixture in every format and compares with testdata/golden.
+// TestGolden renders the fixture in every format and compares with testdata/golden. It also
+// checks each format's version against testdata/golden/versions.json: a golden that changes
+// under an unchanged version fails, and -update refuses to record it.
 func TestGolden(t *testing.T) {
 	in := fixture(t)
+	book := readVersionBook(t)
+	defer book.save(t)
 	for _, w := range allWriters(t) {
 		t.Run(w.Name(), func(t *testing.T) {
 			out, d := render(t, w, in)
@@ -67,6 +71,9 @@ func TestGolden(t *testing.T) {
 					d.Included, d.Filtered, len(d.Excluded), len(in.Snapshot.Vehicles))
 			}
 			diag, _ := json.MarshalIndent(d, "", "  ")
+			if err := book.check(w.Name(), w.Version(), goldenHash(out, diag)); err != nil {
+				t.Fatal(err)
+			}
 			compareGolden(t, w.Name()+"."+w.Extension(), out)
 			compareGolden(t, w.Name()+".diagnostics.json", diag)
 		})

@@ -15,11 +15,18 @@ type UpstreamJSON struct{}
 
 var _ Writer = (*UpstreamJSON)(nil)
 
+// upstreamJSONVersion is the UpstreamJSON output's version. Bump it whenever its bytes change (TestGolden
+// checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
+const upstreamJSONVersion = "2"
+
 // NewUpstreamJSON returns the "json" format.
 func NewUpstreamJSON() *UpstreamJSON { return &UpstreamJSON{} }
 
 // Name is "json".
 func (*UpstreamJSON) Name() string { return "json" }
+
+// Version is upstreamJSONVersion.
+func (*UpstreamJSON) Version() string { return upstreamJSONVersion }
 
 // ContentType is JSON in UTF-8.
 func (*UpstreamJSON) ContentType() string { return "application/json; charset=utf-8" }

@@ -19,11 +19,18 @@ type JSONFeed struct {
 
 var _ Writer = (*JSONFeed)(nil)
 
+// jsonFeedVersion is the JSONFeed output's version. Bump it whenever its bytes change (TestGolden
+// checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
+const jsonFeedVersion = "2"
+
 // NewJSONFeed returns the "jsonfeed" format.
 func NewJSONFeed(opts SyndicationOptions) *JSONFeed { return &JSONFeed{opts: opts} }
 
 // Name is "jsonfeed".
 func (*JSONFeed) Name() string { return "jsonfeed" }
+
+// Version is jsonFeedVersion.
+func (*JSONFeed) Version() string { return jsonFeedVersion }
 
 // ContentType is the JSON Feed media type in UTF-8.
 func (*JSONFeed) ContentType() string { return "application/feed+json; charset=utf-8" }

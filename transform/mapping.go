@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"math"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -133,16 +132,24 @@ const (
 	fuelPluginHybrid
 )
 
+// fuelRules also read the fuel names of European dealer systems (German, French, Spanish,
+// Italian, Dutch): "Benzin", "Essence", "Gasolina", "Elektro", "Hybride", "Gazole".
 var fuelRules = []phraseRule[fuelKind]{
-	{fuelPluginHybrid, []string{"plug in", "plugin", "phev", "plug in hybrid", "plug in electric hybrid"}},
-	{fuelHybrid, []string{"hybrid", "hev", "mhev", "mild hybrid", "gas electric", "gasoline electric", "petrol electric"}},
-	{fuelNaturalGas, []string{"cng", "natural gas", "compressed natural gas", "methane"}},
-	{fuelLPG, []string{"lpg", "propane", "autogas", "liquefied petroleum gas"}},
-	{fuelHydrogen, []string{"hydrogen", "fuel cell", "fcev"}},
-	{fuelElectric, []string{"electric", "ev", "bev", "battery electric", "electricity"}},
-	{fuelFlex, []string{"flex", "flex fuel", "flexible fuel", "ffv", "e85", "ethanol"}},
-	{fuelDiesel, []string{"diesel", "biodiesel", "tdi"}},
-	{fuelGasoline, []string{"gasoline", "gas", "petrol", "unleaded", "premium unleaded", "regular unleaded", "premium", "regular"}},
+	{fuelPluginHybrid, []string{"plug in", "plugin", "phev", "plug in hybrid", "plug in electric hybrid",
+		"hybride rechargeable", "híbrido enchufable", "ibrida plug in"}},
+	// A fuel pair with electric in it is a hybrid, whichever word comes first ("Electric/Gas").
+	{fuelHybrid, []string{"hybrid", "hev", "mhev", "mild hybrid", "gas electric", "gasoline electric", "petrol electric",
+		"electric gas", "electric gasoline", "electric petrol", "diesel electric", "electric diesel",
+		"hybride", "híbrido", "hibrido", "ibrida", "ibrido", "hybrid elektro"}},
+	{fuelNaturalGas, []string{"cng", "natural gas", "compressed natural gas", "methane", "erdgas", "metano", "gnv", "gas natural"}},
+	{fuelLPG, []string{"lpg", "propane", "autogas", "liquefied petroleum gas", "gpl", "glp", "flüssiggas"}},
+	{fuelHydrogen, []string{"hydrogen", "fuel cell", "fcev", "wasserstoff", "hydrogène", "hidrógeno", "idrogeno"}},
+	{fuelElectric, []string{"electric", "ev", "bev", "battery electric", "electricity",
+		"elektro", "elektrisch", "électrique", "electrique", "eléctrico", "electrico", "elettrica", "elettrico"}},
+	{fuelFlex, []string{"flex", "flex fuel", "flexible fuel", "ffv", "e85", "ethanol", "bioethanol", "superethanol"}},
+	{fuelDiesel, []string{"diesel", "biodiesel", "tdi", "gazole", "gasoil", "gasóleo", "gasoleo"}},
+	{fuelGasoline, []string{"gasoline", "gas", "petrol", "unleaded", "premium unleaded", "regular unleaded", "premium", "regular",
+		"benzin", "benzine", "essence", "gasolina", "benzina", "super", "super plus"}},
 }
 
 // fuelOf maps upstream fuel_type text; ok is false when it is blank.
@@ -206,8 +213,14 @@ const (
 )
 
 var conditionRules = []phraseRule[vehicleCondition]{
+	// A negated certification is a plain used car ("Not Certified" must not read as CPO).
+	{condUsed, []string{"not certified", "non certified", "uncertified", "not cpo", "non cpo"}},
 	{condCertified, []string{"certified", "cpo", "certified pre owned"}},
-	{condUsed, []string{"used", "pre owned", "preowned", "second hand", "secondhand"}},
+	// Demonstrators and loaners have been driven and registered by the dealer: Google and
+	// Meta know only new and used (and CPO), and they are sold as used, so they are listed as
+	// used rather than left out.
+	{condUsed, []string{"used", "pre owned", "preowned", "second hand", "secondhand",
+		"demo", "demonstrator", "ex demo", "loaner", "service loaner", "courtesy", "courtesy car"}},
 	{condNew, []string{"new", "brand new"}},
 }
 
@@ -315,7 +328,10 @@ func fitText(d *Diagnostics, vin, field, s string, max int) string {
 
 var (
 	linkPattern = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"]+`)
-	tagPattern  = regexp.MustCompile(`</?[A-Za-z][^<>]*>`)
+	// tagPattern matches an HTML tag: a known element name, then either nothing but an optional
+	// "/" or attributes with "=" in them. Text a dealer put in angle brackets ("<one owner>",
+	// "<a lot of extras>") is not a tag and stays.
+	tagPattern = regexp.MustCompile(`(?i)</?(?:a|abbr|b|big|blockquote|br|center|code|div|em|font|h[1-6]|hr|i|img|li|ol|p|pre|s|section|small|span|strike|strong|sub|sup|table|tbody|td|tfoot|th|thead|tr|u|ul)(?:\s*/?|\s+[^<>]*=[^<>]*)>`)
 )
 
 // mayHoldLink is a cheap pre-check for linkPattern: "://" or "www." in any letter case.
@@ -419,39 +435,6 @@ func generatedDescription(v *inventory.Vehicle, dealer inventory.Dealer, km bool
 		b.WriteString(" Available at " + n + ".")
 	}
 	return strings.TrimSpace(b.String())
-}
-
-// vehicleBasics checks what every Google and Meta format requires of a vehicle beyond Select's
-// rules, and returns a reason and detail to exclude it, or "".
-func vehicleBasics(v *inventory.Vehicle, in Input) (reason, detail string) {
-	switch {
-	case v.Price != nil && (math.IsNaN(*v.Price) || math.IsInf(*v.Price, 0)):
-		return inventory.ReasonMissingPrice, "price is not a finite number"
-	case conditionOf(v.Condition) == condUnknown:
-		return inventory.ReasonMissingField, "condition " + strconv.Quote(string(v.Condition)) + " is neither new nor used"
-	case v.Year < 1000 || v.Year > 9999:
-		return inventory.ReasonMissingField, "year " + strconv.Itoa(v.Year) + " is not four digits"
-	case attrText(v.Make) == "":
-		return inventory.ReasonMissingField, "no make"
-	case attrText(v.Model) == "":
-		return inventory.ReasonMissingField, "no model"
-	case !hasWebImage(v):
-		return inventory.ReasonMissingImage, "no http(s) image URL"
-	case vehicleLink(in.Dealer, inventory.NormalizeVIN(v.VIN)) == "":
-		return inventory.ReasonMissingField, "no http(s) vehicle page: set the dealer's vdp_url"
-	}
-	return "", ""
-}
-
-// mileageProblem returns why a vehicle's mileage is unusable, or "" when it is usable.
-func mileageProblem(v *inventory.Vehicle) string {
-	switch {
-	case v.Mileage == nil:
-		return "no mileage"
-	case *v.Mileage < 0:
-		return "negative mileage"
-	}
-	return ""
 }
 
 // createdDate is an ISO 8601 calendar date of t in UTC, or "" for the zero time.

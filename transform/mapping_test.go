@@ -28,11 +28,11 @@ func TestBodyStyleMapping(t *testing.T) {
 		{"Truck", "truck", "PICKUP"},
 		{"Minivan", "minivan", "MINIVAN"},
 		{"Mini-van", "minivan", "MINIVAN"},
-		{"Cargo Van", "full size van", "VAN"},
-		{"Full Size Van", "full size van", "VAN"},
-		{"Station Wagon", "station wagon", "WAGON"},
-		{"Wagon", "station wagon", "WAGON"},
-		{"Estate", "station wagon", "WAGON"},
+		{"Cargo Van", "full_size_van", "VAN"},
+		{"Full Size Van", "full_size_van", "VAN"},
+		{"Station Wagon", "station_wagon", "WAGON"},
+		{"Wagon", "station_wagon", "WAGON"},
+		{"Estate", "station_wagon", "WAGON"},
 		{"Hatchback", "hatchback", "HATCHBACK"},
 		{"Liftback", "hatchback", "HATCHBACK"},
 		{"Coupe", "coupe", "COUPE"},
@@ -88,6 +88,21 @@ func TestFuelMapping(t *testing.T) {
 		{"Hydrogen Fuel Cell", "other", "OTHER"},
 		{"Steam", "other", "OTHER"},
 		{"", "", ""},
+		// "Electric/Gas" burns gas too: a hybrid, not an electric car.
+		{"Electric/Gas", "hybrid", "HYBRID"},
+		{"Electric / Gasoline", "hybrid", "HYBRID"},
+		{"Diesel/Electric", "hybrid", "HYBRID"},
+		// European dealer systems.
+		{"Benzin", "gasoline", "GASOLINE"},
+		{"Essence", "gasoline", "GASOLINE"},
+		{"Gasolina", "gasoline", "GASOLINE"},
+		{"Gazole", "diesel", "DIESEL"},
+		{"Elektro", "electric", "ELECTRIC"},
+		{"Électrique", "electric", "ELECTRIC"},
+		{"Hybride", "hybrid", "HYBRID"},
+		{"Plug-in-Hybrid", "plug-in_hybrid", "PLUGIN_HYBRID"},
+		{"Erdgas", "natural_gas", "OTHER"},
+		{"GPL", "lpg", "OTHER"},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
@@ -149,7 +164,10 @@ func TestConditionMapping(t *testing.T) {
 		{"new", condNew}, {"NEW", condNew}, {"New", condNew},
 		{"used", condUsed}, {"Used", condUsed}, {"Pre-Owned", condUsed},
 		{"Certified Pre-Owned", condCertified}, {"CPO", condCertified},
-		{"", condUnknown}, {"demo", condUnknown},
+		{"", condUnknown}, {"auction", condUnknown},
+		// Negated certification is plain used; demonstrators and loaners are sold as used.
+		{"Not Certified", condUsed}, {"Non-Certified", condUsed}, {"uncertified", condUsed},
+		{"Demo", condUsed}, {"Ex-Demo", condUsed}, {"Service Loaner", condUsed}, {"New Demo", condUsed},
 	}
 	for _, c := range cases {
 		if got := conditionOf(c.in); got != c.want {
@@ -171,6 +189,9 @@ func TestPlainDescription(t *testing.T) {
 		{"kept", "A fine car.\n\nSecond   line.", "A fine car.\nSecond line.", false, 5000, 0},
 		{"links removed", "See https://dealer.example/x?y=1 or www.dealer.example now.", "See or now.", false, 5000, 1},
 		{"tags removed", "<p>Nice <b>car</b></p>", "Nice car", false, 5000, 1},
+		{"tags with attributes removed", `<div class="x">Nice<br/> <a href="/y">car</a></div>`, "Nice car", false, 5000, 1},
+		// Text in angle brackets that is no HTML tag is the dealer's text.
+		{"angle-bracket text kept", "Clean title <one owner> and <a lot of extras>.", "Clean title <one owner> and <a lot of extras>.", false, 5000, 0},
 		{"generated", "", "Used 2019 Toyota Camry LE, 45210 miles, Red. Available at Sunset Honda.", false, 5000, 0},
 		{"generated km", "  \n ", "Used 2019 Toyota Camry LE, 45210 km, Red. Available at Sunset Honda.", true, 5000, 0},
 		{"only a link", "https://x.example", "Used 2019 Toyota Camry LE, 45210 miles, Red. Available at Sunset Honda.", false, 5000, 1},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/feedgate/feedgate/inventory"
 )
@@ -62,6 +63,16 @@ var metaTransmissions = map[gearboxKind]string{
 	transAutomatic: "AUTOMATIC", transManual: "MANUAL", transOther: "OTHER",
 }
 
+// metaImageTag is the tag of the i-th image. The auto catalog lists image[].tag among the image
+// fields (specMetaCatalog, specMetaReference: image[0].tag[0]); the upstream says nothing of
+// what a photo shows, so the tag names its role: the main photo, then the others.
+func metaImageTag(i int) string {
+	if i == 0 {
+		return "Main"
+	}
+	return "Additional"
+}
+
 // metaAddressComponents are the address parts Meta requires, in order, with the dealer field
 // each comes from.
 var metaAddressComponents = []string{"addr1", "city", "region", "postal_code", "country"}
@@ -80,6 +91,7 @@ type metaListing struct {
 	state, vin, trim, interiorColor    string
 	transmission, drivetrain, fuelType string
 	dateFirstOnLot                     string
+	labels                             []string // custom_label_0..
 }
 
 // metaDealer is the dealer's part of every listing, computed once per render.
@@ -114,13 +126,14 @@ func newMetaListing(v *inventory.Vehicle, in Input, d *Diagnostics) metaListing 
 	l := metaListing{
 		vehicleID:      vin,
 		vin:            vin,
-		title:          fitText(d, vin, "title", attrText(v.Title()), metaMaxTitle),
+		title:          fitText(d, vin, "title", vehicleTitle(v, in.Options), metaMaxTitle),
 		description:    plainDescription(d, v, in.Dealer, km, metaMaxDescription),
-		url:            vehicleLink(in.Dealer, vin),
+		url:            withLinkParams(vehicleLink(in.Dealer, vin), in.Options),
+		labels:         customLabels(v, in),
 		make:           attrText(v.Make),
 		model:          attrText(v.Model),
 		year:           strconv.Itoa(v.Year),
-		mileageValue:   strconv.Itoa(*v.Mileage),
+		mileageValue:   strconv.Itoa(*v.Mileage), // metaTable requires it
 		mileageUnit:    "MI",
 		price:          metaPrice(*v.Price, in.Options.CurrencyCode()),
 		exteriorColor:  attrText(v.ExteriorColor),
@@ -131,8 +144,8 @@ func newMetaListing(v *inventory.Vehicle, in Input, d *Diagnostics) metaListing 
 	if km {
 		l.mileageUnit = "KM"
 	}
-	if err := inventory.CheckVIN17(vin); err != nil {
-		d.Warn(vin, "vin", "sent as is, but %v; Meta may reject it", err)
+	if utf8.RuneCountInString(vin) != 17 {
+		l.vin = "" // see metaTable's vin row
 	}
 	l.images = webImageURLs(v)
 	if len(l.images) > metaMaxImages {
@@ -161,39 +174,74 @@ func newMetaListing(v *inventory.Vehicle, in Input, d *Diagnostics) metaListing 
 	return l
 }
 
-// metaRules are the automotive catalog requirements; see docs/channels.md. Sources disagree on
-// whether vin must be 17 characters: the vehicle is kept with any VIN the upstream accepts
-// (11 to 17 characters, it is also the vehicle_id), and a VIN that fails the 17-character check
-// gets a warning.
-// The dealer's address is checked once per render, d being the render's dealer.
-func metaRules(d inventory.Dealer) Rules {
-	addressProblem := ""
+// metaDealerProblems is what the dealer's configuration lacks for Meta: the address (addr1,
+// city, region, postal_code, country) and the vehicle page (url) are required on every listing
+// (specMetaReference).
+func metaDealerProblems(d inventory.Dealer) []string {
+	var out []string
+	keys := []string{"street", "city", "region", "postal_code", "country"}
 	for i, part := range metaAddress(d.Address) {
 		if part == "" {
-			addressProblem = "the dealer's address has no " + metaAddressComponents[i] + "; Meta requires a full address"
-			break
+			out = append(out, "dealer.address."+keys[i]+": missing; Meta requires the full address ("+metaAddressComponents[i]+")")
 		}
 	}
-	return Rules{RequirePrice: true, RequireImage: true, UniqueVIN: true,
-		Check: func(v *inventory.Vehicle, in Input) (string, string) {
-			if addressProblem != "" {
-				return inventory.ReasonMissingField, addressProblem
-			}
-			vin := inventory.NormalizeVIN(v.VIN)
-			if !inventory.ValidUpstreamVIN(vin) || len(vin) > metaMaxVehicleID || attrText(vin) != vin {
-				return inventory.ReasonInvalidVIN, "vehicle_id (the VIN) must have 11 to 17 characters"
-			}
-			if reason, detail := vehicleBasics(v, in); reason != "" {
-				return reason, detail
-			}
-			if p := mileageProblem(v); p != "" {
-				return inventory.ReasonMissingMileage, p + ": Meta requires mileage"
-			}
-			if attrText(v.ExteriorColor) == "" {
-				return inventory.ReasonMissingField, "no exterior color: Meta requires exterior_color"
-			}
-			return "", ""
-		}}
+	if vehicleLink(d, "1HGBH41JXMN109186") == "" {
+		out = append(out, "dealer.vdp_url: missing or not an http(s) URL; Meta requires each vehicle's url")
+	}
+	return out
+}
+
+func (*MetaAutomotive) dealerProblems(d inventory.Dealer, _ Options) []string {
+	return metaDealerProblems(d)
+}
+
+func (*MetaAutomotiveCSV) dealerProblems(d inventory.Dealer, _ Options) []string {
+	return metaDealerProblems(d)
+}
+
+// metaTable is the automotive catalog rule table (specMetaReference). Sources disagree on
+// whether vin must have 17 characters: the vehicle is kept with any VIN (it is also the
+// vehicle_id), and a VIN that is not 17 characters is left out of the vin field with a warning,
+// which loses nothing whichever source is right.
+func metaTable(in Input) []rule {
+	table := []rule{
+		dealerRow("address", specMetaReference, metaDealerProblems(in.Dealer)),
+		{field: "vehicle_id", action: ruleExclude, reason: inventory.ReasonInvalidVIN, spec: specMetaReference,
+			test: func(v *inventory.Vehicle, _ Input) string {
+				vin := inventory.NormalizeVIN(v.VIN)
+				if vin == "" || utf8.RuneCountInString(vin) > metaMaxVehicleID || attrText(vin) != vin {
+					return fmt.Sprintf("vehicle_id (the VIN) must have 1 to %d characters without spaces", metaMaxVehicleID)
+				}
+				return ""
+			}},
+	}
+	// price, make, model, year, state_of_vehicle, url, image, mileage and exterior_color are
+	// required.
+	table = append(table, priceRows(specMetaReference)...)
+	table = append(table, identityRows(specMetaReference)...)
+	return append(table,
+		imageRow(ruleExclude, specMetaReference, "image"),
+		vdpRow(ruleExclude, specMetaReference, "url"),
+		rule{field: "mileage", action: ruleExclude, reason: inventory.ReasonMissingMileage, spec: specMetaReference,
+			test: func(v *inventory.Vehicle, _ Input) string {
+				if v.Mileage == nil {
+					return "no mileage: Meta requires mileage"
+				}
+				return ""
+			}},
+		mileageRangeRow(specMetaReference),
+		rule{field: "exterior_color", action: ruleExclude, reason: inventory.ReasonMissingField, spec: specMetaReference,
+			test: func(v *inventory.Vehicle, _ Input) string {
+				return blankDetail(v.ExteriorColor, "no exterior color: Meta requires exterior_color")
+			}},
+		rule{field: "vin", action: ruleWarn, spec: specMetaReference,
+			test: func(v *inventory.Vehicle, _ Input) string {
+				if n := utf8.RuneCountInString(inventory.NormalizeVIN(v.VIN)); n != 17 {
+					return fmt.Sprintf("VIN of %d characters left out of the vin field (sources disagree on whether Meta takes one that is not 17 characters); vehicle_id keeps it", n)
+				}
+				return ""
+			}},
+	)
 }
 
 // MetaAutomotive renders Meta's automotive catalog feed as XML:
@@ -202,11 +250,18 @@ type MetaAutomotive struct{}
 
 var _ Writer = (*MetaAutomotive)(nil)
 
+// metaAutomotiveVersion is the MetaAutomotive output's version. Bump it whenever its bytes change (TestGolden
+// checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
+const metaAutomotiveVersion = "2"
+
 // NewMetaAutomotive returns the meta-automotive format.
 func NewMetaAutomotive() *MetaAutomotive { return &MetaAutomotive{} }
 
 // Name is "meta-automotive".
 func (*MetaAutomotive) Name() string { return "meta-automotive" }
+
+// Version is metaAutomotiveVersion.
+func (*MetaAutomotive) Version() string { return metaAutomotiveVersion }
 
 // ContentType is XML in UTF-8.
 func (*MetaAutomotive) ContentType() string { return "application/xml; charset=utf-8" }
@@ -221,7 +276,7 @@ func (*MetaAutomotive) Description() string {
 
 // Write renders the feed.
 func (m *MetaAutomotive) Write(w io.Writer, in Input) (Diagnostics, error) {
-	vs, d := Select(in, metaRules(in.Dealer))
+	vs, d := Select(in, Rules{UniqueVIN: true, table: metaTable(in)})
 	dealer := newMetaDealer(in.Dealer)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	x := newXMLStream(bw)
@@ -242,9 +297,10 @@ func (m *MetaAutomotive) Write(w io.Writer, in Input) (Diagnostics, error) {
 		x.leaf("value", l.mileageValue)
 		x.leaf("unit", l.mileageUnit)
 		x.end("mileage")
-		for _, u := range l.images {
+		for i, u := range l.images {
 			x.start("image")
 			x.leaf("url", u)
+			x.leaf("tag", metaImageTag(i))
 			x.end("image")
 		}
 		x.leaf("body_style", l.bodyStyle)
@@ -268,6 +324,9 @@ func (m *MetaAutomotive) Write(w io.Writer, in Input) (Diagnostics, error) {
 		x.leaf("dealer_phone", dealer.phone)
 		x.leaf("availability", "AVAILABLE")
 		x.leaf("date_first_on_lot", l.dateFirstOnLot)
+		for i, lab := range l.labels {
+			x.leaf(metaLabelNames[i], lab)
+		}
 		x.end("listing")
 	}
 	x.end("listings")
@@ -287,11 +346,18 @@ type MetaAutomotiveCSV struct{}
 
 var _ Writer = (*MetaAutomotiveCSV)(nil)
 
+// metaAutomotiveCSVVersion is the MetaAutomotiveCSV output's version. Bump it whenever its bytes change (TestGolden
+// checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
+const metaAutomotiveCSVVersion = "2"
+
 // NewMetaAutomotiveCSV returns the meta-automotive-csv format.
 func NewMetaAutomotiveCSV() *MetaAutomotiveCSV { return &MetaAutomotiveCSV{} }
 
 // Name is "meta-automotive-csv".
 func (*MetaAutomotiveCSV) Name() string { return "meta-automotive-csv" }
+
+// Version is metaAutomotiveCSVVersion.
+func (*MetaAutomotiveCSV) Version() string { return metaAutomotiveCSVVersion }
 
 // ContentType is CSV in UTF-8.
 func (*MetaAutomotiveCSV) ContentType() string { return "text/csv; charset=utf-8" }
@@ -304,25 +370,30 @@ func (*MetaAutomotiveCSV) Description() string {
 	return "Meta (Facebook, Instagram) automotive catalog feed, CSV"
 }
 
-// metaCSVHeader is the header with n image columns.
-func metaCSVHeader(n int) []string {
+// metaCSVHeader is the header with n image columns and the feed's custom label columns.
+func metaCSVHeader(n, labels int) []string {
 	h := []string{"vehicle_id", "title", "description", "url", "make", "model", "year",
 		"mileage.value", "mileage.unit"}
 	for i := range n {
-		h = append(h, "image["+strconv.Itoa(i)+"].url")
+		h = append(h, "image["+strconv.Itoa(i)+"].url", "image["+strconv.Itoa(i)+"].tag[0]")
 	}
 	h = append(h, "body_style", "price", "exterior_color", "state_of_vehicle", "vin", "trim",
 		"interior_color", "transmission", "drivetrain", "fuel_type")
 	for _, c := range metaAddressComponents {
 		h = append(h, "address."+c)
 	}
-	return append(h, "latitude", "longitude", "dealer_name", "dealer_phone", "availability", "date_first_on_lot")
+	h = append(h, "latitude", "longitude", "dealer_name", "dealer_phone", "availability", "date_first_on_lot")
+	return append(h, metaLabelNames[:labels]...)
 }
+
+// metaLabelNames are the custom label fields, custom_label_0 to custom_label_4.
+var metaLabelNames = [MaxCustomLabels]string{"custom_label_0", "custom_label_1", "custom_label_2",
+	"custom_label_3", "custom_label_4"}
 
 // Write renders the file. The number of image columns is the most images any listed vehicle
 // has (at least 1, at most 20), so every record has the same field count.
 func (m *MetaAutomotiveCSV) Write(w io.Writer, in Input) (Diagnostics, error) {
-	vs, d := Select(in, metaRules(in.Dealer))
+	vs, d := Select(in, Rules{UniqueVIN: true, table: metaTable(in)})
 	dealer := newMetaDealer(in.Dealer)
 	ls := make([]metaListing, len(vs))
 	cols := 1
@@ -332,7 +403,8 @@ func (m *MetaAutomotiveCSV) Write(w io.Writer, in Input) (Diagnostics, error) {
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	cw := newCSVStream(bw, in.Options.BOM, ',')
-	header := metaCSVHeader(cols)
+	labels := min(len(in.Options.CustomLabels), MaxCustomLabels)
+	header := metaCSVHeader(cols, labels)
 	cw.record(header)
 	rec := make([]string, 0, len(header))
 	for i := range ls {
@@ -340,16 +412,17 @@ func (m *MetaAutomotiveCSV) Write(w io.Writer, in Input) (Diagnostics, error) {
 		rec = append(rec[:0], l.vehicleID, l.title, l.description, l.url, l.make, l.model, l.year,
 			l.mileageValue, l.mileageUnit)
 		for j := range cols {
-			u := ""
+			u, tag := "", ""
 			if j < len(l.images) {
-				u = l.images[j]
+				u, tag = l.images[j], metaImageTag(j)
 			}
-			rec = append(rec, u)
+			rec = append(rec, u, tag)
 		}
 		rec = append(rec, l.bodyStyle, l.price, l.exteriorColor, l.state, l.vin, l.trim,
 			l.interiorColor, l.transmission, l.drivetrain, l.fuelType)
 		rec = append(rec, dealer.address...)
 		rec = append(rec, dealer.latitude, dealer.longitude, dealer.name, dealer.phone, "AVAILABLE", l.dateFirstOnLot)
+		rec = append(rec, l.labels...)
 		cw.record(rec)
 	}
 	if err := cw.close(); err != nil {

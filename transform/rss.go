@@ -20,11 +20,18 @@ type RSS struct {
 
 var _ Writer = (*RSS)(nil)
 
+// rssVersion is the RSS output's version. Bump it whenever its bytes change (TestGolden
+// checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
+const rssVersion = "2"
+
 // NewRSS returns the "rss" format.
 func NewRSS(opts SyndicationOptions) *RSS { return &RSS{opts: opts} }
 
 // Name is "rss".
 func (*RSS) Name() string { return "rss" }
+
+// Version is rssVersion.
+func (*RSS) Version() string { return rssVersion }
 
 // ContentType is the RSS media type in UTF-8.
 func (*RSS) ContentType() string { return "application/rss+xml; charset=utf-8" }

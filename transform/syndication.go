@@ -133,6 +133,19 @@ func syndicate(in Input, o SyndicationOptions) (syndFeed, Diagnostics) {
 	return f, d
 }
 
+// syndDealerProblems is what the dealer's configuration lacks for a syndication feed: an entry
+// needs a link, to the vehicle's page or at least to the website (see syndCheck).
+func syndDealerProblems(d inventory.Dealer) []string {
+	if strings.TrimSpace(d.VDPURL) == "" && strings.TrimSpace(d.Website) == "" {
+		return []string{"dealer.vdp_url: missing, and so is dealer.website; every entry of a syndication feed needs a link"}
+	}
+	return nil
+}
+
+func (*RSS) dealerProblems(d inventory.Dealer, _ Options) []string      { return syndDealerProblems(d) }
+func (*Atom) dealerProblems(d inventory.Dealer, _ Options) []string     { return syndDealerProblems(d) }
+func (*JSONFeed) dealerProblems(d inventory.Dealer, _ Options) []string { return syndDealerProblems(d) }
+
 // syndCheck leaves out what cannot become an entry: no VIN for its id, no link to follow.
 func syndCheck(v *inventory.Vehicle, in Input) (string, string) {
 	if inventory.NormalizeVIN(Clean(v.VIN)) == "" {

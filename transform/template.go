@@ -2,6 +2,8 @@ package transform
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -75,6 +77,7 @@ const (
 // templates are parsed and tried on sample vehicles once, at load; it is safe for concurrent use.
 type TemplateWriter struct {
 	name, description, contentType, extension string
+	version                                   string
 	output                                    string
 	newest                                    bool
 	spreadsheetSafe                           bool
@@ -89,6 +92,11 @@ type TemplateWriter struct {
 }
 
 var _ Writer = (*TemplateWriter)(nil)
+
+// templateEngineVersion is the template engine's own output version. Bump it whenever the
+// engine writes different bytes for the same definition (TestGolden checks); a template
+// writer's version adds a hash of its definition, so editing a template renders anew too.
+const templateEngineVersion = "2"
 
 type tplAttr struct{ name, value string }
 
@@ -111,6 +119,10 @@ type tplNode struct {
 
 // Name is the channel's name from its definition.
 func (t *TemplateWriter) Name() string { return t.name }
+
+// Version is the engine's version and a short hash of the definition file's content:
+// "2-3f2a9c0b1d4e".
+func (t *TemplateWriter) Version() string { return t.version }
 
 // ContentType is the definition's content_type, or the usual one for its output.
 func (t *TemplateWriter) ContentType() string { return t.contentType }
@@ -180,6 +192,8 @@ func ParseTemplate(file string, data []byte) (*TemplateWriter, error) {
 	if err := t.try(); err != nil {
 		return nil, fmt.Errorf("transform: %s: %w", file, err)
 	}
+	sum := sha256.Sum256(data)
+	t.version = templateEngineVersion + "-" + hex.EncodeToString(sum[:6])
 	return t, nil
 }
 

@@ -61,7 +61,6 @@ type tplRenderer struct {
 	buf   bytes.Buffer
 	vals  []string
 	ends  []int
-	cdata []byte
 }
 
 func newTplRenderer(in Input, count int) *tplRenderer {
@@ -142,17 +141,15 @@ func (t *TemplateWriter) cell(s string) string {
 	return s
 }
 
+// writeXML writes the document through xmlStream. Prefixed names are written as local names
+// ("g:price") with their xmlns attributes on the root: encoding/xml would otherwise invent its
+// own prefixes.
 func (t *TemplateWriter) writeXML(bw *bufio.Writer, r *tplRenderer, vs []*inventory.Vehicle) error {
-	if _, err := bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n"); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(bw)
-	enc.Indent("", "  ")
-	// Prefixed names are written as local names ("g:price") with their xmlns attributes on the
-	// root: encoding/xml would otherwise invent its own prefixes.
-	root := xml.StartElement{Name: xml.Name{Local: t.root}}
+	x := newXMLStream(bw)
+	x.prolog()
+	attrs := make([]xml.Attr, 0, len(t.nsAttrs)+len(t.rootAttrs))
 	for _, a := range t.nsAttrs {
-		root.Attr = append(root.Attr, xml.Attr{Name: xml.Name{Local: a.name}, Value: a.value})
+		attrs = append(attrs, xml.Attr{Name: xml.Name{Local: a.name}, Value: a.value})
 	}
 	r.data.Vehicle = nil
 	for _, f := range t.rootAttrs {
@@ -162,47 +159,35 @@ func (t *TemplateWriter) writeXML(bw *bufio.Writer, r *tplRenderer, vs []*invent
 		}
 		r.vals = vals
 		if vals[0] != "" {
-			root.Attr = append(root.Attr, xml.Attr{Name: xml.Name{Local: f.name}, Value: vals[0]})
+			attrs = append(attrs, xml.Attr{Name: xml.Name{Local: f.name}, Value: vals[0]})
 		}
 	}
-	if err := enc.EncodeToken(root); err != nil {
-		return err
-	}
-	item := xml.StartElement{Name: xml.Name{Local: t.item}}
+	x.start(t.root, attrs...)
 	for _, v := range vs {
 		r.data.Vehicle = v
-		if err := enc.EncodeToken(item); err != nil {
-			return err
-		}
+		x.start(t.item)
 		for i := range t.nodes {
-			if err := r.writeNode(enc, &t.nodes[i]); err != nil {
+			if err := r.writeNode(x, &t.nodes[i]); err != nil {
 				return err
 			}
 		}
-		if err := enc.EncodeToken(item.End()); err != nil {
-			return err
-		}
+		x.end(t.item)
 	}
-	if err := enc.EncodeToken(root.End()); err != nil {
-		return err
-	}
-	if err := enc.Close(); err != nil {
-		return err
-	}
-	_, err := bw.WriteString("\n")
-	return err
+	x.end(t.root)
+	return x.close()
 }
 
 // writeNode writes one field of the item, or a parent with its nested fields; a parent whose
 // fields are all empty is left out.
-func (r *tplRenderer) writeNode(enc *xml.Encoder, n *tplNode) error {
+func (r *tplRenderer) writeNode(x *xmlStream, n *tplNode) error {
 	if n.field != nil {
 		vals, err := r.eval(n.field, r.vals[:0])
 		if err != nil {
 			return err
 		}
 		r.vals = vals
-		return r.elements(enc, n.field, vals)
+		tplElements(x, n.field, vals)
+		return nil
 	}
 	vals, ends := r.vals[:0], r.ends[:0]
 	any := false
@@ -219,18 +204,14 @@ func (r *tplRenderer) writeNode(enc *xml.Encoder, n *tplNode) error {
 	if !any {
 		return nil
 	}
-	parent := xml.StartElement{Name: xml.Name{Local: n.parent}}
-	if err := enc.EncodeToken(parent); err != nil {
-		return err
-	}
+	x.start(n.parent)
 	start := 0
 	for i, f := range n.children {
-		if err := r.elements(enc, f, vals[start:ends[i]]); err != nil {
-			return err
-		}
+		tplElements(x, f, vals[start:ends[i]])
 		start = ends[i]
 	}
-	return enc.EncodeToken(parent.End())
+	x.end(n.parent)
+	return nil
 }
 
 func tplHasText(vals []string) bool {
@@ -242,34 +223,14 @@ func tplHasText(vals []string) bool {
 	return false
 }
 
-// elements writes one element per value, leaving out empty ones unless the field keeps
+// tplElements writes one element per value, leaving out empty ones unless the field keeps
 // them.
-func (r *tplRenderer) elements(enc *xml.Encoder, f *tplField, vals []string) error {
-	el := xml.StartElement{Name: xml.Name{Local: f.name}}
+func tplElements(x *xmlStream, f *tplField, vals []string) {
 	for _, s := range vals {
-		if s == "" && !f.keepEmpty {
-			continue
-		}
-		if err := r.text(enc, el, s); err != nil {
-			return err
+		if s != "" || f.keepEmpty {
+			x.text(f.name, s)
 		}
 	}
-	return nil
-}
-
-// text writes one element holding s. The encoder escapes the text as it takes the token, so
-// one byte buffer serves every value.
-func (r *tplRenderer) text(enc *xml.Encoder, el xml.StartElement, s string) error {
-	if err := enc.EncodeToken(el); err != nil {
-		return err
-	}
-	if s != "" {
-		r.cdata = append(r.cdata[:0], s...)
-		if err := enc.EncodeToken(xml.CharData(r.cdata)); err != nil {
-			return err
-		}
-	}
-	return enc.EncodeToken(el.End())
 }
 
 // TemplateData is what a channel template's expressions see: `.Vehicle.Make`, `.Dealer.Name`,

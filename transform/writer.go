@@ -18,6 +18,10 @@ import (
 type Writer interface {
 	// Name is the format's registry name, e.g. "google-vehicle-ads".
 	Name() string
+	// Version identifies the bytes the format writes: it changes whenever the same input would
+	// render differently. Stored outputs are keyed by Name()+"@"+Version(), so a changed writer
+	// renders anew on every replica instead of serving what an older build stored.
+	Version() string
 	// ContentType is the media type of the output, with charset where it applies.
 	ContentType() string
 	// Extension is the file extension for downloads, without the dot: "xml", "csv".
@@ -52,6 +56,24 @@ type Options struct {
 	FeedURL string
 	// Title overrides the feed title of syndication formats.
 	Title string
+	// LinkTemplate is google-vehicle-ads' link_template: a URL with {store_code} (which Google
+	// fills in) and {vin} or {stock}; "" means the dealer's vdp_url plus store={store_code}.
+	LinkTemplate string
+	// LinkParams is an encoded URL query ("utm_source=google&utm_medium=cpc") added to every
+	// vehicle link of the Google and Meta formats, so the dealer's analytics can tell each
+	// channel's visitors apart.
+	LinkParams string
+	// CustomLabels are the expressions of custom_label_0..4 in the Google vehicle ads and Meta
+	// formats, each one of CustomLabelExpressions or "" for none; at most MaxCustomLabels.
+	CustomLabels []string
+	// TitlePattern overrides the Google and Meta item title: text with TitlePlaceholders
+	// ("{year} {make} {model} {trim} - {condition}"); "" means year, make, model and trim.
+	TitlePattern string
+	// ExcludeVINs are VINs the feed leaves out, counted as Filtered.
+	ExcludeVINs []string
+	// PriceMin and PriceMax bound the feed by price, 0 meaning open; with a bound set a vehicle
+	// outside it or without a price is Filtered.
+	PriceMin, PriceMax float64
 }
 
 // CurrencyCode is the configured currency or USD.
@@ -80,7 +102,7 @@ type Diagnostics struct {
 // Exclusion is one vehicle left out of a feed.
 type Exclusion struct {
 	VIN    string `json:"vin"`
-	Reason string `json:"reason"` // one of inventory's Reason* constants
+	Reason string `json:"reason"` // one of inventory's Reason* constants, or ReasonOutOfRange
 	Detail string `json:"detail,omitempty"`
 }
 

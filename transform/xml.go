@@ -12,11 +12,18 @@ type UpstreamXML struct{}
 
 var _ Writer = (*UpstreamXML)(nil)
 
+// upstreamXMLVersion is the UpstreamXML output's version. Bump it whenever its bytes change (TestGolden
+// checks): stored outputs are keyed by name and version, so the new bytes reach every replica.
+const upstreamXMLVersion = "2"
+
 // NewUpstreamXML returns the "xml" format.
 func NewUpstreamXML() *UpstreamXML { return &UpstreamXML{} }
 
 // Name is "xml".
 func (*UpstreamXML) Name() string { return "xml" }
+
+// Version is upstreamXMLVersion.
+func (*UpstreamXML) Version() string { return upstreamXMLVersion }
 
 // ContentType is XML in UTF-8.
 func (*UpstreamXML) ContentType() string { return "application/xml; charset=utf-8" }
