@@ -160,7 +160,7 @@ type FeedOptions struct {
 	Title       string `yaml:"title"`
 }
 
-// Defaults of the values DESIGN.md documents.
+// Defaults of the values docs/design.md documents.
 const (
 	DefaultListen             = ":8080"
 	DefaultKeyPrefix          = "feedgate:"
