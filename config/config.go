@@ -225,7 +225,7 @@ var CustomLabelExpressions = []string{"days_in_stock", "price_band", "condition"
 // TitlePlaceholders are the placeholders options.title_pattern may use.
 var TitlePlaceholders = []string{"{year}", "{make}", "{model}", "{trim}", "{condition}", "{color}", "{body_style}"}
 
-// Defaults of the values DESIGN.md documents.
+// Defaults of the values docs/design.md documents.
 const (
 	DefaultListen             = ":8080"
 	DefaultKeyPrefix          = "feedgate:"

@@ -131,7 +131,7 @@ tenants:
 				want.Cache.ShrinkConfirmAfter != time.Hour || want.Redis.KeyPrefix != "feedgate:" ||
 				want.Upstream.BaseURL != "https://api.app.hrizn.io/v1" || want.Upstream.Sync != "full" || want.Listen != ":8080" ||
 				want.ShutdownDelay != 5*time.Second {
-				t.Errorf("Default() differs from DESIGN.md: %+v", want)
+				t.Errorf("Default() differs from docs/design.md: %+v", want)
 			}
 		})
 	}

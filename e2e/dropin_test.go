@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// docsClient is a client written from shared/upstream-api/ alone: base URL, key in X-API-Key,
+// docsClient is a client written from docs/upstream-api.md alone: base URL, key in X-API-Key,
 // and the documented shapes. Pointing it at feedgate instead of Hrizn changes only those two.
 type docsClient struct {
 	t       *testing.T

@@ -44,7 +44,7 @@ func formatNames(t *testing.T) []string {
 }
 
 // TestRenderingIsDeterministicAcrossReplicas: two gateway replicas sharing a Redis, the
-// deployment DESIGN.md describes, serve every format with the same bytes, the same ETag and the
+// deployment docs/design.md describes, serve every format with the same bytes, the same ETag and the
 // same Last-Modified, so conditional requests keep working behind a load balancer. (Replicas
 // that share nothing each stamp their own sync time on their snapshot, so their Last-Modified and
 // the feed-level dates in rss, atom and marketplace-xml agree only when they synced in the same

@@ -14,7 +14,7 @@ import (
 	"github.com/feedgate/feedgate/inventory"
 )
 
-// The drop-in inventory API answers the upstream's read endpoints (shared/upstream-api/) with
+// The drop-in inventory API answers the upstream's read endpoints (docs/upstream-api.md) with
 // the same statuses, bodies and field names, from the tenant's cached snapshot. The key decides
 // the tenant: there is no tenant in the path, so a key can only ever reach its own inventory.
 // Answers are encoded through inventory's wire views and List, the code the simulator uses too.

@@ -1,5 +1,5 @@
 // Package hriznsim is a faithful simulator of the Hrizn public inventory API (the upstream
-// documented in shared/upstream-api), for the client's tests, the gateway's demo and the
+// documented in docs/upstream-api.md), for the client's tests, the gateway's demo and the
 // benchmarks. It serves a deterministic generated inventory per site with every documented
 // endpoint, status and body shape, and lets a test inject faults, change the inventory and read
 // per-endpoint request counts through control routes under /_sim/ (which need no key and are
