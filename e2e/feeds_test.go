@@ -127,7 +127,7 @@ func TestCoalescingAcrossReplicas(t *testing.T) {
 	rds := testredis.Start(t)
 	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
 	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
-	writeConfig(t, cfg, setup{simURL: sim.URL, redisURL: rds.URL(), sync: "feed", keys: keys}.yaml())
+	writeConfig(t, cfg, setup{simURL: sim.URL, redisURL: rds.URL(), sync: "feed", keys: keys, refresh: "on_request"}.yaml())
 	gws := []*proc{startGateway(t, cfg), startGateway(t, cfg)}
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 500}}
@@ -169,7 +169,7 @@ func TestStaleWhileUpstreamFails(t *testing.T) {
 	sim := startSim(t)
 	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
 	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
-	writeConfig(t, cfg, setup{simURL: sim.URL, sync: "feed", freshFor: "1s", keys: keys}.yaml())
+	writeConfig(t, cfg, setup{simURL: sim.URL, sync: "feed", freshFor: "1s", keys: keys, refresh: "on_request"}.yaml())
 	gw := startGateway(t, cfg)
 
 	_, good := get(t, gw.URL+"/feeds/sunset/export", keys["export"])

@@ -57,6 +57,9 @@ type proc struct {
 func start(t *testing.T, bin, marker string, onStderr bool, args ...string) *proc {
 	t.Helper()
 	p := &proc{cmd: exec.Command(bin, args...), out: &syncbuf.Buffer{}}
+	// Each process keeps its local store (the embedded default's snapshots on disk) apart from
+	// every other test's; a test that restarts a gateway on the same store names cache.dir.
+	p.cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir())
 	pr, pw := io.Pipe()
 	if onStderr {
 		p.cmd.Stdout, p.cmd.Stderr = p.out, pw
@@ -159,6 +162,12 @@ type setup struct {
 	shutdownDelay string
 	keys          keyset
 	extra         string // appended to the sunset tenant's feeds
+	// refresh is refresh.mode; "" means the default (scheduled). Tests of the request-driven
+	// paths (cold requests coalescing, stale-while-revalidate) say on_request.
+	refresh string
+	// dir is cache.dir, for tests that restart a gateway on the same local store; "" leaves the
+	// default (the process's own temporary XDG_CACHE_HOME).
+	dir string
 }
 
 // yaml renders the configuration: tenant sunset on the simulator's main site, tenant other on
@@ -174,11 +183,19 @@ func (s setup) yaml() string {
 	if s.shutdownDelay == "" {
 		s.shutdownDelay = "0s"
 	}
+	if s.refresh == "" {
+		s.refresh = "scheduled"
+	}
+	dirKey := ""
+	if s.dir != "" {
+		dirKey = fmt.Sprintf(", dir: %q", s.dir)
+	}
 	return fmt.Sprintf(`public_url: "http://feeds.example"
 shutdown_delay: %s
 redis: {url: %q}
 upstream: {base_url: %q, sync: %s, timeout: 5s}
-cache: {fresh_for: %s, serve_stale_for: 1h}
+cache: {fresh_for: %s, serve_stale_for: 1h%s}
+refresh: {mode: %s}
 admin_keys: [{name: ops, hash: %q}]
 tenants:
   - id: sunset
@@ -194,7 +211,7 @@ tenants:
     upstream_key: hzk_sim_other
     feeds:
       - {name: export, format: csv, keys: [{name: theirs, hash: %q}]}
-`, s.shutdownDelay, s.redisURL, s.simURL+"/v1", s.sync, s.freshFor, h("admin"), h("reader"), h("google"), h("export"), s.extra, h("other"))
+`, s.shutdownDelay, s.redisURL, s.simURL+"/v1", s.sync, s.freshFor, dirKey, s.refresh, h("admin"), h("reader"), h("google"), h("export"), s.extra, h("other"))
 }
 
 // writeConfig writes the configuration to path atomically (rename), as editors and config

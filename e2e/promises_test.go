@@ -97,7 +97,7 @@ func TestBrokenUpstreamBodiesKeepTheLastGoodFeed(t *testing.T) {
 				sim := startSim(t)
 				keys := newKeyset(t, "admin", "reader", "google", "export", "other")
 				cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
-				writeConfig(t, cfg, setup{simURL: sim.URL, sync: sync, freshFor: "1s", keys: keys}.yaml())
+				writeConfig(t, cfg, setup{simURL: sim.URL, sync: sync, freshFor: "1s", keys: keys, refresh: "on_request"}.yaml())
 				gw := startGateway(t, cfg)
 
 				_, good := get(t, gw.URL+"/feeds/sunset/export", keys["export"])

@@ -26,6 +26,10 @@ type AdminStore interface {
 	Accept(ctx context.Context, tenant string) error
 	// TenantStatus is what this replica knows about the tenant's cache and syncs.
 	TenantStatus(tenant string) TenantStatus
+	// Schedule asks the scheduled refresh for a sync of the tenant soon (requests close together
+	// make one sync) and reports true; false when refresh runs on request and the caller must
+	// Refresh itself.
+	Schedule(tenant string) bool
 }
 
 // TenantStatus describes a tenant's snapshot and syncs for the admin routes.
@@ -47,6 +51,8 @@ type TenantStatus struct {
 	UpstreamCalls map[string]int
 	// History is this replica's recent syncs of the tenant, oldest first.
 	History []SyncRecord
+	// NextSync is when this replica's schedule syncs the tenant next (zero: refresh on request).
+	NextSync time.Time
 
 	// Held says the shrink guard holds back a smaller snapshot, described by the Held* fields.
 	Held         bool
@@ -62,6 +68,7 @@ func (d *dropin) registerAdmin(e *gin.Engine) {
 	e.GET("/admin", d.adminOnly(d.adminPage))
 	e.GET("/admin/", d.adminOnly(d.adminPage))
 	e.GET("/admin/tenants/:tenant", d.adminOnly(d.adminTenant))
+	e.GET("/admin/tenants/:tenant/changes", d.adminOnly(d.adminChanges))
 	e.POST("/admin/tenants/:tenant/refresh", d.adminOnly(d.adminRefresh))
 	e.POST("/admin/tenants/:tenant/accept", d.adminOnly(d.adminAccept))
 }

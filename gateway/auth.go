@@ -28,6 +28,8 @@ type grant struct {
 	tenant  string
 	feed    string
 	scopes  []string
+	// lastFetch is when the key last fetched a feed (kept across reloads); nil for admin keys.
+	lastFetch *fetchClock
 }
 
 // id names the key for rate limiting and logs without revealing it: the start of its hash,

@@ -52,7 +52,7 @@ func (s *Server) serveFeed(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.writeFeed(c, fs, out, lk)
+	s.writeFeed(c, g, fs, out, lk)
 }
 
 // cacheOutcome folds the snapshot's and the output's lookups into the response's: stale if the
@@ -70,7 +70,7 @@ func cacheOutcome(snap, out Lookup) Outcome {
 // writeFeed sends a rendered output with its caching headers, or 304 when the client's copy is
 // current. The body is the stored slice itself, never a copy, and the header values are the
 // output's prepared ones (feed_headers.go), so a hit formats nothing.
-func (s *Server) writeFeed(c *gin.Context, fs *feedState, out Rendered, lk Lookup) {
+func (s *Server) writeFeed(c *gin.Context, g *grant, fs *feedState, out Rendered, lk Lookup) {
 	req := c.Request
 	h := c.Writer.Header()
 	p := fs.prepare(&out)
@@ -91,6 +91,9 @@ func (s *Server) writeFeed(c *gin.Context, fs *feedState, out Rendered, lk Looku
 	h["Cache-Status"] = a.cacheStatusHdr
 	h["X-Content-Type-Options"] = p.nosniffHdr
 
+	now := s.opts.Now()
+	fetched(fs.lastFetch, now)
+	fetched(g.lastFetch, now)
 	inm := headerValue(req.Header, "If-None-Match")
 	if (inm != "" && etagMatches(inm, p.quoted, p.quotedGzip)) ||
 		(inm == "" && notModifiedSince(headerValue(req.Header, "If-Modified-Since"), out.ModifiedAt)) {

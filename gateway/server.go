@@ -64,6 +64,8 @@ type Deps struct {
 	// Admin drives the cache for write-through marks, webhooks and the admin routes; nil
 	// answers those routes 503 (see admin.go).
 	Admin AdminStore
+	// Changes reads the tenant change logs for the admin API; nil answers that route 404.
+	Changes ChangeLog
 	// Replay remembers webhook event ids (required; package replay).
 	Replay ReplayGuard
 }
@@ -112,13 +114,16 @@ func New(opts Options, deps Deps) (*Server, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
-	st, err := buildState(opts.Config, deps.Publisher)
+	st, err := buildState(opts.Config, deps.Publisher, nil)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{opts: opts, deps: deps, ids: newRequestIDs()}
 	s.state.Store(st)
 	if err := deps.Metrics.Register(newStateCollector(s)); err != nil {
+		return nil, err
+	}
+	if err := deps.Metrics.Register(newFetchCollector(s)); err != nil {
 		return nil, err
 	}
 	s.engine = s.routes()
@@ -128,7 +133,7 @@ func New(opts Options, deps Deps) (*Server, error) {
 // Reload swaps in a new configuration without dropping a request. A configuration that cannot
 // be built is refused, logged and counted, and the current one keeps serving.
 func (s *Server) Reload(cfg *config.Config) error {
-	st, err := buildState(cfg, s.deps.Publisher)
+	st, err := buildState(cfg, s.deps.Publisher, s.state.Load())
 	s.deps.Metrics.observeReload(err)
 	if err != nil {
 		s.deps.Logger.Error("config reload refused; the previous configuration keeps serving", "err", err.Error())

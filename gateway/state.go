@@ -31,6 +31,8 @@ type tenantState struct {
 type feedState struct {
 	tenant, name string
 	writer       transform.Writer
+	// lastFetch is when the feed was last fetched (kept across reloads).
+	lastFetch *fetchClock
 	// prepared holds the response headers of the output last served (feed_headers.go).
 	prepared atomic.Pointer[preparedOutput]
 }
@@ -38,7 +40,10 @@ type feedState struct {
 // buildState derives the gateway's state from cfg, which config.Parse has validated: key hashes
 // are well formed and distinct, tenant ids and feed names unique. The gateway trusts that and
 // re-checks none of it; only what the render owner refuses (an unknown format) refuses cfg here.
-func buildState(cfg *config.Config, pub Publisher) (*state, error) {
+//
+// prev, the state in service (nil at start), lends the new one its fetch clocks, so that "last
+// fetched" survives a reload for every feed and key that stays.
+func buildState(cfg *config.Config, pub Publisher, prev *state) (*state, error) {
 	if cfg == nil {
 		return nil, errors.New("gateway: no configuration")
 	}
@@ -47,6 +52,14 @@ func buildState(cfg *config.Config, pub Publisher) (*state, error) {
 		return nil, fmt.Errorf("gateway: configuration refused: %w", err)
 	}
 	st := &state{cfg: cfg, keys: keyring{}, tenants: make(map[string]*tenantState, len(cfg.Tenants)), feeds: feeds}
+	clock := func(d [32]byte) *fetchClock {
+		if prev != nil {
+			if g, ok := prev.keys[d]; ok && g.lastFetch != nil {
+				return g.lastFetch
+			}
+		}
+		return new(fetchClock)
+	}
 	for _, k := range cfg.AdminKeys {
 		st.keys.add(k.Digest(), &grant{name: k.Name, admin: true})
 	}
@@ -55,7 +68,8 @@ func buildState(cfg *config.Config, pub Publisher) (*state, error) {
 		ts := &tenantState{id: t.ID, perMinute: t.RateLimit.PerMinute, feeds: make(map[string]*feedState, len(t.Feeds))}
 		st.tenants[t.ID] = ts
 		for _, k := range t.Keys {
-			st.keys.add(k.Digest(), &grant{name: k.Name, tenant: t.ID, scopes: append([]string(nil), k.Scopes...)})
+			st.keys.add(k.Digest(), &grant{name: k.Name, tenant: t.ID, scopes: append([]string(nil), k.Scopes...),
+				lastFetch: clock(k.Digest())})
 		}
 		for j := range t.Feeds {
 			f := &t.Feeds[j]
@@ -63,9 +77,15 @@ func buildState(cfg *config.Config, pub Publisher) (*state, error) {
 			if !ok {
 				return nil, fmt.Errorf("gateway: configuration refused: tenants[%d].feeds[%d]: the render owner has no feed %q", i, j, f.Name)
 			}
-			ts.feeds[f.Name] = &feedState{tenant: t.ID, name: f.Name, writer: w}
+			fs := &feedState{tenant: t.ID, name: f.Name, writer: w, lastFetch: new(fetchClock)}
+			if prev != nil {
+				if old, _, ok := prev.feed(t.ID, f.Name); ok {
+					fs.lastFetch = old.lastFetch
+				}
+			}
+			ts.feeds[f.Name] = fs
 			for _, key := range f.Keys {
-				st.keys.add(key.Digest(), &grant{name: key.Name, tenant: t.ID, feed: f.Name})
+				st.keys.add(key.Digest(), &grant{name: key.Name, tenant: t.ID, feed: f.Name, lastFetch: clock(key.Digest())})
 			}
 		}
 	}

@@ -168,6 +168,12 @@ func (d *dropin) take(c *gin.Context, opts WebhookOptions, tenant string, ev web
 		}
 	}
 	d.m.webhooks.WithLabelValues("accepted", reason).Inc()
+	if admin.Schedule(tenant) {
+		// The scheduled refresh syncs soon; a burst of events makes one sync, not one each.
+		cancel()
+		d.writeJSON(c, http.StatusAccepted, dataBody{webhookAnswer{ID: ev.ID, Status: webhookRefreshing}})
+		return
+	}
 	done := make(chan error, 1)
 	go func() {
 		defer cancel()

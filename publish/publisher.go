@@ -2,9 +2,13 @@ package publish
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/feedgate/feedgate/cache"
+	"github.com/feedgate/feedgate/config"
+	"github.com/feedgate/feedgate/inventory"
 )
 
 // PublisherOptions configures a Publisher.
@@ -13,10 +17,56 @@ type PublisherOptions struct {
 	OnRender func(format string, took time.Duration)
 }
 
-// Publisher serves feeds' stored outputs through the cache, rendering one on a miss.
+// Publisher serves feeds' stored outputs through the cache, rendering one on a miss, and
+// pre-renders a tenant's feeds for a new snapshot before it goes into service.
 type Publisher struct {
 	cache *cache.Cache
 	opts  PublisherOptions
+	// current is the configuration's feeds most recently built, which Prerender renders.
+	current atomic.Pointer[Set]
+}
+
+// Build prepares every feed of cfg (see Build) and makes them the set Prerender renders.
+func (p *Publisher) Build(cfg *config.Config, formats Formats) (*Set, error) {
+	set, err := Build(cfg, formats)
+	if err != nil {
+		return nil, err
+	}
+	p.current.Store(set)
+	return set, nil
+}
+
+// Prerender renders every feed of tenant over snap and stores the outputs under snap's version,
+// one feed at a time (so a tenant's renders never hold more than one output in flight): the
+// cache's Prepare hook, run before snap goes into service, so that the first fetch after a change
+// is a hit and all of a tenant's feeds switch together. A feed that fails to render is reported
+// and left to render on request; the others are stored all the same.
+func (p *Publisher) Prerender(ctx context.Context, tenant string, snap *inventory.Snapshot) error {
+	set := p.current.Load()
+	if set == nil {
+		return nil
+	}
+	var errs []error
+	for _, f := range set.Tenant(tenant) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, _, err := p.cache.Output(ctx, f.OutputKey(), snap, p.renderFunc(f, snap)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (p *Publisher) renderFunc(f *Feed, snap *inventory.Snapshot) func() (cache.Rendered, error) {
+	return func() (cache.Rendered, error) {
+		start := time.Now()
+		r, _, err := Render(f, snap)
+		if p.opts.OnRender != nil {
+			p.opts.OnRender(f.Writer.Name(), time.Since(start))
+		}
+		return r, err
+	}
 }
 
 // NewPublisher serves feeds from c.
@@ -42,14 +92,7 @@ func (p *Publisher) Output(ctx context.Context, f *Feed) (Served, error) {
 	if err != nil {
 		return Served{Result: sres}, err
 	}
-	out, ores, err := p.cache.Output(ctx, f.OutputKey(), snap, func() (cache.Rendered, error) {
-		start := time.Now()
-		r, _, err := Render(f, snap)
-		if p.opts.OnRender != nil {
-			p.opts.OnRender(f.Writer.Name(), time.Since(start))
-		}
-		return r, err
-	})
+	out, ores, err := p.cache.Output(ctx, f.OutputKey(), snap, p.renderFunc(f, snap))
 	if err != nil {
 		return Served{Result: sres}, err
 	}

@@ -11,12 +11,15 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/feedgate/feedgate/cache"
+	"github.com/feedgate/feedgate/changelog"
 	"github.com/feedgate/feedgate/config"
 	"github.com/feedgate/feedgate/gateway"
 	"github.com/feedgate/feedgate/internal/bridge"
 	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/localstore"
 	"github.com/feedgate/feedgate/publish"
 	"github.com/feedgate/feedgate/ratelimit"
+	"github.com/feedgate/feedgate/refresh"
 	"github.com/feedgate/feedgate/replay"
 	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream"
@@ -26,12 +29,14 @@ import (
 // configuration can change (keys, feeds, tenants and their upstream keys); listen, redis and the
 // cache's timings take effect on restart.
 type stack struct {
-	server  *gateway.Server
-	cache   *cache.Cache
-	redis   redis.UniversalClient // nil without Redis
-	limiter *ratelimit.Redis      // nil without Redis
-	clients *clientSet
-	log     *slog.Logger
+	server   *gateway.Server
+	cache    *cache.Cache
+	redis    redis.UniversalClient // nil without Redis
+	limiter  *ratelimit.Redis      // nil without Redis
+	schedule *refresh.Scheduler    // nil with refresh.mode on_request
+	changes  *changelog.Log        // nil with neither Redis nor a local store
+	clients  *clientSet
+	log      *slog.Logger
 }
 
 // wireOptions are what build needs besides the configuration.
@@ -71,21 +76,60 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 		st.redis = rc
 		l2 = cache.NewRedis(rc, cache.RedisOptions{Prefix: cfg.Redis.KeyPrefix})
 	}
-	c, err := cache.New(cache.Options{
+	durable, err := openDurable(cfg.Cache.Dir, o.Logger)
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	switch {
+	case st.redis != nil:
+		st.changes = changelog.NewRedis(st.redis, cfg.Redis.KeyPrefix, changelog.Options{})
+	case durable != nil:
+		st.changes = changelog.NewLocal(durable, changelog.Options{})
+	}
+	changeMetrics, err := gateway.NewChangeMetrics(metrics)
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	var pub *publish.Publisher // set below; the cache's hooks run only once syncs start
+	copts := cache.Options{
 		FreshFor: cfg.Cache.FreshFor, ServeStaleFor: cfg.Cache.ServeStaleFor, ShrinkGuard: cfg.Cache.ShrinkGuard,
 		ShrinkConfirmAfter: cfg.Cache.ShrinkConfirmAfter, Logger: o.Logger,
-	}, cache.NewMemory(cache.MemoryOptions{MaxBytes: int64(cfg.Cache.MemoryMB) << 20}), l2,
+		Prepare: func(ctx context.Context, tenant string, next *inventory.Snapshot) error {
+			return pub.Prerender(ctx, tenant, next)
+		},
+		Installed: func(tenant string, prev, next *inventory.Snapshot) {
+			st.recordChanges(changeMetrics, tenant, prev, next)
+		},
+	}
+	if durable != nil {
+		copts.Durable = bridge.Durable{S: durable}
+	}
+	c, err := cache.New(copts, cache.NewMemory(cache.MemoryOptions{MaxBytes: int64(cfg.Cache.MemoryMB) << 20}), l2,
 		bridge.Syncer{S: syncer})
 	if err != nil {
 		st.close()
 		return nil, err
 	}
 	st.cache = c
-
-	pub := publish.NewPublisher(c, publish.PublisherOptions{OnRender: metrics.ObserveRender})
+	pub = publish.NewPublisher(c, publish.PublisherOptions{OnRender: metrics.ObserveRender})
+	admin := bridge.Admin{C: c}
+	if cfg.Refresh.Mode == config.RefreshScheduled {
+		st.schedule, err = refresh.New(c, refresh.Options{FreshFor: cfg.Cache.FreshFor,
+			Concurrency: cfg.Refresh.Concurrency, Logger: o.Logger})
+		if err != nil {
+			st.close()
+			return nil, err
+		}
+		admin.Scheduler = st.schedule
+	}
 	deps := gateway.Deps{
 		Store: bridge.Store{C: c}, Publisher: bridge.Publisher{P: pub, Formats: o.Formats}, Metrics: metrics, Reporter: bridge.Reporter{C: c},
-		Logger: o.Logger, Upstream: upstreamWriter{clients}, Admin: bridge.Admin{C: c},
+		Logger: o.Logger, Upstream: upstreamWriter{clients}, Admin: admin,
+	}
+	if st.changes != nil {
+		deps.Changes = bridge.Changes{L: st.changes}
 	}
 	memLimiter := ratelimit.NewMemory(ratelimit.MemoryOptions{})
 	deps.Limiter, deps.Replay = memLimiter, replay.NewMemory(replay.MemoryOptions{})
@@ -102,7 +146,61 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 		return nil, err
 	}
 	st.server = srv
+	st.start(cfg)
 	return st, nil
+}
+
+// start serves the stored snapshots (the embedded default's files) at once and, with scheduled
+// refresh, starts keeping every configured tenant fresh.
+func (st *stack) start(cfg *config.Config) {
+	ids := make([]string, len(cfg.Tenants))
+	for i, t := range cfg.Tenants {
+		ids[i] = t.ID
+	}
+	st.cache.Preload(ids...)
+	if st.schedule != nil {
+		st.schedule.Set(ids)
+	}
+}
+
+// openDurable opens the embedded default's local store: dir, or os.UserCacheDir()/feedgate for
+// "", nothing for "off". A default directory that cannot be made only logs (the gateway still
+// serves, without surviving a restart); a configured one that cannot is an error.
+func openDurable(dir string, log *slog.Logger) (*localstore.Store, error) {
+	if dir == "off" {
+		return nil, nil
+	}
+	s, err := localstore.Open(dir, localstore.Options{})
+	if err != nil {
+		if dir != "" {
+			return nil, fmt.Errorf("cache.dir: %w", err)
+		}
+		log.Warn("no local store: snapshots will not survive a restart (set cache.dir)", "err", err.Error())
+		return nil, nil
+	}
+	log.Debug("local store", "dir", s.Dir())
+	return s, nil
+}
+
+// recordChanges appends one sync's changes to the tenant's change log and counts them. A cold
+// start (no previous snapshot) records nothing: every vehicle would read as added.
+func (st *stack) recordChanges(m *gateway.ChangeMetrics, tenant string, prev, next *inventory.Snapshot) {
+	if prev == nil {
+		return
+	}
+	e := changelog.NewEntry(prev, next)
+	if e.Empty() {
+		return
+	}
+	m.Count(tenant, len(e.Added), len(e.Removed), len(e.PriceChanges))
+	if st.changes == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := st.changes.Append(ctx, tenant, e); err != nil {
+		st.log.Warn("change log: append failed", "tenant", tenant, "err", err.Error())
+	}
 }
 
 // reload applies a new configuration: the gateway's state first (which may refuse it), then the
@@ -117,12 +215,16 @@ func (st *stack) reload(cfg *config.Config) error {
 		return err
 	}
 	st.clients.swap(next)
+	st.start(cfg)
 	return nil
 }
 
 // close stops background work and closes Redis. Rate-limit counts not yet reported to Redis are
 // reported first, so a replica that stops does not leave its last batch uncharged.
 func (st *stack) close() {
+	if st.schedule != nil {
+		st.schedule.Stop()
+	}
 	if st.limiter != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		st.limiter.Flush(ctx)

@@ -7,12 +7,16 @@ package bridge
 
 import (
 	"context"
+	"errors"
 
 	"github.com/feedgate/feedgate/cache"
+	"github.com/feedgate/feedgate/changelog"
 	"github.com/feedgate/feedgate/config"
 	"github.com/feedgate/feedgate/gateway"
 	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/localstore"
 	"github.com/feedgate/feedgate/publish"
+	"github.com/feedgate/feedgate/refresh"
 	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream"
 )
@@ -66,7 +70,7 @@ var _ gateway.Publisher = Publisher{}
 
 // Prepare builds cfg's feeds.
 func (p Publisher) Prepare(cfg *config.Config) (gateway.FeedSet, error) {
-	set, err := publish.Build(cfg, p.Formats)
+	set, err := p.P.Build(cfg, p.Formats)
 	if err != nil {
 		return nil, err
 	}
@@ -128,16 +132,30 @@ func (r Reporter) Status(tenant string) gateway.Status {
 	return st
 }
 
-// Admin adapts the cache to the admin, webhook and write routes.
+// Admin adapts the cache (and, with scheduled refresh, the scheduler) to the admin, webhook and
+// write routes.
 type Admin struct {
 	C *cache.Cache
+	// Scheduler, when set, runs the scheduled refresh: a marked tenant is synced soon, a burst
+	// of marks (webhooks) making one sync.
+	Scheduler *refresh.Scheduler
 }
 
 var _ gateway.AdminStore = Admin{}
 
-// MarkForRefresh marks the VINs for the next sync and the snapshot stale.
+// MarkForRefresh marks the VINs for the next sync and the snapshot stale, and with a schedule
+// asks for that sync soon.
 func (a Admin) MarkForRefresh(ctx context.Context, tenant string, vins []string) error {
-	return a.C.Invalidate(ctx, tenant, vins...)
+	err := a.C.Invalidate(ctx, tenant, vins...)
+	if a.Scheduler != nil {
+		a.Scheduler.Trigger(tenant)
+	}
+	return err
+}
+
+// Schedule asks the scheduler for a sync soon; false without one.
+func (a Admin) Schedule(tenant string) bool {
+	return a.Scheduler != nil && a.Scheduler.Trigger(tenant)
 }
 
 // Refresh syncs the tenant now.
@@ -158,6 +176,11 @@ func (a Admin) TenantStatus(tenant string) gateway.TenantStatus {
 		LastSyncOK: s.LastSyncOK, LastSyncError: s.LastSyncError, LastSyncDuration: s.LastSyncDuration,
 		ConsecutiveFailures: s.ConsecutiveFailures, Held: s.Held, HeldVehicles: s.HeldCount,
 		HeldVersion: s.HeldVersion, HeldSince: s.HeldSince, UpstreamCalls: s.LastSyncCalls,
+	}
+	if a.Scheduler != nil {
+		if sched, ok := a.Scheduler.Status(tenant); ok {
+			out.NextSync = sched.Next
+		}
 	}
 	for _, r := range a.C.History(tenant) {
 		out.History = append(out.History, gateway.SyncRecord{At: r.At, Duration: r.Duration, Vehicles: r.Vehicles, OK: r.OK, Calls: r.Calls})
@@ -184,4 +207,49 @@ func (s Syncer) SyncReport(ctx context.Context, tenant string, prev *inventory.S
 		out.Quarantined = append(out.Quarantined, cache.Quarantined{VIN: q.VIN, Field: q.Field, Reason: q.Reason, Kept: q.Kept})
 	}
 	return snap, out, err
+}
+
+// Durable adapts a *localstore.Store to cache.Durable, quarantining a record the cache found
+// corrupt so that it is reported once and the next write replaces it.
+type Durable struct{ S *localstore.Store }
+
+var _ cache.Durable = Durable{}
+
+// Get reads a record.
+func (d Durable) Get(tenant, name string) ([]byte, bool, error) { return d.S.Get(tenant, name) }
+
+// Put writes a record atomically.
+func (d Durable) Put(tenant, name string, data []byte) error { return d.S.Put(tenant, name, data) }
+
+// Delete removes a record.
+func (d Durable) Delete(tenant, name string) error { return d.S.Delete(tenant, name) }
+
+// QuarantineErr renames the file behind a corrupt record aside.
+func (d Durable) QuarantineErr(err error) {
+	var ce *localstore.CorruptError
+	if errors.As(err, &ce) {
+		_, _ = d.S.Quarantine(ce)
+	}
+}
+
+// Changes adapts a *changelog.Log to gateway.ChangeLog.
+type Changes struct{ L *changelog.Log }
+
+var _ gateway.ChangeLog = Changes{}
+
+// Changes reads one page of the tenant's change log.
+func (c Changes) Changes(ctx context.Context, tenant, cursor string, limit int) ([]gateway.ChangeEntry, string, error) {
+	entries, next, err := c.L.List(ctx, tenant, cursor, limit)
+	if errors.Is(err, changelog.ErrBadCursor) {
+		return nil, "", &inventory.Error{Code: inventory.EValidation, Message: "cursor is not one this gateway issued",
+			Details: map[string]any{"parameter": "cursor"}, Err: err}
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]gateway.ChangeEntry, len(entries))
+	for i, e := range entries {
+		out[i] = gateway.ChangeEntry(e)
+	}
+	return out, next, nil
 }

@@ -1,0 +1,96 @@
+package gateway
+
+import (
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// ChangeMetrics count each tenant's inventory changes as syncs find them: vehicles added,
+// removed (sold) and price changes. The wiring feeds them from the change log.
+type ChangeMetrics struct {
+	added, removed, prices *prometheus.CounterVec
+}
+
+// NewChangeMetrics registers the change counters on m.
+func NewChangeMetrics(m *Metrics) (*ChangeMetrics, error) {
+	c := &ChangeMetrics{
+		added: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedgate_vehicles_added_total", Help: "Vehicles that appeared in a tenant's inventory, by tenant.",
+		}, []string{"tenant"}),
+		removed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedgate_vehicles_removed_total", Help: "Vehicles that left a tenant's inventory (sold), by tenant.",
+		}, []string{"tenant"}),
+		prices: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedgate_price_changes_total", Help: "Vehicle price changes in a tenant's inventory, by tenant.",
+		}, []string{"tenant"}),
+	}
+	for _, col := range []prometheus.Collector{c.added, c.removed, c.prices} {
+		if err := m.Register(col); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Count adds one sync's changes of tenant.
+func (c *ChangeMetrics) Count(tenant string, added, removed, priceChanges int) {
+	c.added.WithLabelValues(tenant).Add(float64(added))
+	c.removed.WithLabelValues(tenant).Add(float64(removed))
+	c.prices.WithLabelValues(tenant).Add(float64(priceChanges))
+}
+
+// fetchClock remembers when something was last fetched, as Unix nanoseconds; zero for never. One
+// clock lives as long as the feed or key it belongs to, across configuration reloads.
+type fetchClock = atomic.Int64
+
+// fetched records a fetch at now.
+func fetched(c *fetchClock, now time.Time) {
+	if c != nil {
+		c.Store(now.UnixNano())
+	}
+}
+
+// lastFetch is the time of the last fetch, zero for never.
+func lastFetch(c *fetchClock) time.Time {
+	if c == nil {
+		return time.Time{}
+	}
+	if n := c.Load(); n != 0 {
+		return time.Unix(0, n).UTC()
+	}
+	return time.Time{}
+}
+
+// fetchCollector exports when each feed was last fetched ("did Google fetch today?").
+type fetchCollector struct {
+	s    *Server
+	last *prometheus.Desc
+}
+
+func newFetchCollector(s *Server) *fetchCollector {
+	return &fetchCollector{s: s, last: prometheus.NewDesc("feedgate_feed_last_fetch_timestamp_seconds",
+		"Unix time of the last successful fetch of the feed on this replica (200 or 304).", []string{"tenant", "feed"}, nil)}
+}
+
+// Describe implements prometheus.Collector.
+func (fc *fetchCollector) Describe(ch chan<- *prometheus.Desc) { ch <- fc.last }
+
+// Collect implements prometheus.Collector.
+func (fc *fetchCollector) Collect(ch chan<- prometheus.Metric) {
+	st := fc.s.state.Load()
+	ids := make([]string, 0, len(st.tenants))
+	for id := range st.tenants {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		for name, fs := range st.tenants[id].feeds {
+			if t := lastFetch(fs.lastFetch); !t.IsZero() {
+				ch <- prometheus.MustNewConstMetric(fc.last, prometheus.GaugeValue, float64(t.UnixNano())/1e9, id, name)
+			}
+		}
+	}
+}
