@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -169,21 +170,33 @@ func TestWebhookBurstMakesOneSync(t *testing.T) {
 		return resp.StatusCode == 200
 	})
 	before := simCounts(t, sim)["feed"]
-	for i := range 20 {
-		body := fmt.Sprintf(`{"id":"evt_%d","type":"inventory.updated","created_at":%q,"data":{}}`, i, time.Now().UTC().Format(time.RFC3339))
-		m := hmac.New(sha256.New, []byte("whsec_burst"))
-		m.Write([]byte(body))
-		req, _ := http.NewRequest("POST", gw.URL+"/webhooks/sunset", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Feedgate-Signature", "sha256="+hex.EncodeToString(m.Sum(nil)))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode/100 != 2 {
-			t.Fatalf("webhook %d: %s", i, resp.Status)
-		}
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := range 20 { // a burst, as an upstream sends one after a bulk change
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := fmt.Sprintf(`{"id":"evt_%d","type":"inventory.updated","created_at":%q,"data":{}}`, i, time.Now().UTC().Format(time.RFC3339))
+			m := hmac.New(sha256.New, []byte("whsec_burst"))
+			m.Write([]byte(body))
+			req, _ := http.NewRequest("POST", gw.URL+"/webhooks/sunset", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Feedgate-Signature", "sha256="+hex.EncodeToString(m.Sum(nil)))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode/100 != 2 {
+				errs <- fmt.Errorf("webhook %d: %s", i, resp.Status)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 	time.Sleep(4 * time.Second) // past the debounce and the sync
 	if n := simCounts(t, sim)["feed"] - before; n != 1 {

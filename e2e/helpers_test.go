@@ -201,6 +201,11 @@ tenants:
   - id: sunset
     name: Sunset Honda
     upstream_key: hzk_sim_rw
+    dealer:
+      name: Sunset Honda
+      vdp_url: "https://www.sunsethonda.example/inventory/{vin}"
+      store_code: SH-001
+      address: {street: "1 Main St", city: Springfield, region: IL, postal_code: "62701", country: US}
     rate_limit: {per_minute: 100000}
     keys: [{name: reader, hash: %q, scopes: [feeds:read]}]
     feeds:

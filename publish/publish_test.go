@@ -140,3 +140,77 @@ func TestRenderRecoversPanic(t *testing.T) {
 type panicWriter struct{ versionedWriter }
 
 func (panicWriter) Write(io.Writer, transform.Input) (transform.Diagnostics, error) { panic("bug") }
+
+// excludingWriter lists the first keep vehicles and excludes the rest, as a channel does when a
+// dealer setting is missing.
+type excludingWriter struct {
+	versionedWriter
+	keep *int
+}
+
+func (w excludingWriter) Write(out io.Writer, in transform.Input) (transform.Diagnostics, error) {
+	var d transform.Diagnostics
+	for i, v := range in.Snapshot.Vehicles {
+		if i < *w.keep {
+			_, _ = io.WriteString(out, v.VIN+"\n")
+			d.Included++
+			continue
+		}
+		d.Excluded = append(d.Excluded, transform.Exclusion{VIN: v.VIN, Reason: "missing_field", Detail: "dealer.store_code: missing"})
+	}
+	return d, nil
+}
+
+// countingSyncer answers n vehicles and a new version each time n changes.
+type countingSyncer struct{ n *int }
+
+func (s countingSyncer) Sync(_ context.Context, tenant string, _ *inventory.Snapshot) (*inventory.Snapshot, error) {
+	return inventory.NewSnapshot(tenant, hriznsim.Generate(3, *s.n), time.Now(), "test"), nil
+}
+
+// TestCollapsedFeedIsHeldBack: a render that includes nothing while the channel excluded
+// vehicles is never served as an empty 200 (503 saying why), and one far smaller than the feed's
+// previous good render is held back while the previous output keeps serving, marked stale.
+func TestCollapsedFeedIsHeldBack(t *testing.T) {
+	keep, n := 0, 12
+	w := excludingWriter{versionedWriter{version: "1"}, &keep}
+	reg := registry(t, w)
+	c, err := cache.New(cache.Options{FreshFor: time.Hour}, nil, nil, countingSyncer{&n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	p := publish.NewPublisher(c, publish.PublisherOptions{ShrinkGuard: 0.5})
+	set, err := p.Build(parse(t, reg), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := set.Feed("sunset", "plain")
+	ctx := context.Background()
+
+	_, err = p.Output(ctx, f)
+	if inventory.ErrorCode(err) != inventory.EUnavailable || !strings.Contains(inventory.ErrorMessage(err), "store_code") {
+		t.Fatalf("an all-excluded feed: err %v, want 503 naming the cause", err)
+	}
+	if h := p.Held(); len(h) != 1 || h[0].Feed != "plain" {
+		t.Errorf("held %+v", h)
+	}
+
+	keep = 12 // the dealer fixed the config: a fresh version renders and is good
+	n = 13
+	if _, err := c.Refresh(ctx, "sunset"); err != nil {
+		t.Fatal(err)
+	}
+	good, err := p.Output(ctx, f)
+	if err != nil || strings.Count(string(good.Output.Body), "\n") != 12 {
+		t.Fatalf("good render: %v, %q", err, good.Output.Body)
+	}
+	keep, n = 3, 14 // a glitch: 3 of 14 listed
+	if _, err := c.Refresh(ctx, "sunset"); err != nil {
+		t.Fatal(err)
+	}
+	sv, err := p.Output(ctx, f)
+	if err != nil || string(sv.Output.Body) != string(good.Output.Body) || sv.Result.Outcome != cache.Stale {
+		t.Fatalf("collapsed render: err %v, outcome %v, body %q; want the previous output, stale", err, sv.Result.Outcome, sv.Output.Body)
+	}
+}

@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +16,12 @@ import (
 type PublisherOptions struct {
 	// OnRender, when set, is told each render's format and duration (for metrics).
 	OnRender func(format string, took time.Duration)
+	// ShrinkGuard holds back a render with fewer than ShrinkGuard × the items of the feed's
+	// previous good render (the cache's shrink_guard; 0 turns the per-feed guard off). A render
+	// that includes nothing while the channel excluded vehicles is held back whatever it is.
+	ShrinkGuard float64
+	// Logger receives held-back renders; nil discards.
+	Logger *slog.Logger
 }
 
 // Publisher serves feeds' stored outputs through the cache, rendering one on a miss, and
@@ -24,6 +31,7 @@ type Publisher struct {
 	opts  PublisherOptions
 	// current is the configuration's feeds most recently built, which Prerender renders.
 	current atomic.Pointer[Set]
+	guard   *guard
 }
 
 // Build prepares every feed of cfg (see Build) and makes them the set Prerender renders.
@@ -51,8 +59,15 @@ func (p *Publisher) Prerender(ctx context.Context, tenant string, snap *inventor
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if _, _, err := p.cache.Output(ctx, f.OutputKey(), snap, p.renderFunc(f, snap)); err != nil {
+		out, res, err := p.cache.Output(ctx, f.OutputKey(), snap, p.renderFunc(f, snap))
+		var held *errCollapsed
+		switch {
+		case errors.As(err, &held):
+			p.guard.hold(f, snap.Version, held.reason, time.Now())
+		case err != nil:
 			errs = append(errs, err)
+		case res.Layer != cache.LayerMemory:
+			p.guard.accepted(f, out, snap.Version)
 		}
 	}
 	return errors.Join(errs...)
@@ -61,17 +76,28 @@ func (p *Publisher) Prerender(ctx context.Context, tenant string, snap *inventor
 func (p *Publisher) renderFunc(f *Feed, snap *inventory.Snapshot) func() (cache.Rendered, error) {
 	return func() (cache.Rendered, error) {
 		start := time.Now()
-		r, _, err := Render(f, snap)
+		r, d, err := Render(f, snap)
 		if p.opts.OnRender != nil {
 			p.opts.OnRender(f.Writer.Name(), time.Since(start))
 		}
-		return r, err
+		if err != nil {
+			return r, err
+		}
+		if err := p.guard.check(f, snap, d); err != nil {
+			p.opts.Logger.Warn("publish: render held back; the previous good output keeps serving",
+				"tenant", f.Tenant, "feed", f.Name, "err", err.Error())
+			return cache.Rendered{}, err
+		}
+		return r, nil
 	}
 }
 
 // NewPublisher serves feeds from c.
 func NewPublisher(c *cache.Cache, opts PublisherOptions) *Publisher {
-	return &Publisher{cache: c, opts: opts}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Publisher{cache: c, opts: opts, guard: newGuard(opts.ShrinkGuard)}
 }
 
 // Served is a feed's stored output and how the cache answered for it.
@@ -92,9 +118,20 @@ func (p *Publisher) Output(ctx context.Context, f *Feed) (Served, error) {
 	if err != nil {
 		return Served{Result: sres}, err
 	}
+	if reason := p.guard.heldReason(f, snap.Version); reason != "" {
+		return p.servePrevious(f, snap, sres, reason)
+	}
 	out, ores, err := p.cache.Output(ctx, f.OutputKey(), snap, p.renderFunc(f, snap))
+	var held *errCollapsed
+	if errors.As(err, &held) {
+		p.guard.hold(f, snap.Version, held.reason, time.Now())
+		return p.servePrevious(f, snap, sres, held.reason)
+	}
 	if err != nil {
 		return Served{Result: sres}, err
+	}
+	if ores.Layer != cache.LayerMemory {
+		p.guard.accepted(f, out, snap.Version)
 	}
 	res := sres
 	res.Coalesced = sres.Coalesced || ores.Coalesced
@@ -110,4 +147,19 @@ func (p *Publisher) Output(ctx context.Context, f *Feed) (Served, error) {
 		res.Layer = ores.Layer
 	}
 	return Served{Output: out, Result: res}, nil
+}
+
+// servePrevious answers for a held render: the feed's previous good output, marked stale, or 503
+// saying why when this process has none.
+func (p *Publisher) servePrevious(f *Feed, snap *inventory.Snapshot, sres cache.Result, reason string) (Served, error) {
+	prev, ok := p.guard.hold(f, snap.Version, reason, time.Now())
+	if !ok {
+		return Served{Result: sres}, collapsedError(f, reason)
+	}
+	res := sres
+	res.Outcome = cache.Stale
+	if res.TTL > 0 {
+		res.TTL = 0
+	}
+	return Served{Output: prev, Result: res}, nil
 }

@@ -113,7 +113,8 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 		return nil, err
 	}
 	st.cache = c
-	pub = publish.NewPublisher(c, publish.PublisherOptions{OnRender: metrics.ObserveRender})
+	pub = publish.NewPublisher(c, publish.PublisherOptions{OnRender: metrics.ObserveRender,
+		ShrinkGuard: cfg.Cache.ShrinkGuard, Logger: o.Logger})
 	admin := bridge.Admin{C: c}
 	if cfg.Refresh.Mode == config.RefreshScheduled {
 		st.schedule, err = refresh.New(c, refresh.Options{FreshFor: cfg.Cache.FreshFor,
