@@ -212,10 +212,12 @@ func (s *Server) routes() *gin.Engine {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.ContextWithFallback = true
-	e.Use(s.requestID, s.accessLog, s.recover)
+	r := &redactor{s: s}
+	e.Use(s.requestID(r), s.accessLog(r), s.recover)
 	e.NoRoute(func(c *gin.Context) { s.fail(c, inventory.Errorf(inventory.ENotFound, "Route not found")) })
 	e.NoMethod(func(c *gin.Context) {
-		s.fail(c, inventory.Errorf(codeMethodNotAllowed, "Method %s is not allowed here", c.Request.Method))
+		// The method is named only when it is a standard one: a client can send any token.
+		s.fail(c, inventory.Errorf(codeMethodNotAllowed, "Method %s is not allowed here", methodLabel(c.Request.Method)))
 	})
 
 	e.GET("/feeds/:tenant/:feed", s.serveFeed)
