@@ -226,8 +226,9 @@ func (s *Server) routes() *gin.Engine {
 	e.HEAD("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.HEAD("/readyz", s.readyz)
-	metrics := gin.WrapH(s.deps.Metrics.Handler())
-	e.GET("/metrics", metrics)
+	if s.opts.Config.Metrics.Listen == "" { // otherwise ServeMetrics serves it on a listener of its own
+		e.GET("/metrics", s.metricsRoute())
+	}
 	s.registerDropin(e)
 	return e
 }
