@@ -3,17 +3,12 @@ package gateway_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/feedgate/feedgate/cache"
 	"github.com/feedgate/feedgate/config"
-	"github.com/feedgate/feedgate/gateway"
-	"github.com/feedgate/feedgate/internal/bridge"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
 
@@ -107,18 +102,8 @@ func grep(s string, prefixes ...string) string {
 // TestMetricsOnTheirOwnListener: with metrics.listen, /metrics is gone from the main listener
 // and served (alone) by ServeMetrics.
 func TestMetricsOnTheirOwnListener(t *testing.T) {
-	k := newKeys(t)
 	e := newEnv(t, 0)
-	cfg := parseConfig(t, k.config(0)+"metrics: {listen: \"127.0.0.1:0\"}\n", e.formats)
-	c, err := cache.New(cache.Options{FreshFor: time.Minute, ServeStaleFor: time.Hour}, nil, nil, e.syncer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	srv, err := gateway.New(gateway.Options{Config: cfg}, gateway.Deps{Store: bridge.Store{C: c}, Formats: e.formats, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := e.restart(t, "metrics: {listen: \"127.0.0.1:0\"}\n", io.Discard)
 	e.srv = srv
 	if rec := e.do("GET", "/metrics"); rec.Code != 404 {
 		t.Errorf("main listener /metrics: %d", rec.Code)

@@ -126,7 +126,9 @@ func New(opts Options, deps Deps) (*Server, error) {
 	if err := deps.Metrics.Register(newStateCollector(s)); err != nil {
 		return nil, err
 	}
-	s.engine = s.routes()
+	if s.engine, err = s.routes(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -204,7 +206,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-func (s *Server) routes() *gin.Engine {
+func (s *Server) routes() (*gin.Engine, error) {
 	// Gin's mode is process-wide; release mode only silences its start-up banner and route dump.
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -212,6 +214,14 @@ func (s *Server) routes() *gin.Engine {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.ContextWithFallback = true
+	// Gin trusts every proxy by default, so any client could name its own address in
+	// X-Forwarded-For. Only the configured proxies are trusted (none by default); the list is
+	// read once, so it takes effect on restart.
+	e.ForwardedByClientIP = true
+	e.RemoteIPHeaders = []string{"X-Forwarded-For", "X-Real-IP"}
+	if err := e.SetTrustedProxies(s.opts.Config.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("gateway: trusted_proxies: %w", err)
+	}
 	r := &redactor{s: s}
 	e.Use(s.requestID(r), s.accessLog(r), s.recover)
 	e.NoRoute(func(c *gin.Context) { s.fail(c, inventory.Errorf(inventory.ENotFound, "Route not found")) })
@@ -230,7 +240,7 @@ func (s *Server) routes() *gin.Engine {
 		e.GET("/metrics", s.metricsRoute())
 	}
 	s.registerDropin(e)
-	return e
+	return e, nil
 }
 
 // fail answers with err in the error shape.
