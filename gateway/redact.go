@@ -150,23 +150,23 @@ func (c *secretSet) query(raw string) string {
 	return strings.Join(parts, "&")
 }
 
-// path masks the segments of a request path that are secrets.
+// path masks the segments of a request path that are secrets. A path without one is returned
+// as it is, without allocating.
 func (c *secretSet) path(p string) string {
-	if !strings.Contains(p, "/") {
-		if c.isSecret(p) {
-			return redacted
-		}
+	found := false
+	for rest := p; rest != "" && !found; {
+		var seg string
+		seg, rest, _ = strings.Cut(rest, "/")
+		found = c.isSecret(seg)
+	}
+	if !found {
 		return p
 	}
 	segs := strings.Split(p, "/")
-	changed := false
 	for i, s := range segs {
 		if c.isSecret(s) {
-			segs[i], changed = redacted, true
+			segs[i] = redacted
 		}
-	}
-	if !changed {
-		return p
 	}
 	return strings.Join(segs, "/")
 }
