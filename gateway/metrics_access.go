@@ -43,10 +43,15 @@ func (s *Server) metricsHandler() http.Handler {
 	})
 }
 
-// metricsRoute is GET /metrics on the main listener.
+// metricsRoute is GET /metrics on the main listener; while ServeMetrics serves them elsewhere
+// (metrics.listen), it is not found here.
 func (s *Server) metricsRoute() gin.HandlerFunc {
 	h := s.metricsHandler()
 	return func(c *gin.Context) {
+		if s.deps.Metrics.elsewhere.Load() {
+			s.fail(c, inventory.Errorf(inventory.ENotFound, "Route not found"))
+			return
+		}
 		if g, ok := s.state.Load().keys.lookup(presentedKey(c.Request, false)); ok {
 			setLogKey(c, g)
 		}
@@ -134,7 +139,7 @@ func foldTenants(mfs []*dto.MetricFamily) []*dto.MetricFamily {
 }
 
 // ServeMetrics serves /metrics (and nothing else) on ln until ctx is done, for metrics.listen:
-// the scrape then stays off the public listener.
+// meanwhile the main listener's /metrics answers 404, so the scrape stays off the public one.
 func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
 	h := s.metricsHandler()
 	mux := http.NewServeMux()
@@ -147,6 +152,8 @@ func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	s.deps.Metrics.elsewhere.Store(true)
+	defer s.deps.Metrics.elsewhere.Store(false)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

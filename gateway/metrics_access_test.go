@@ -99,22 +99,17 @@ func grep(s string, prefixes ...string) string {
 	return strings.Join(out, "\n")
 }
 
-// TestMetricsOnTheirOwnListener: with metrics.listen, /metrics is gone from the main listener
-// and served (alone) by ServeMetrics.
+// TestMetricsOnTheirOwnListener: while ServeMetrics serves /metrics on a listener of its own
+// (metrics.listen), the main listener answers 404 for it.
 func TestMetricsOnTheirOwnListener(t *testing.T) {
 	e := newEnv(t, 0)
-	srv := e.restart(t, "metrics: {listen: \"127.0.0.1:0\"}\n", io.Discard)
-	e.srv = srv
-	if rec := e.do("GET", "/metrics"); rec.Code != 404 {
-		t.Errorf("main listener /metrics: %d", rec.Code)
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- srv.ServeMetrics(ctx, ln) }()
+	go func() { done <- e.srv.ServeMetrics(ctx, ln) }()
 	get := func(path string) (int, string) {
 		resp, err := http.Get("http://" + ln.Addr().String() + path)
 		if err != nil {
@@ -130,9 +125,15 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 	if code, _ := get("/feeds/sunset/export"); code != 404 {
 		t.Errorf("the metrics listener serves feeds: %d", code)
 	}
+	if rec := e.do("GET", "/metrics"); rec.Code != 404 || errorCode(t, rec).Code != "not_found" {
+		t.Errorf("main listener /metrics while they are served elsewhere: %d", rec.Code)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("ServeMetrics: %v", err)
+	}
+	if rec := e.do("GET", "/metrics"); rec.Code != 200 {
+		t.Errorf("main listener /metrics after the metrics listener stopped: %d", rec.Code)
 	}
 }
 

@@ -118,7 +118,7 @@ func (s *Server) accessLog(r *redactor) gin.HandlerFunc {
 			slog.Int("status", status),
 			slog.Int("bytes", max(0, c.Writer.Size())),
 			slog.Float64("duration_ms", float64(d.Microseconds())/1000),
-			slog.String("remote", c.ClientIP()),
+			slog.String("remote", sec.clientAddr(c.Request)),
 		}
 		if q := sec.query(c.Request.URL.RawQuery); q != "" {
 			attrs = append(attrs, slog.String("query", q))

@@ -1,6 +1,9 @@
 package gateway
 
 import (
+	"net"
+	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -20,17 +23,18 @@ const redacted = "REDACTED"
 // are not hashed on every request. Generated keys are 36 characters.
 const minKeyLen = 8
 
-// redactor knows the secrets of the configuration being served.
+// redactor knows the secrets and trusted proxies of the configuration being served.
 type redactor struct {
 	s     *Server
 	cache atomic.Pointer[secretSet]
 }
 
-// secretSet is the secrets of one state: its keyring and the plain-text upstream keys and
-// webhook secrets of its tenants.
+// secretSet is what the access log derives from one state: its keyring, the plain-text upstream
+// keys and webhook secrets of its tenants, and its trusted proxies.
 type secretSet struct {
-	st    *state
-	plain map[string]struct{}
+	st      *state
+	plain   map[string]struct{}
+	proxies []netip.Prefix
 }
 
 // current is the secret set of the state being served, rebuilt after a reload.
@@ -39,7 +43,7 @@ func (r *redactor) current() *secretSet {
 	if c := r.cache.Load(); c != nil && c.st == st {
 		return c
 	}
-	c := &secretSet{st: st, plain: map[string]struct{}{}}
+	c := &secretSet{st: st, plain: map[string]struct{}{}, proxies: trustedPrefixes(st.cfg.TrustedProxies)}
 	for i := range st.cfg.Tenants {
 		t := &st.cfg.Tenants[i]
 		for _, s := range []string{t.UpstreamKey.Reveal(), t.WebhookSecret.Reveal()} {
@@ -204,4 +208,63 @@ func methodLabel(m string) string {
 		return m
 	}
 	return "OTHER"
+}
+
+// trustedPrefixes parses trusted_proxies (validated by config): CIDRs, or single addresses.
+func trustedPrefixes(list []string) []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(list))
+	for _, p := range list {
+		if pfx, err := netip.ParsePrefix(p); err == nil {
+			out = append(out, pfx.Masked())
+		} else if a, err := netip.ParseAddr(p); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		}
+	}
+	return out
+}
+
+// trusted reports whether addr is one of the trusted proxies.
+func (c *secretSet) trusted(addr netip.Addr) bool {
+	addr = addr.Unmap()
+	for _, p := range c.proxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// clientAddr is the client's address: the peer's, unless the peer is a trusted proxy. Then it is
+// the rightmost X-Forwarded-For entry that is not itself a trusted proxy (the one the proxies
+// saw connect; entries to its left are the client's own say), or X-Real-IP without that header.
+// Gin's own ClientIP is not used: its trusted proxies are fixed when the engine is built, and
+// these follow reloads.
+func (c *secretSet) clientAddr(r *http.Request) string {
+	host := r.RemoteAddr
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || len(c.proxies) == 0 || !c.trusted(peer) {
+		return host
+	}
+	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+		hops := strings.Split(strings.Join(xff, ","), ",")
+		client := peer
+		for i := len(hops) - 1; i >= 0; i-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break // a malformed hop: trust nothing further left
+			}
+			client = a
+			if !c.trusted(a) {
+				break
+			}
+		}
+		return client.Unmap().String()
+	}
+	if a, err := netip.ParseAddr(strings.TrimSpace(headerValue(r.Header, "X-Real-Ip"))); err == nil {
+		return a.Unmap().String()
+	}
+	return host
 }

@@ -215,12 +215,10 @@ func (s *Server) routes() (*gin.Engine, error) {
 	e.RedirectFixedPath = false
 	e.ContextWithFallback = true
 	// Gin trusts every proxy by default, so any client could name its own address in
-	// X-Forwarded-For. Only the configured proxies are trusted (none by default); the list is
-	// read once, so it takes effect on restart.
-	e.ForwardedByClientIP = true
-	e.RemoteIPHeaders = []string{"X-Forwarded-For", "X-Real-IP"}
-	if err := e.SetTrustedProxies(s.opts.Config.TrustedProxies); err != nil {
-		return nil, fmt.Errorf("gateway: trusted_proxies: %w", err)
+	// X-Forwarded-For. Gin trusts none here; the access log finds the client itself, trusting
+	// only the configuration's trusted_proxies (redact.go), which follow reloads.
+	if err := e.SetTrustedProxies(nil); err != nil {
+		return nil, fmt.Errorf("gateway: trusted proxies: %w", err)
 	}
 	r := &redactor{s: s}
 	e.Use(s.requestID(r), s.accessLog(r), s.recover)
@@ -236,9 +234,7 @@ func (s *Server) routes() (*gin.Engine, error) {
 	e.HEAD("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.HEAD("/readyz", s.readyz)
-	if s.opts.Config.Metrics.Listen == "" { // otherwise ServeMetrics serves it on a listener of its own
-		e.GET("/metrics", s.metricsRoute())
-	}
+	e.GET("/metrics", s.metricsRoute())
 	s.registerDropin(e)
 	return e, nil
 }
