@@ -193,32 +193,7 @@ func TestWriteErrorsAreFeedgatesOwn(t *testing.T) {
 		}
 	}))
 	defer echo.Close()
-	client, err := upstream.NewClient(upstream.Options{BaseURL: echo.URL + "/v1", APIKey: "hzk_sim_rw",
-		MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxRetryAfter: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	formats, err := transform.NewRegistry(transform.Builtins()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour}, nil, nil,
-		&syncer{clock: testclock.New(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	k := keys{}
-	for _, n := range []string{"admin", "website", "crm", "reader", "google", "export", "other", "theirs"} {
-		k[n] = newKey(t)
-	}
-	logs := &syncbuf.Buffer{}
-	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(dropinConfig), formats)},
-		gateway.Deps{Store: bridge.Store{C: c}, Formats: formats, Upstream: forwarder{upstream.ClientMap{"sunset": client}},
-			Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, k, logs := newWritesGateway(t, echo.URL)
 	for _, tc := range []struct {
 		upstream int
 		status   int
@@ -267,4 +242,37 @@ func TestWriteErrorsAreFeedgatesOwn(t *testing.T) {
 	if strings.Contains(logs.String(), "hzk_sim_rw") {
 		t.Errorf("the log holds the upstream key:\n%s", logs.String())
 	}
+}
+
+// newWritesGateway is a gateway whose tenant sunset writes through the real upstream client to
+// the server at upstreamURL; it logs at debug into the returned buffer.
+func newWritesGateway(t *testing.T, upstreamURL string) (*gateway.Server, keys, *syncbuf.Buffer) {
+	t.Helper()
+	client, err := upstream.NewClient(upstream.Options{BaseURL: upstreamURL + "/v1", APIKey: "hzk_sim_rw",
+		MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxRetryAfter: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	formats, err := transform.NewRegistry(transform.Builtins()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour}, nil, nil,
+		&syncer{clock: testclock.New(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	k := keys{}
+	for _, n := range []string{"admin", "website", "crm", "reader", "google", "export", "other", "theirs"} {
+		k[n] = newKey(t)
+	}
+	logs := &syncbuf.Buffer{}
+	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(dropinConfig), formats)},
+		gateway.Deps{Store: bridge.Store{C: c}, Formats: formats, Upstream: forwarder{upstream.ClientMap{"sunset": client}},
+			Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, k, logs
 }
