@@ -29,6 +29,12 @@ type Config struct {
 	Refresh       Refresh       `yaml:"refresh"`
 	AdminKeys     []Key         `yaml:"admin_keys"`
 	Tenants       []Tenant      `yaml:"tenants"`
+
+	// TrustedProxies are the CIDRs (or single addresses) of the proxies in front whose
+	// X-Forwarded-For names the client; none by default, so the peer's address is the client's.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// Metrics says where /metrics is served, who may read it and whether it names tenants.
+	Metrics Metrics `yaml:"metrics"`
 }
 
 // Redis says where shared state lives; an empty URL and cluster mean the in-process memory cache.
@@ -36,6 +42,19 @@ type Redis struct {
 	URL       string   `yaml:"url"`
 	Cluster   []string `yaml:"cluster"`
 	KeyPrefix string   `yaml:"key_prefix"`
+}
+
+// Metrics says where /metrics is served and what it shows.
+type Metrics struct {
+	// Listen, when set, serves /metrics on a listener of its own (e.g. "127.0.0.1:9091") and not
+	// on the main one. It takes effect on restart.
+	Listen string `yaml:"listen"`
+	// KeyHash, when set, makes /metrics need that key or an admin key (X-API-Key, Bearer, or
+	// Basic's password): "sha256:" and 64 hex digits, as `feedgate keygen` prints.
+	KeyHash string `yaml:"key_hash"`
+	// PerTenant lists series by tenant and feed (default true). False folds counters over
+	// tenants and feeds and leaves out the per-tenant gauges, so /metrics names no tenant.
+	PerTenant bool `yaml:"per_tenant"`
 }
 
 // Upstream is how the Hrizn API is reached.
@@ -251,6 +270,7 @@ func Default() Config {
 		LogLevel:      DefaultLogLevel,
 		ShutdownDelay: DefaultShutdownDelay,
 		Redis:         Redis{KeyPrefix: DefaultKeyPrefix},
+		Metrics:       Metrics{PerTenant: true},
 		Upstream:      Upstream{BaseURL: DefaultUpstreamBaseURL, Timeout: DefaultUpstreamTimeout, Sync: SyncFull},
 		Cache: Cache{
 			FreshFor:           DefaultFreshFor,

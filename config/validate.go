@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -99,6 +100,8 @@ func (v *validator) config(c *Config, formats FormatSet) {
 		v.add("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
 	}
 	v.redis(c.Redis)
+	v.trustedProxies(c.TrustedProxies)
+	v.metrics(c.Listen, c.Metrics)
 	v.httpURL("upstream.base_url", c.Upstream.BaseURL)
 	if c.Upstream.Timeout <= 0 {
 		v.add("upstream.timeout", "must be more than 0")
@@ -122,6 +125,37 @@ func (v *validator) config(c *Config, formats FormatSet) {
 			}
 		}
 		v.tenant(p, t, formats)
+	}
+}
+
+// trustedProxies checks that each entry is a CIDR or a single address.
+func (v *validator) trustedProxies(list []string) {
+	for i, p := range list {
+		if _, err := netip.ParsePrefix(p); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(p); err != nil {
+			v.add(index("trusted_proxies", i), "%q is not a CIDR (e.g. 10.0.0.0/8) or an IP address", p)
+		}
+	}
+}
+
+// metrics checks the metrics listener and key. The key is checked with the others below, so it
+// cannot also open a tenant; it has no name, so it is checked here.
+func (v *validator) metrics(listen string, m Metrics) {
+	if m.Listen != "" {
+		if _, _, err := net.SplitHostPort(m.Listen); err != nil {
+			v.add("metrics.listen", "%q is not host:port (e.g. \"127.0.0.1:9091\")", m.Listen)
+		} else if m.Listen == listen {
+			v.add("metrics.listen", "%q is the main listen address; leave metrics.listen out to serve /metrics there", m.Listen)
+		}
+	}
+	switch {
+	case m.KeyHash == "":
+	case !hashRE.MatchString(m.KeyHash):
+		v.add("metrics.key_hash", "must be \"sha256:\" followed by 64 hex digits (run `feedgate keygen`)")
+	default:
+		v.hashes[m.KeyHash] = "metrics.key_hash"
 	}
 }
 

@@ -3,8 +3,10 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -117,4 +119,76 @@ func TestAdminPageInChromium(t *testing.T) {
 	if len(colours) < 8 {
 		t.Errorf("the screenshot looks blank: %d distinct colours", len(colours))
 	}
+}
+
+// TestAdminButtonsAndCSRFInChromium: in a real browser that holds the admin key as Basic
+// credentials, a page on another site that posts a form to accept a held-back snapshot is
+// refused and changes nothing; the status page's own Accept and Refresh buttons work.
+func TestAdminButtonsAndCSRFInChromium(t *testing.T) {
+	bin := chromium(t)
+	s := startSystem(t, 40)
+	admin := []string{"X-API-Key", s.keys["admin"]}
+	status := func() (vehicles int, held bool) {
+		var v struct {
+			Data struct {
+				Snapshot struct{ Vehicles int }
+				HeldBack *struct{ Vehicles int } `json:"held_back"`
+			}
+		}
+		decode(t, call(t, http.MethodGet, s.gw+"/admin/tenants/sunset", nil, admin...), &v)
+		return v.Data.Snapshot.Vehicles, v.Data.HeldBack != nil
+	}
+	call(t, http.MethodPost, s.gw+"/admin/tenants/sunset/refresh", nil, admin...)
+	if r := call(t, http.MethodPost, s.sim+"/_sim/inventory", []byte(`{"shrink_to":5}`)); r.status != 200 {
+		t.Fatalf("shrinking the simulator: %d %s", r.status, r.body)
+	}
+	call(t, http.MethodPost, s.gw+"/admin/tenants/sunset/refresh", nil, admin...)
+	if n, held := status(); n != 40 || !held {
+		t.Fatalf("setup: %d vehicles, held %v", n, held)
+	}
+
+	// The attacker's page, on another origin, posts a form to the gateway as soon as it loads.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, `<form id="f" method="post" action="%s/admin/tenants/sunset/accept"><input name="x" value="1"></form>
+<script>document.getElementById("f").submit()</script>`, s.gw)
+	}))
+	defer evil.Close()
+
+	u, err := url.Parse(s.gw + "/admin/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword("ops", s.keys["admin"])
+	b := startBrowser(t, bin)
+	b.navigate(u.String()) // the operator logs in: the browser now holds the credentials
+	b.waitTrue("the status page", `document.querySelector('button[data-action="/admin/tenants/sunset/accept"]')`)
+
+	b.navigate(strings.Replace(evil.URL, "127.0.0.1", "localhost", 1) + "/")
+	b.waitTrue("the forged post's answer", `location.href.startsWith("`+s.gw+`") && document.readyState === "complete"`)
+	var answer string
+	b.eval("document.body.innerText", &answer)
+	if !strings.Contains(answer, `"forbidden"`) || !strings.Contains(answer, "cross_site") {
+		t.Errorf("the forged post was answered %q", answer)
+	}
+	if n, held := status(); n != 40 || !held {
+		t.Fatalf("the forged post changed the state: %d vehicles, held %v", n, held)
+	}
+
+	b.navigate(u.String())
+	b.waitTrue("the Accept button", `document.querySelector('button[data-action="/admin/tenants/sunset/accept"]')`)
+	b.eval(`document.querySelector('button[data-action="/admin/tenants/sunset/accept"]').click()`, nil)
+	eventually(t, "the accepted snapshot", func() bool { n, held := status(); return n == 5 && !held })
+	b.waitTrue("the reloaded page", `document.readyState === "complete" && !document.querySelector(".held") &&
+		document.querySelector('button[data-action="/admin/tenants/sunset/refresh"]')`)
+
+	refreshes := func() string {
+		return string(call(t, http.MethodGet, s.gw+"/metrics", nil).body)
+	}
+	const refreshed = `feedgate_admin_actions_total{action="refresh",result="ok"} 3`
+	if strings.Contains(refreshes(), refreshed) {
+		t.Fatal("the refresh count is already 3")
+	}
+	b.eval(`document.querySelector('button[data-action="/admin/tenants/sunset/refresh"]').click()`, nil)
+	eventually(t, "the page's refresh", func() bool { return strings.Contains(refreshes(), refreshed) })
 }

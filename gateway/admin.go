@@ -3,8 +3,11 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"mime"
 	"net/http"
+	"net/url"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -74,9 +77,16 @@ func (d *dropin) registerAdmin(e *gin.Engine) {
 }
 
 // adminOnly admits admin keys (X-API-Key, Bearer or, for a browser, Basic with the key as the
-// password) and answers 503 when the wiring gave no AdminStore.
+// password) and answers 503 when the wiring gave no AdminStore. A request that changes state is
+// first checked to come from no other site (see sameSite).
 func (d *dropin) adminOnly(h gin.HandlerFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if m := c.Request.Method; m != http.MethodGet && m != http.MethodHead {
+			if err := d.sameSite(c.Request); err != nil {
+				d.s.fail(c, err)
+				return
+			}
+		}
 		g, ok := d.s.state.Load().keys.lookup(presentedKey(c.Request, false))
 		if !ok {
 			c.Header("WWW-Authenticate", adminRealm)
@@ -95,6 +105,53 @@ func (d *dropin) adminOnly(h gin.HandlerFunc) gin.HandlerFunc {
 		c.Header("Cache-Control", "no-store")
 		h(c)
 	}
+}
+
+// AdminHeader is the header the admin page's buttons send with their POSTs. A form on another
+// site cannot send it (nor X-API-Key, nor a JSON body), and a script on another site cannot
+// send it without a CORS preflight, which the admin routes never grant.
+const AdminHeader = "X-Feedgate-Admin"
+
+// sameSite refuses a state-changing admin request that a browser may have sent for another
+// site (CSRF): a browser holding the admin key as cached Basic credentials attaches them to a
+// form post from anywhere. Refused are a Sec-Fetch-Site other than same-origin or none, an
+// Origin other than the gateway's own (its Host, or public_url's origin), and a request that
+// carries nothing a plain form cannot: AdminHeader, X-API-Key, a Bearer token or a JSON body.
+// Webhooks are not admin routes: they are signed.
+func (d *dropin) sameSite(r *http.Request) error {
+	refuse := func(reason, msg string) error {
+		return errorf(inventory.EForbidden, map[string]any{"reason": reason}, "%s", msg)
+	}
+	if site := headerValue(r.Header, "Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return refuse("cross_site", "Cross-site requests to the admin routes are refused")
+	}
+	if origin := headerValue(r.Header, "Origin"); origin != "" && !d.ownOrigin(r, origin) {
+		return refuse("cross_site", "Cross-site requests to the admin routes are refused")
+	}
+	if headerValue(r.Header, AdminHeader) != "" || headerValue(r.Header, "X-Api-Key") != "" {
+		return nil
+	}
+	if scheme, _, _ := strings.Cut(headerValue(r.Header, "Authorization"), " "); strings.EqualFold(scheme, "Bearer") {
+		return nil
+	}
+	if mt, _, err := mime.ParseMediaType(headerValue(r.Header, "Content-Type")); err == nil && mt == "application/json" {
+		return nil
+	}
+	return refuse("simple_request", "Admin POSTs need the "+AdminHeader+" header, an X-API-Key header or a JSON body")
+}
+
+// ownOrigin reports whether origin is the gateway's own: the request's Host (under either
+// scheme, since TLS may end at a proxy in front) or public_url's origin.
+func (d *dropin) ownOrigin(r *http.Request, origin string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return false // "null" among others: a sandboxed or opaque origin is nobody's own
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	pub, err := url.Parse(d.s.state.Load().cfg.PublicURL)
+	return err == nil && strings.EqualFold(pub.Scheme, u.Scheme) && strings.EqualFold(pub.Host, u.Host)
 }
 
 // adminTenantView is GET /admin/tenants/{tenant}'s data object.

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -120,11 +121,89 @@ func TestAdminPageNamesEveryTenantAndFeed(t *testing.T) {
 			t.Errorf("page lacks %s", want)
 		}
 	}
-	if strings.Contains(page, "<script") {
-		t.Error("the page must need no JavaScript")
+	// One inline script (the buttons'), allowed by its hash and nothing else.
+	if n := strings.Count(page, "<script"); n != 1 {
+		t.Fatalf("%d scripts on the page, want the buttons' one", n)
+	}
+	_, rest, _ := strings.Cut(page, "<script>")
+	script, _, _ := strings.Cut(rest, "</script>")
+	sum := sha256.Sum256([]byte(script))
+	csp := got.header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "script-src 'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'") ||
+		!strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-eval") {
+		t.Errorf("CSP %q does not allow exactly the page's script", csp)
+	}
+	if !strings.Contains(script, `"X-Feedgate-Admin": "1"`) || !strings.Contains(page, `data-action="/admin/tenants/sunset/refresh"`) {
+		t.Error("the Refresh button or its header is missing")
 	}
 }
 
 func basic(user, password string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+}
+
+// TestAdminRefusesCrossSiteRequests: a browser holding the admin key as Basic credentials
+// attaches them to a form post from any site. Every forged variant is refused with 403 and
+// changes nothing; the same request from the gateway's own page goes through.
+func TestAdminRefusesCrossSiteRequests(t *testing.T) {
+	e := newDropinEnv(t, hriznsim.Options{Vehicles: 40})
+	e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", nil, "X-API-Key", e.keys["admin"])
+	e.sim.SetInventorySize("", 5)
+	e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", nil, "X-API-Key", e.keys["admin"])
+	basicAuth := []string{"Authorization", "Basic " + basic("ops", e.keys["admin"])}
+	form := append([]string{"Content-Type", "application/x-www-form-urlencoded"}, basicAuth...)
+	calls := e.sim.Stats().Total
+	for _, tc := range []struct {
+		name    string
+		headers []string
+		reason  string
+	}{
+		{"form from another site", append([]string{"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"}, form...), "cross_site"},
+		{"another origin, no fetch metadata", append([]string{"Origin", "https://evil.example"}, form...), "cross_site"},
+		{"a sibling subdomain", append([]string{"Sec-Fetch-Site", "same-site"}, form...), "cross_site"},
+		{"opaque origin", append([]string{"Origin", "null"}, form...), "cross_site"},
+		{"custom header from another site", append([]string{"Origin", "https://evil.example", "X-Feedgate-Admin", "1"}, basicAuth...), "cross_site"},
+		{"an old browser's form: no origin at all", form, "simple_request"},
+		{"text/plain", append([]string{"Content-Type", "text/plain"}, basicAuth...), "simple_request"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, action := range []string{"accept", "refresh"} {
+				got := e.gw(http.MethodPost, "/admin/tenants/sunset/"+action, []byte("x=1"), tc.headers...)
+				var body struct {
+					Error struct {
+						Code    string
+						Details map[string]string
+					}
+				}
+				if err := json.Unmarshal(got.body, &body); err != nil || got.status != 403 || body.Error.Code != "forbidden" ||
+					body.Error.Details["reason"] != tc.reason {
+					t.Fatalf("%s: %d %s", action, got.status, got.body)
+				}
+			}
+		})
+	}
+	var v tenantView
+	got := e.gw(http.MethodGet, "/admin/tenants/sunset", nil, basicAuth...)
+	if err := json.Unmarshal(got.body, &v); err != nil || v.Data.HeldBack == nil || v.Data.Snapshot.Vehicles != 40 {
+		t.Fatalf("a refused request changed the state: %s", got.body)
+	}
+	if n := e.sim.Stats().Total; n != calls {
+		t.Errorf("refused requests made %d upstream calls", n-calls)
+	}
+	if m := e.metric(); strings.Contains(m, `feedgate_admin_actions_total{action="accept"`) {
+		t.Error("a refused accept was counted as an action")
+	}
+
+	// The admin page's own button: same origin, the custom header, cached Basic credentials.
+	own := append([]string{"Origin", "http://example.com", "Sec-Fetch-Site", "same-origin", "X-Feedgate-Admin", "1"}, basicAuth...)
+	v = tenantView{}
+	got = e.gw(http.MethodPost, "/admin/tenants/sunset/accept", nil, own...)
+	if err := json.Unmarshal(got.body, &v); err != nil || got.status != 200 || v.Data.HeldBack != nil || v.Data.Snapshot.Vehicles != 5 {
+		t.Fatalf("the page's own accept: %d %s", got.status, got.body)
+	}
+	// A script or curl with a JSON body and no browser headers.
+	got = e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", []byte("{}"), append([]string{"Content-Type", "application/json"}, basicAuth...)...)
+	if got.status != 200 {
+		t.Fatalf("JSON refresh: %d %s", got.status, got.body)
+	}
 }

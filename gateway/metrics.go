@@ -30,6 +30,10 @@ type Metrics struct {
 	limiterFallback prometheus.Counter
 	reloads         *prometheus.CounterVec
 
+	// elsewhere is set while ServeMetrics serves the registry on a listener of its own; the main
+	// listener's /metrics then answers 404.
+	elsewhere atomic.Bool
+
 	// The children the hot path uses, found by their labels without the vectors' hashing.
 	httpChildren children[httpLabels, httpChild]
 	feedChildren children[feedLabels, prometheus.Counter]

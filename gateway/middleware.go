@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -41,14 +40,21 @@ func (r *requestIDs) next() string {
 }
 
 // requestID honours a sane X-Request-ID from the client (or a proxy in front) and makes one up
-// otherwise; it is echoed in the response, where the access log reads it back.
-func (s *Server) requestID(c *gin.Context) {
-	id := headerValue(c.Request.Header, "X-Request-Id")
-	if !saneRequestID(id) {
-		id = s.ids.next()
+// otherwise; it is echoed in the response, where the access log reads it back. An id that is a
+// secret is not sane: it would be echoed and logged. Every answer says nosniff here, so that no
+// JSON or error body can be sniffed into something a browser runs.
+func (s *Server) requestID(r *redactor) gin.HandlerFunc {
+	nosniff := []string{"nosniff"}
+	return func(c *gin.Context) {
+		id := headerValue(c.Request.Header, "X-Request-Id")
+		if !saneRequestID(id) || r.current().isSecret(id) {
+			id = s.ids.next()
+		}
+		h := c.Writer.Header()
+		h["X-Request-Id"] = []string{id}
+		h["X-Content-Type-Options"] = nosniff
+		c.Next()
 	}
-	c.Writer.Header()["X-Request-Id"] = []string{id}
-	c.Next()
 }
 
 // saneRequestID admits 1–128 characters of letters, digits and -_.:, so that a header cannot
@@ -81,68 +87,76 @@ func logKeyName(c *gin.Context) string {
 }
 
 // accessLog counts each request in the metrics and writes one JSON line for it when the logger
-// takes its level; the line's attributes are not even built otherwise. Query strings are logged
-// with the key parameter's value masked.
-func (s *Server) accessLog(c *gin.Context) {
-	start := time.Now()
-	c.Next()
-	d := time.Since(start)
-	route := c.FullPath()
-	if route == "" {
-		route = "unmatched"
-	}
-	status := c.Writer.Status()
-	s.deps.Metrics.observeHTTP(route, c.Request.Method, status, d)
+// takes its level; the line's attributes are not even built otherwise. Nothing the client sent is
+// logged before the redactor has masked its secrets (redact.go). Health probes and scrapes are
+// logged at debug, so that they do not drown the requests that matter; a /readyz that fails
+// (a draining replica) is logged at info.
+func (s *Server) accessLog(r *redactor) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		d := time.Since(start)
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := c.Writer.Status()
+		method := methodLabel(c.Request.Method)
+		s.deps.Metrics.observeHTTP(route, method, status, d)
 
-	level := slog.LevelInfo
-	if status >= 500 {
-		level = slog.LevelError
+		level := accessLevel(route, status)
+		ctx := c.Request.Context()
+		if !s.deps.Logger.Enabled(ctx, level) {
+			return
+		}
+		sec := r.current()
+		attrs := []slog.Attr{
+			slog.String("request_id", headerValue(c.Writer.Header(), "X-Request-Id")),
+			slog.String("method", method),
+			slog.String("path", sec.path(c.Request.URL.Path)),
+			slog.String("route", route),
+			slog.Int("status", status),
+			slog.Int("bytes", max(0, c.Writer.Size())),
+			slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+			slog.String("remote", sec.clientAddr(c.Request)),
+		}
+		if q := sec.query(c.Request.URL.RawQuery); q != "" {
+			attrs = append(attrs, slog.String("query", q))
+		}
+		if ua := c.Request.UserAgent(); ua != "" {
+			attrs = append(attrs, slog.String("user_agent", sec.text(ua)))
+		}
+		if k := logKeyName(c); k != "" {
+			attrs = append(attrs, slog.String("key_name", k))
+		}
+		if cs := headerValue(c.Writer.Header(), "Cache-Status"); cs != "" {
+			attrs = append(attrs, slog.String("cache_status", cs))
+		}
+		if len(c.Errors) > 0 {
+			if msg := sec.text(c.Errors.Last().Error()); msg != "" {
+				attrs = append(attrs, slog.String("err", msg))
+			}
+		}
+		s.deps.Logger.LogAttrs(ctx, level, "request", attrs...)
 	}
-	ctx := c.Request.Context()
-	if !s.deps.Logger.Enabled(ctx, level) {
-		return
-	}
-	attrs := []slog.Attr{
-		slog.String("request_id", headerValue(c.Writer.Header(), "X-Request-Id")),
-		slog.String("method", c.Request.Method),
-		slog.String("path", c.Request.URL.Path),
-		slog.String("route", route),
-		slog.Int("status", status),
-		slog.Int("bytes", max(0, c.Writer.Size())),
-		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
-		slog.String("remote", c.ClientIP()),
-	}
-	if q := redactQuery(c.Request.URL.RawQuery); q != "" {
-		attrs = append(attrs, slog.String("query", q))
-	}
-	if ua := c.Request.UserAgent(); ua != "" {
-		attrs = append(attrs, slog.String("user_agent", ua))
-	}
-	if k := logKeyName(c); k != "" {
-		attrs = append(attrs, slog.String("key_name", k))
-	}
-	if cs := headerValue(c.Writer.Header(), "Cache-Status"); cs != "" {
-		attrs = append(attrs, slog.String("cache_status", cs))
-	}
-	if len(c.Errors) > 0 {
-		attrs = append(attrs, slog.String("err", c.Errors.Last().Error()))
-	}
-	s.deps.Logger.LogAttrs(ctx, level, "request", attrs...)
 }
 
-// redactQuery masks the key parameter of a raw query string, leaving the rest readable.
-func redactQuery(raw string) string {
-	if raw == "" || !strings.Contains(strings.ToLower(raw), "key") {
-		return raw
-	}
-	parts := strings.Split(raw, "&")
-	for i, p := range parts {
-		name, _, _ := strings.Cut(p, "=")
-		if n, err := url.QueryUnescape(name); err == nil && strings.EqualFold(n, "key") || strings.EqualFold(name, "key") {
-			parts[i] = name + "=REDACTED"
+// accessLevel is the level of a request's log line: error for a 5xx, debug for probes and
+// scrapes, info otherwise. A /readyz answering 503 is a replica draining: info, not an error.
+func accessLevel(route string, status int) slog.Level {
+	switch route {
+	case "/healthz", "/readyz", "/metrics":
+		if route == "/readyz" && status == 503 {
+			return slog.LevelInfo
+		}
+		if status < 500 {
+			return slog.LevelDebug
 		}
 	}
-	return strings.Join(parts, "&")
+	if status >= 500 {
+		return slog.LevelError
+	}
+	return slog.LevelInfo
 }
 
 // recover turns a panic into a 500 in the error shape; the panic value goes to the log only.

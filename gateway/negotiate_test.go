@@ -107,22 +107,6 @@ func TestPresentedKey(t *testing.T) {
 	}
 }
 
-func TestRedactQuery(t *testing.T) {
-	tests := map[string]string{
-		"":                       "",
-		"download=1":             "download=1",
-		"key=fgk_secret":         "key=REDACTED",
-		"a=1&KEY=x&b=2":          "a=1&KEY=REDACTED&b=2",
-		"%6Bey=fgk_secret&x=key": "%6Bey=REDACTED&x=key",
-		"monkey=1":               "monkey=1",
-	}
-	for in, want := range tests {
-		if got := redactQuery(in); got != want {
-			t.Errorf("redactQuery(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestSaneRequestID(t *testing.T) {
 	for id, want := range map[string]bool{
 		"abc-123": true, "0f8e:1.2_x": true, "": false, "a b": false, "x\ny": false, `{"a"}`: false,

@@ -126,7 +126,9 @@ func New(opts Options, deps Deps) (*Server, error) {
 	if err := deps.Metrics.Register(newFetchCollector(s)); err != nil {
 		return nil, err
 	}
-	s.engine = s.routes()
+	if s.engine, err = s.routes(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -204,7 +206,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-func (s *Server) routes() *gin.Engine {
+func (s *Server) routes() (*gin.Engine, error) {
 	// Gin's mode is process-wide; release mode only silences its start-up banner and route dump.
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -212,10 +214,18 @@ func (s *Server) routes() *gin.Engine {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.ContextWithFallback = true
-	e.Use(s.requestID, s.accessLog, s.recover)
+	// Gin trusts every proxy by default, so any client could name its own address in
+	// X-Forwarded-For. Gin trusts none here; the access log finds the client itself, trusting
+	// only the configuration's trusted_proxies (redact.go), which follow reloads.
+	if err := e.SetTrustedProxies(nil); err != nil {
+		return nil, fmt.Errorf("gateway: trusted proxies: %w", err)
+	}
+	r := &redactor{s: s}
+	e.Use(s.requestID(r), s.accessLog(r), s.recover)
 	e.NoRoute(func(c *gin.Context) { s.fail(c, inventory.Errorf(inventory.ENotFound, "Route not found")) })
 	e.NoMethod(func(c *gin.Context) {
-		s.fail(c, inventory.Errorf(codeMethodNotAllowed, "Method %s is not allowed here", c.Request.Method))
+		// The method is named only when it is a standard one: a client can send any token.
+		s.fail(c, inventory.Errorf(codeMethodNotAllowed, "Method %s is not allowed here", methodLabel(c.Request.Method)))
 	})
 
 	e.GET("/feeds/:tenant/:feed", s.serveFeed)
@@ -224,10 +234,9 @@ func (s *Server) routes() *gin.Engine {
 	e.HEAD("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.HEAD("/readyz", s.readyz)
-	metrics := gin.WrapH(s.deps.Metrics.Handler())
-	e.GET("/metrics", metrics)
+	e.GET("/metrics", s.metricsRoute())
 	s.registerDropin(e)
-	return e
+	return e, nil
 }
 
 // fail answers with err in the error shape.

@@ -109,11 +109,11 @@ func (d *dropin) webhook(c *gin.Context) {
 	// so the route tells a stranger nothing about which tenants exist.
 	t, ok := st.cfg.Tenant(tenant)
 	if !ok || t.WebhookSecret == "" {
-		d.refuse(c, "unknown_tenant", errUnauthorized())
+		d.refuse(c, "unknown_tenant", errBadSignature())
 		return
 	}
 	if !webhookAuthentic(c.Request, body, t.WebhookSecret.Reveal()) {
-		d.refuse(c, "bad_signature", errUnauthorized())
+		d.refuse(c, "bad_signature", errBadSignature())
 		return
 	}
 	var ev webhookEvent
@@ -192,6 +192,13 @@ func (d *dropin) take(c *gin.Context, opts WebhookOptions, tenant string, ev web
 	case <-timer.C:
 	}
 	d.writeJSON(c, code, dataBody{webhookAnswer{ID: ev.ID, Status: status}})
+}
+
+// errBadSignature answers a delivery that proves no webhook secret. It names the signature, not
+// an API key (a sender's operator would look in the wrong place), in the same words whatever
+// was wrong.
+func errBadSignature() error {
+	return inventory.Errorf(inventory.EUnauthorized, "Missing or invalid webhook signature")
 }
 
 // webhookAuthentic checks the body's signature, or the secret as a Bearer token, in constant

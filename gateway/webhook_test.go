@@ -18,6 +18,10 @@ func event(id, typ, vin string, at time.Time) []byte {
 		id, typ, at.UTC().Format(time.RFC3339), vin)
 }
 
+// webhookRefused is the body of every unauthenticated delivery: its own words, not those of a
+// missing API key, and the same for an unknown tenant as for a bad signature.
+const webhookRefused = `{"error":{"code":"unauthorized","message":"Missing or invalid webhook signature"}}`
+
 // TestWebhooks covers the receiver's contract: signature or bearer secret, replay and age
 // refusals, and a description.completed event that refreshes the vehicle.
 func TestWebhooks(t *testing.T) {
@@ -38,14 +42,14 @@ func TestWebhooks(t *testing.T) {
 		{"bearer secret, other event", "sunset", event("evt_2", "inventory.updated", "", now),
 			func([]byte) []string { return []string{"Authorization", "Bearer whsec_sunset"} }, 200, `"status":"refreshed"`},
 		{"bad signature", "sunset", event("evt_3", "x", "", now),
-			func(b []byte) []string { return []string{hriznsim.SignatureHeader, hriznsim.Sign("wrong", b)} }, 401, "unauthorized"},
+			func(b []byte) []string { return []string{hriznsim.SignatureHeader, hriznsim.Sign("wrong", b)} }, 401, webhookRefused},
 		{"signature of another body", "sunset", event("evt_4", "x", "", now),
-			func([]byte) []string { return sign([]byte("{}")) }, 401, "unauthorized"},
+			func([]byte) []string { return sign([]byte("{}")) }, 401, webhookRefused},
 		{"wrong bearer", "sunset", event("evt_5", "x", "", now),
-			func([]byte) []string { return []string{"Authorization", "Bearer nope"} }, 401, "unauthorized"},
-		{"no credentials", "sunset", event("evt_6", "x", "", now), func([]byte) []string { return nil }, 401, "unauthorized"},
-		{"tenant without secret", "other", event("evt_7", "x", "", now), sign, 401, "unauthorized"},
-		{"unknown tenant", "nobody", event("evt_8", "x", "", now), sign, 401, "unauthorized"},
+			func([]byte) []string { return []string{"Authorization", "Bearer nope"} }, 401, webhookRefused},
+		{"no credentials", "sunset", event("evt_6", "x", "", now), func([]byte) []string { return nil }, 401, webhookRefused},
+		{"tenant without secret", "other", event("evt_7", "x", "", now), sign, 401, webhookRefused},
+		{"unknown tenant", "nobody", event("evt_8", "x", "", now), sign, 401, webhookRefused},
 		{"too old", "sunset", event("evt_9", "x", "", now.Add(-time.Hour)), sign, 400, `"parameter":"created_at"`},
 		{"from the future", "sunset", event("evt_10", "x", "", now.Add(time.Hour)), sign, 400, `"parameter":"created_at"`},
 		{"no id", "sunset", event("", "x", "", now), sign, 400, `"parameter":"id"`},

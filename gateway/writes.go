@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,7 +26,8 @@ type UpstreamWriter interface {
 	Forward(ctx context.Context, tenant, method, path string, body []byte) (UpstreamAnswer, error)
 }
 
-// UpstreamAnswer is an upstream's answer, passed back to the caller unchanged.
+// UpstreamAnswer is an upstream's answer to a write: a success is passed back to the caller, an
+// error is mapped to feedgate's own (see passBack).
 type UpstreamAnswer struct {
 	Status int
 	Header http.Header
@@ -161,28 +163,84 @@ func (d *dropin) forward(c *gin.Context, g *grant, endpoint, path string, body [
 	return ans, true
 }
 
-// passBack answers with the upstream's status and body; only headers that describe the body or
-// ask for a retry are kept (nothing of the upstream's own infrastructure). The exception is the
-// upstream refusing the tenant's upstream key (401, 403): the caller's own key was accepted, so
-// passing that back would tell a website its valid key is wrong. It is the gateway's
-// configuration that fails, so the answer is upstream_unavailable, and the log says why.
+// passBack answers a write with the upstream's answer. A success is passed back as JSON (never
+// under the upstream's own content type, never a body that is not JSON or that holds the
+// tenant's upstream key). An error is never passed back as it came: an upstream error page
+// may echo the X-API-Key or carry a stack trace, and through CORS a browser would read it. It is
+// mapped to the documented error shape with feedgate's own message (upstreamWriteError); the
+// log names the upstream status only. The upstream refusing the tenant's upstream key (401, 403)
+// is the gateway's configuration failing, not the caller's key: upstream_unavailable.
 func (d *dropin) passBack(c *gin.Context, g *grant, endpoint string, ans UpstreamAnswer) {
 	d.m.writes.WithLabelValues(g.tenant, endpoint, strconv.Itoa(ans.Status)).Inc()
-	if ans.Status == http.StatusUnauthorized || ans.Status == http.StatusForbidden {
-		d.s.deps.Logger.Error("the upstream refused the tenant's upstream_key for a write", "tenant", g.tenant,
-			"endpoint", endpoint, "upstream_status", ans.Status)
-		d.s.fail(c, inventory.Errorf(inventory.EUnavailable, "The upstream API refused this dealership's credentials; the gateway's operator has to fix them"))
+	log := d.s.deps.Logger
+	if ans.Status >= 200 && ans.Status < 300 {
+		if t, ok := d.s.state.Load().cfg.Tenant(g.tenant); !json.Valid(ans.Body) ||
+			ok && t.UpstreamKey != "" && bytes.Contains(ans.Body, []byte(t.UpstreamKey.Reveal())) {
+			log.Error("the upstream answered a write with a body that is not JSON or that holds the upstream key; not passed back",
+				"tenant", g.tenant, "endpoint", endpoint, "upstream_status", ans.Status)
+			d.s.fail(c, inventory.Errorf(inventory.EUnavailable, "The upstream API gave an unreadable answer to this write"))
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		c.Data(ans.Status, "application/json", ans.Body)
 		return
 	}
-	ctype := ans.Header.Get("Content-Type")
-	if ctype == "" {
-		ctype = "application/json"
+	if ans.Status == http.StatusUnauthorized || ans.Status == http.StatusForbidden {
+		log.Error("the upstream refused the tenant's upstream_key for a write", "tenant", g.tenant,
+			"endpoint", endpoint, "upstream_status", ans.Status)
+	} else {
+		log.Warn("the upstream refused a write", "tenant", g.tenant, "endpoint", endpoint, "upstream_status", ans.Status)
 	}
-	if ra := ans.Header.Get("Retry-After"); ra != "" {
-		c.Header("Retry-After", ra)
+	d.s.fail(c, upstreamWriteError(ans))
+}
+
+// upstreamWriteError is feedgate's own error for an upstream's error answer to a write. Only
+// what can be checked is taken from the answer: its status, a Retry-After of whole seconds, and
+// for a 400 the name of the parameter when it is a plain identifier.
+func upstreamWriteError(ans UpstreamAnswer) error {
+	switch ans.Status {
+	case http.StatusBadRequest:
+		var details map[string]any
+		if p := upstreamParameter(ans.Body); p != "" {
+			details = map[string]any{"parameter": p}
+		}
+		return errorf(inventory.EValidation, details, "The upstream API refused the write as invalid")
+	case http.StatusNotFound:
+		return inventory.Errorf(inventory.ENotFound, msgVehicleNotFound)
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return inventory.Errorf(inventory.EUnavailable, "The upstream API refused this dealership's credentials; the gateway's operator has to fix them")
+	case http.StatusTooManyRequests:
+		return errorf(inventory.ERateLimited, retryAfterOf(ans.Header), "The upstream API's rate limit for this dealership was reached")
 	}
-	c.Header("Cache-Control", "no-store")
-	c.Data(ans.Status, ctype, ans.Body)
+	return errorf(inventory.EUnavailable, retryAfterOf(ans.Header), "The upstream API could not take the write; try again later")
+}
+
+// retryAfterOf carries an upstream Retry-After of 1 s to 1 h over as the error's hint; anything
+// else (a date, a bogus value) falls back to the gateway's default.
+func retryAfterOf(h http.Header) map[string]any {
+	if n, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && n >= 1 && n <= 3600 {
+		return map[string]any{retryAfterDetail: n}
+	}
+	return nil
+}
+
+// upstreamParameter is the parameter an upstream 400 names, when it is a plain identifier such
+// as vins or vins[3]; "" otherwise.
+func upstreamParameter(body []byte) string {
+	var e inventory.ErrorBody
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	p, _ := e.Error.Details["parameter"].(string)
+	if p == "" || len(p) > 40 {
+		return ""
+	}
+	for _, r := range p {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '[' || r == ']') {
+			return ""
+		}
+	}
+	return p
 }
 
 // mark asks the cache to re-fetch the VINs on the next sync and treats the snapshot as stale. A

@@ -3,12 +3,26 @@ package gateway_test
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/feedgate/feedgate/cache"
+	"github.com/feedgate/feedgate/gateway"
+	"github.com/feedgate/feedgate/internal/bridge"
+	"github.com/feedgate/feedgate/internal/syncbuf"
+	"github.com/feedgate/feedgate/internal/testclock"
 	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/publish"
+	"github.com/feedgate/feedgate/ratelimit"
+	"github.com/feedgate/feedgate/replay"
+	"github.com/feedgate/feedgate/transform"
+	"github.com/feedgate/feedgate/upstream"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
 
@@ -154,4 +168,116 @@ func TestWritesRefusedUpstreamAreUpstreamTrouble(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWriteErrorsAreFeedgatesOwn: an upstream that answers writes with error pages echoing the
+// X-API-Key it was sent and a stack trace. Whatever the status, the caller (a browser through
+// CORS included) gets feedgate's error shape and message, never the upstream's body; a success
+// that is not JSON or holds the key is not passed back either; the log never holds the key.
+func TestWriteErrorsAreFeedgatesOwn(t *testing.T) {
+	var status atomic.Int32
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := int(status.Load())
+		leak := "panic: runtime error\nX-API-Key: " + r.Header.Get("X-API-Key") + "\ngoroutine 1 [running]:\nmain.generate()\n\t/srv/app/main.go:42"
+		switch st {
+		case 400:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(st)
+			fmt.Fprintf(w, `{"error":{"code":"validation_error","message":%q,"details":{"parameter":"vins"}}}`, leak)
+		case 202:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(st)
+			fmt.Fprintf(w, `{"data":{"status":"generating","debug":%q}}`, leak)
+		default:
+			w.Header().Set("Content-Type", "text/html")
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(st)
+			fmt.Fprintf(w, "<html><pre>%s</pre></html>", leak)
+		}
+	}))
+	defer echo.Close()
+	srv, k, logs := newWritesGateway(t, echo.URL)
+	for _, tc := range []struct {
+		upstream int
+		status   int
+		code     string
+	}{
+		{500, 503, "upstream_unavailable"},
+		{502, 503, "upstream_unavailable"},
+		{409, 503, "upstream_unavailable"},
+		{400, 400, "validation_error"},
+		{404, 404, "not_found"},
+		{429, 429, "rate_limited"},
+		{401, 503, "upstream_unavailable"},
+		{200, 503, "upstream_unavailable"}, // an HTML success
+		{202, 503, "upstream_unavailable"}, // JSON that echoes the key
+	} {
+		t.Run(strconv.Itoa(tc.upstream), func(t *testing.T) {
+			status.Store(int32(tc.upstream))
+			req := httptest.NewRequest(http.MethodPost, "/v1/public/inventory/1HGBH41JXMN109186/description", nil)
+			req.Header.Set("X-API-Key", k["crm"])
+			req.Header.Set("Origin", "https://www.sunset.example")
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, req)
+			body := rec.Body.String()
+			for _, leak := range []string{"hzk_sim_rw", "goroutine", "panic", "main.go", "<html"} {
+				if strings.Contains(body, leak) {
+					t.Fatalf("the body passes %q through: %s", leak, body)
+				}
+			}
+			var e inventory.ErrorBody
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || rec.Code != tc.status || e.Error.Code != tc.code || e.Error.Message == "" {
+				t.Fatalf("got %d %s", rec.Code, body)
+			}
+			h := rec.Header()
+			if !strings.HasPrefix(h.Get("Content-Type"), "application/json") || h.Get("X-Content-Type-Options") != "nosniff" ||
+				h.Get("Access-Control-Allow-Origin") != "https://www.sunset.example" {
+				t.Errorf("headers %v", h)
+			}
+			if tc.upstream == 429 && h.Get("Retry-After") != "7" {
+				t.Errorf("Retry-After %q, want the upstream's 7", h.Get("Retry-After"))
+			}
+			if tc.upstream == 400 && e.Error.Details["parameter"] != "vins" {
+				t.Errorf("details %v", e.Error.Details)
+			}
+		})
+	}
+	if strings.Contains(logs.String(), "hzk_sim_rw") {
+		t.Errorf("the log holds the upstream key:\n%s", logs.String())
+	}
+}
+
+// newWritesGateway is a gateway whose tenant sunset writes through the real upstream client to
+// the server at upstreamURL; it logs at debug into the returned buffer.
+func newWritesGateway(t *testing.T, upstreamURL string) (*gateway.Server, keys, *syncbuf.Buffer) {
+	t.Helper()
+	client, err := upstream.NewClient(upstream.Options{BaseURL: upstreamURL + "/v1", APIKey: "hzk_sim_rw",
+		MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxRetryAfter: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	formats, err := transform.NewRegistry(transform.Builtins()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour}, nil, nil,
+		&syncer{clock: testclock.New(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	k := keys{}
+	for _, n := range []string{"admin", "website", "crm", "reader", "google", "export", "other", "theirs"} {
+		k[n] = newKey(t)
+	}
+	logs := &syncbuf.Buffer{}
+	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(dropinConfig), formats)},
+		gateway.Deps{Store: bridge.Store{C: c}, Publisher: bridge.Publisher{P: publish.NewPublisher(c, publish.PublisherOptions{}), Formats: formats},
+			Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{}),
+			Upstream: forwarder{upstream.ClientMap{"sunset": client}},
+			Logger:   slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, k, logs
 }

@@ -85,6 +85,19 @@ func serve(cfg *config.Config, path string, opts config.ParseOptions, wo wireOpt
 		}
 	}
 	fmt.Fprintf(stderr, "feedgate listening on http://%s\n", ln.Addr())
+	if cfg.Metrics.Listen != "" { // /metrics on a listener of its own, not on the main one
+		mln, err := net.Listen("tcp", cfg.Metrics.Listen)
+		if err != nil {
+			fmt.Fprintf(stderr, "feedgate: metrics.listen: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "feedgate metrics on http://%s/metrics\n", mln.Addr())
+		go func() {
+			if err := st.server.ServeMetrics(ctx, mln); err != nil {
+				wo.Logger.Error("the metrics listener stopped", "err", err.Error())
+			}
+		}()
+	}
 	wo.Logger.Info("listening", "addr", ln.Addr().String(), "tenants", len(cfg.Tenants), "feeds", cfg.FeedCount(),
 		"redis", cfg.Redis.URL != "" || len(cfg.Redis.Cluster) > 0)
 	if err := st.server.Serve(ctx, ln); err != nil {

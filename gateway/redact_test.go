@@ -1,0 +1,60 @@
+package gateway
+
+import "testing"
+
+func TestSecretName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"key": true, "KEY": true, "k%65y": true, "key[]": true, "%20key": true, "key%00": true, "api_key": true,
+		"X-Api-Key": true, "k%2565y": true, "token": true, "access_token": true, "signature": true,
+		"download": false, "monkee": false, "format": false, "": false,
+	} {
+		if got := secretName(name); got != want {
+			t.Errorf("secretName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestKeyShaped(t *testing.T) {
+	for s, want := range map[string]bool{
+		"fgk_abc": true, "FGK_abc": true, "xhzk_1": true, "Bearer hzk_x": true, "fgk": false, "fgkx_": false, "": false,
+	} {
+		if got := keyShaped(s); got != want {
+			t.Errorf("keyShaped(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestMethodLabel(t *testing.T) {
+	for m, want := range map[string]string{"GET": "GET", "POST": "POST", "get": "OTHER", "FGK_SECRET": "OTHER", "PROPFIND": "OTHER"} {
+		if got := methodLabel(m); got != want {
+			t.Errorf("methodLabel(%q) = %q, want %q", m, got, want)
+		}
+	}
+}
+
+func TestSecretSetQuery(t *testing.T) {
+	c := &secretSet{st: &state{keys: keyring{}}, plain: map[string]struct{}{"upstream-secret": {}}}
+	for in, want := range map[string]string{
+		"":                        "",
+		"download=1":              "download=1",
+		"key=fgk_secret":          "key=REDACTED",
+		"a=1&KEY=x&b=2":           "a=1&KEY=REDACTED&b=2",
+		"%6Bey=fgk_secret&x=key":  "%6Bey=REDACTED&x=key",
+		"monkee=1":                "monkee=1",
+		"x=upstream-secret":       "x=REDACTED",
+		"x=upstream%2Dsecret":     "x=REDACTED",
+		"x=%2566gk_abc":           "x=REDACTED",
+		"fgk_abc&download=1":      "REDACTED&download=1",
+		"key%5B%5D=1&format=json": "key%5B%5D=REDACTED&format=json",
+	} {
+		if got := c.query(in); got != want {
+			t.Errorf("query(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := c.path("/feeds/fgk_abc/x"); got != "/feeds/REDACTED/x" {
+		t.Errorf("path: %q", got)
+	}
+	if got := c.text("upstream said: bad key upstream-secret (Bearer hzk_live_1)"); got != "upstream said: bad key REDACTED (Bearer REDACTED)" {
+		t.Errorf("text: %q", got)
+	}
+}
