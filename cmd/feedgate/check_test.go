@@ -34,7 +34,10 @@ func TestCheck(t *testing.T) {
 		stdout    string
 		stderr    []string
 	}{
-		{"empty is valid with a warning", "", "", 0, "ok: 0 tenants, 0 feeds\n",
+		{"an empty file is refused", "", "", 1, "",
+			[]string{"feedgate.yaml: 1 problem:\n  tenants: no tenant is configured", "--allow-empty"}},
+		{"no tenants is refused", "listen: \":9000\"\ntenants: []\n", "", 1, "", []string{"  tenants: no tenant is configured"}},
+		{"empty with --allow-empty is valid with a warning", "", "", 0, "ok: 0 tenants, 0 feeds\n",
 			[]string{"warning: tenants: none configured"}},
 		{"every problem listed", "listen: nope\ntenants:\n  - id: Bad\n    feeds: [{name: f, format: goggle, keys: [{name: k, hash: " + hash + "}]}]\n", "", 1, "",
 			[]string{
@@ -62,7 +65,11 @@ func TestCheck(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.doc), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			code, stdout, stderr := runCmd(t, "check", "--config", path)
+			args := []string{"check", "--config", path}
+			if strings.Contains(tc.name, "--allow-empty") {
+				args = append(args, "--allow-empty")
+			}
+			code, stdout, stderr := runCmd(t, args...)
 			if code != tc.code || stdout != tc.stdout {
 				t.Errorf("exit %d (want %d)\nstdout: %q (want %q)\nstderr: %s", code, tc.code, stdout, tc.stdout, stderr)
 			}

@@ -96,10 +96,17 @@ func serve(cfg *config.Config, path string, opts config.ParseOptions, wo wireOpt
 }
 
 // watchConfig reloads on file changes and on SIGHUP. Either way a configuration that does not
-// load, validate or build is refused and the running one keeps serving.
+// load, validate or build, or that would remove every tenant or more than half of them (see
+// config.CheckReload), is refused and the running one keeps serving.
 func watchConfig(ctx context.Context, st *stack, path string, opts config.ParseOptions) error {
-	apply := func(cfg *config.Config) { _ = st.reload(cfg) } // a refusal is logged and counted there
-	refuse := func(err error) { st.server.ReloadFailed(err) }
+	refuse := func(err error) { st.server.ReloadFailed(err) } // logged and counted there
+	apply := func(cfg *config.Config) {
+		if err := config.CheckReload(st.server.Config(), cfg); err != nil {
+			refuse(err)
+			return
+		}
+		_ = st.reload(cfg) // a refusal is logged and counted there
+	}
 	if err := config.Watch(ctx, path, opts, apply, refuse); err != nil {
 		return err
 	}
