@@ -31,7 +31,8 @@ USER nonroot:nonroot
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 \
   CMD ["/feedgate", "serve", "--probe", "http://127.0.0.1:8080/readyz"]
-# SIGTERM (docker stop) drains: readiness turns 503 and in-flight requests finish (up to 30s).
+# SIGTERM (docker stop) drains: readiness turns 503 for shutdown_delay, then in-flight requests
+# finish (serve --drain-timeout, 30s); the process exits within both together (+1s).
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/feedgate"]
 CMD ["serve", "--config", "/etc/feedgate/feedgate.yaml"]

@@ -80,7 +80,7 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	printDemo(stdout, cfg.PublicURL, names, keys, cfg.Redis.URL != "")
-	return serve(cfg, "", config.ParseOptions{}, wireOptions{Formats: reg, Logger: logger}, ln, stderr)
+	return serve(cfg, "", config.ParseOptions{}, wireOptions{Formats: reg, Logger: logger}, ln, defaultDrainTimeout, stderr)
 }
 
 // demoConfig is the demo's configuration as YAML, parsed like any other so that it gets the

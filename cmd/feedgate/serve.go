@@ -25,7 +25,9 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	path := fs.String("config", "", "the configuration `FILE` (required)")
 	listen := fs.String("listen", "", "override the configuration's listen `ADDR` (e.g. 127.0.0.1:0)")
 	probe := fs.String("probe", "", "instead of serving, GET `URL` and exit 0 on 200 (for container health checks)")
-	if !parseFlags(fs, args, "feedgate serve --config FILE [--listen ADDR]", stderr) {
+	drain := fs.Duration("drain-timeout", defaultDrainTimeout,
+		"on SIGTERM, after shutdown_delay, how long in-flight requests and background work get to finish")
+	if !parseFlags(fs, args, "feedgate serve --config FILE [--listen ADDR] [--drain-timeout 30s]", stderr) {
 		return 2
 	}
 	if *probe != "" {
@@ -58,12 +60,16 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		cfg.Listen = *listen
 	}
 	logger := newLogger(stdout, cfg.LogLevel)
-	return serve(cfg, *path, opts, wireOptions{Formats: reg, Logger: logger}, nil, stderr)
+	return serve(cfg, *path, opts, wireOptions{Formats: reg, Logger: logger}, nil, *drain, stderr)
 }
 
+// defaultDrainTimeout is serve's --drain-timeout.
+const defaultDrainTimeout = 30 * time.Second
+
 // serve builds the stack for cfg and runs it on ln (nil: listen on cfg.Listen) until a
-// termination signal. path, when set, is watched and re-read on SIGHUP.
-func serve(cfg *config.Config, path string, opts config.ParseOptions, wo wireOptions, ln net.Listener, stderr io.Writer) int {
+// termination signal. path, when set, is watched and re-read on SIGHUP. After the signal the
+// process exits within shutdown_delay + drain (see stopWithin).
+func serve(cfg *config.Config, path string, opts config.ParseOptions, wo wireOptions, ln net.Listener, drain time.Duration, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	st, err := build(cfg, wo)
@@ -71,7 +77,21 @@ func serve(cfg *config.Config, path string, opts config.ParseOptions, wo wireOpt
 		fmt.Fprintf(stderr, "feedgate: %v\n", err)
 		return 1
 	}
-	defer st.close()
+	st.server.SetDrainTimeout(drain)
+	signalled := make(chan time.Time, 1)
+	context.AfterFunc(ctx, func() { signalled <- time.Now() })
+	defer func() {
+		// Background work (syncs, the rate limiter's last report) gets what is left of
+		// shutdown_delay + drain timeout since the signal: an orchestrator's grace period sized
+		// for those two must not be outrun by a slow upstream.
+		deadline := time.Now()
+		select {
+		case at := <-signalled:
+			deadline = at.Add(st.server.Config().ShutdownDelay + st.server.DrainTimeout())
+		default:
+		}
+		stopWithin(st.close, max(time.Until(deadline), minStopBudget), wo.Logger)
+	}()
 	if path != "" {
 		if err := watchConfig(ctx, st, path, opts); err != nil {
 			fmt.Fprintf(stderr, "feedgate: %v\n", err)
@@ -93,6 +113,31 @@ func serve(cfg *config.Config, path string, opts config.ParseOptions, wo wireOpt
 	}
 	wo.Logger.Info("stopped")
 	return 0
+}
+
+// minStopBudget is the least time background work gets to stop, even when draining requests
+// used up the whole deadline.
+const minStopBudget = time.Second
+
+// stopWithin runs stop and waits for it for at most budget. Past it, the process goes on to exit
+// and the log says what was abandoned. It reports whether stop finished.
+func stopWithin(stop func(), budget time.Duration, log *slog.Logger) bool {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		stop()
+	}()
+	t := time.NewTimer(budget)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		log.Warn("shutdown: background work did not stop in time and is abandoned "+
+			"(syncs still waiting for the upstream, or the rate limiter's last report to Redis)",
+			"waited_ms", budget.Milliseconds())
+		return false
+	}
 }
 
 // watchConfig reloads on file changes and on SIGHUP. Either way a configuration that does not
