@@ -72,7 +72,7 @@ func Watch(ctx context.Context, path string, opts ParseOptions, onChange func(*C
 					continue
 				}
 				missing, last = false, data
-				cfg, err := parse(data, opts, filepath.Dir(abs))
+				cfg, err := parse(data, opts, filepath.Dir(abs), path)
 				if err != nil {
 					onError(err)
 					continue

@@ -51,7 +51,7 @@ func TestCheck(t *testing.T) {
 			"my-export", 0, "ok: 1 tenant, 1 feed\n", nil},
 		{"a broken templates_dir", "templates_dir: nowhere\n", "", 1, "",
 			[]string{"  templates_dir: ", "nowhere"}},
-		{"a YAML syntax error", "tenants: [\n", "", 1, "", []string{"feedgate: config: yaml: line"}},
+		{"a YAML syntax error", "tenants: [\n", "", 1, "", []string{"feedgate: config: ", "feedgate.yaml: line 2: YAML syntax error at tenants: did not find expected node content"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
