@@ -17,8 +17,8 @@ func runCheck(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("feedgate check", flag.ContinueOnError)
 	path := fs.String("config", "", "the configuration `FILE` to check")
 	allowEmpty := fs.Bool("allow-empty", false, "accept a configuration without tenants")
-	if !parseFlags(fs, args, usageLine, stderr) {
-		return 2
+	if code, done := parseFlags(fs, args, usageLine, stderr); done {
+		return code
 	}
 	if *path == "" {
 		fmt.Fprintln(stderr, "usage: "+usageLine)

@@ -28,8 +28,8 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	addr := fs.String("addr", ":8080", "listen `ADDR` for the gateway")
 	vehicles := fs.Int("vehicles", hriznsim.DefaultVehicles, "`N` vehicles in the sample inventory")
 	verbose := fs.Bool("v", false, "log every request (JSON lines on stderr)")
-	if !parseFlags(fs, args, "feedgate demo [--addr :8080] [--vehicles N] [-v]", stderr) {
-		return 2
+	if code, done := parseFlags(fs, args, "feedgate demo [--addr :8080] [--vehicles N] [-v]", stderr); done {
+		return code
 	}
 	reg, err := newRegistry("")
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,14 +25,20 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("feedgate serve", flag.ContinueOnError)
 	path := fs.String("config", "", "the configuration `FILE` (required)")
 	listen := fs.String("listen", "", "override the configuration's listen `ADDR` (e.g. 127.0.0.1:0)")
-	probe := fs.String("probe", "", "instead of serving, GET `URL` and exit 0 on 200 (for container health checks)")
+	probe := fs.String("probe", "", "instead of serving, GET `URL` and exit 0 on 200 (for container health checks); "+
+		"a path such as /readyz is asked of the port the configuration's listen names")
 	drain := fs.Duration("drain-timeout", defaultDrainTimeout,
 		"on SIGTERM, after shutdown_delay, how long in-flight requests and background work get to finish")
-	if !parseFlags(fs, args, "feedgate serve --config FILE [--listen ADDR] [--drain-timeout 30s]", stderr) {
-		return 2
+	if code, done := parseFlags(fs, args, "feedgate serve --config FILE [--listen ADDR] [--drain-timeout 30s]", stderr); done {
+		return code
 	}
 	if *probe != "" {
-		return runProbe(*probe, stderr)
+		url, err := probeURL(*probe, *path, *listen)
+		if err != nil {
+			fmt.Fprintf(stderr, "feedgate: probe: %v\n", err)
+			return 1
+		}
+		return runProbe(url, stderr)
 	}
 	if *path == "" {
 		fmt.Fprintln(stderr, "usage: feedgate serve --config FILE [--listen ADDR]")
@@ -175,6 +182,32 @@ func watchConfig(ctx context.Context, st *stack, path string, opts config.ParseO
 		}
 	}()
 	return nil
+}
+
+// probeURL is the URL a probe asks: target itself when it is a URL; for a path, the loopback
+// address of the port that --listen or else the configuration's listen names.
+func probeURL(target, configPath, listen string) (string, error) {
+	if !strings.HasPrefix(target, "/") {
+		return target, nil
+	}
+	if listen == "" {
+		if configPath == "" {
+			return "", fmt.Errorf("a probe path (%s) needs --config or --listen to find the port", target)
+		}
+		cfg, err := config.Load(configPath, config.ParseOptions{})
+		if err != nil {
+			return "", err
+		}
+		listen = cfg.Listen
+	}
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", fmt.Errorf("listen %q: %w", listen, err)
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + target, nil
 }
 
 // runProbe is a container health check that needs no shell or wget in the image.
