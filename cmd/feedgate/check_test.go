@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func setExampleEnv(t *testing.T) {
@@ -83,5 +85,40 @@ func TestCheck(t *testing.T) {
 	code, _, stderr := runCmd(t, "check", "--config", filepath.Join(t.TempDir(), "absent.yaml"))
 	if code != 1 || !strings.Contains(stderr, "no such file") {
 		t.Errorf("a missing file: exit %d, %s", code, stderr)
+	}
+}
+
+// TestCheckDeployedConfigs: the configurations shipped under deploy/ pass check with the
+// environment their manifests give them (secrets as _FILE files in Kubernetes).
+func TestCheckDeployedConfigs(t *testing.T) {
+	dir := t.TempDir()
+	var cm struct {
+		Data map[string]string `yaml:"data"`
+	}
+	raw, err := os.ReadFile("../../deploy/kubernetes/configmap.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(raw, &cm); err != nil {
+		t.Fatal(err)
+	}
+	k8s := filepath.Join(dir, "feedgate.yaml")
+	if err := os.WriteFile(k8s, []byte(cm.Data["feedgate.yaml"]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"hrizn-key", "webhook-secret"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("s3cret\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("FEEDGATE_REDIS_URL", "redis://feedgate-redis:6379/0")
+	t.Setenv("SUNSET_HONDA_HRIZN_KEY_FILE", filepath.Join(dir, "hrizn-key"))
+	t.Setenv("SUNSET_HONDA_WEBHOOK_SECRET_FILE", filepath.Join(dir, "webhook-secret"))
+	t.Setenv("FEEDGATE_UPSTREAM_URL", "http://hriznsim:9090/v1")
+	t.Setenv("DEMO_MOTORS_HRIZN_KEY", "hzk_sim_rw")
+	for _, path := range []string{k8s, "../../deploy/feedgate.yaml"} {
+		if code, stdout, stderr := runCmd(t, "check", "--config", path); code != 0 || !strings.HasPrefix(stdout, "ok: 1 tenant") {
+			t.Errorf("%s: exit %d\n%s%s", path, code, stdout, stderr)
+		}
 	}
 }
