@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -56,7 +57,7 @@ func TestEmptiedConfigKeepsServing(t *testing.T) {
 // request that failed on a reused connection, which would hide exactly what is tested here.
 type keepAliveClient struct {
 	addr, path, key string
-	ok              int
+	ok              atomic.Int64 // read while the client runs
 	failures        []string
 }
 
@@ -89,7 +90,7 @@ func (c *keepAliveClient) run(stop <-chan struct{}) {
 			if status != http.StatusOK {
 				c.failures = append(c.failures, fmt.Sprintf("status %d", status))
 			} else {
-				c.ok++
+				c.ok.Add(1)
 			}
 			if closing {
 				break
@@ -164,7 +165,7 @@ func TestKeepAliveClientsAcrossSIGTERM(t *testing.T) {
 			clients[i].run(stop)
 		}()
 	}
-	waitFor(t, "the clients to get answers", func() bool { return clients[0].ok > 0 && metricCount(t, gw) > 20 })
+	waitFor(t, "the clients to get answers", func() bool { return clients[0].ok.Load() > 0 && metricCount(t, gw) > 20 })
 	gw.signal(t, syscall.SIGTERM)
 	waitFor(t, "readyz to report shutting down", func() bool {
 		r, _ := get(t, gw.URL+"/readyz", "")
@@ -181,7 +182,7 @@ func TestKeepAliveClientsAcrossSIGTERM(t *testing.T) {
 	wg.Wait()
 	total := 0
 	for i, c := range clients {
-		total += c.ok
+		total += int(c.ok.Load())
 		for _, f := range c.failures {
 			t.Errorf("client %d: a failed request: %s", i, f)
 		}
