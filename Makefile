@@ -2,12 +2,24 @@
 GO ?= go
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test test-short lint fmt bench demo clean
+# What `feedgate version` and feedgate_build_info report; override e.g. `make build VERSION=v1.2.0`.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+REVISION_TIME ?= $(shell git log -1 --format=%cI 2>/dev/null)
+BUILDINFO = github.com/feedgate/feedgate/internal/buildinfo
+LDFLAGS = -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).revision=$(REVISION) -X $(BUILDINFO).revisionTime=$(REVISION_TIME)
+
+.PHONY: all build image test test-short lint fmt bench demo clean
 
 all: lint test build
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o bin/ ./cmd/feedgate ./cmd/hriznsim
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/feedgate ./cmd/hriznsim
+
+# The container image, stamped like `make build` (docker or podman).
+image:
+	$${CONTAINER:-docker} build --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) \
+	  --build-arg REVISION_TIME=$(REVISION_TIME) -t feedgate:$(VERSION) .
 
 test:
 	$(GO) test -race -count=1 ./...

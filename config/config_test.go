@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -11,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/feedgate/feedgate/inventory"
 )
@@ -266,9 +268,35 @@ func TestProblemsWithoutFormats(t *testing.T) {
 }
 
 func TestSyntaxError(t *testing.T) {
-	_, err := Parse([]byte("tenants: [\n"), ParseOptions{})
-	if err == nil || !strings.HasPrefix(err.Error(), "config: yaml: line") {
-		t.Errorf("err = %v", err)
+	for _, tc := range []struct {
+		name, doc, want string
+	}{
+		{"an unclosed list", "listen: \":8080\"\ntenants: [\n",
+			"config: line 3: YAML syntax error at tenants: did not find expected node content"},
+		{"an unquoted ${VAR} in flow style", "tenants:\n  - id: a\n    rate_limit: {per_minute: ${RATE}}\n    name: x\n",
+			"config: line 3: YAML syntax error at tenants[0].rate_limit: did not find expected ',' or '}'; " +
+				"in flow style ({...} or [...]) a ${VAR} value must be quoted: \"${VAR}\""},
+		{"a bad indentation", "upstream:\n  base_url: x\n timeout: 5s\n",
+			"config: line 3: YAML syntax error at upstream.base_url: did not find expected key"},
+		{"a tab", "tenants:\n  - id: a\n    feeds:\n\t- name: f\n",
+			"config: line 4: YAML syntax error at tenants[0].feeds: found character that cannot start any token"},
+		{"an unknown anchor", "listen: *nope\n", "config: YAML syntax error: unknown anchor 'nope' referenced"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.doc), ParseOptions{})
+			var se *SyntaxError
+			if !errors.As(err, &se) || err.Error() != tc.want {
+				t.Errorf("err = %v\nwant  %s", err, tc.want)
+			}
+		})
+	}
+	path := filepath.Join(t.TempDir(), "feedgate.yaml")
+	if err := os.WriteFile(path, []byte("tenants:\n  - id: a\n    keys: [\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path, ParseOptions{})
+	if want := "config: " + path + ": line 4: YAML syntax error at tenants[0].keys: "; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Load: %v\nwant the file named: %s", err, want)
 	}
 }
 

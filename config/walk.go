@@ -2,13 +2,14 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // walker goes over the YAML node tree beside the Go type it will be decoded into, before
@@ -174,7 +175,10 @@ func (w *walker) expand(n *yaml.Node, path string) bool {
 }
 
 // Expand replaces each ${VAR} in s with the variable's value from getenv; $${ stands for a
-// literal ${. An unset variable, an unterminated reference or a bad name is an error.
+// literal ${. When VAR is unset but VAR_FILE is set, the value is the content of the file that
+// VAR_FILE names, without its trailing line break (Docker and Kubernetes secrets mounted as
+// files). An unset variable, an unreadable file, an unterminated reference or a bad name is an
+// error.
 func Expand(s string, getenv func(string) (string, bool)) (string, error) {
 	var b strings.Builder
 	for i := 0; i < len(s); {
@@ -191,9 +195,9 @@ func Expand(s string, getenv func(string) (string, bool)) (string, error) {
 			if !validEnvName(name) {
 				return "", fmt.Errorf("%q is not a valid environment variable name (letters, digits and _; not starting with a digit)", name)
 			}
-			val, ok := getenv(name)
-			if !ok {
-				return "", fmt.Errorf("environment variable %s is not set", name)
+			val, err := lookup(name, getenv)
+			if err != nil {
+				return "", err
 			}
 			b.WriteString(val)
 			i += 2 + end + 1
@@ -203,6 +207,22 @@ func Expand(s string, getenv func(string) (string, bool)) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// lookup is the value of the variable name, or of the file that name_FILE names.
+func lookup(name string, getenv func(string) (string, bool)) (string, error) {
+	if val, ok := getenv(name); ok {
+		return val, nil
+	}
+	path, ok := getenv(name + "_FILE")
+	if !ok {
+		return "", fmt.Errorf("environment variable %s is not set", name)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("environment variable %s is not set, and %s_FILE: %w", name, name, err)
+	}
+	return strings.TrimRight(string(data), "\r\n"), nil
 }
 
 func validEnvName(name string) bool {

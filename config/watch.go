@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -71,7 +72,7 @@ func Watch(ctx context.Context, path string, opts ParseOptions, onChange func(*C
 					continue
 				}
 				missing, last = false, data
-				cfg, err := parse(data, opts, filepath.Dir(abs))
+				cfg, err := parse(data, opts, filepath.Dir(abs), path)
 				if err != nil {
 					onError(err)
 					continue
@@ -81,4 +82,38 @@ func Watch(ctx context.Context, path string, opts ParseOptions, onChange func(*C
 		}
 	}()
 	return nil
+}
+
+// CheckReload refuses a reload from running to next that would remove every tenant, or more
+// than half of them: an emptied or truncated file (an easy slip, which the watcher would apply
+// by itself) must not take every feed down. Such a configuration is applied only by a restart.
+// It returns nil when the reload may go ahead.
+func CheckReload(running, next *Config) error {
+	if running == nil || len(running.Tenants) == 0 {
+		return nil
+	}
+	kept := make(map[string]bool, len(next.Tenants))
+	for _, t := range next.Tenants {
+		kept[t.ID] = true
+	}
+	var removed []string
+	for _, t := range running.Tenants {
+		if !kept[t.ID] {
+			removed = append(removed, t.ID)
+		}
+	}
+	n := len(running.Tenants)
+	if len(removed) < n && 2*len(removed) <= n {
+		return nil
+	}
+	shown := removed
+	if len(shown) > 10 {
+		shown = append(shown[:10:10], fmt.Sprintf("and %d more", len(removed)-10))
+	}
+	what := "every tenant"
+	if len(removed) < n {
+		what = fmt.Sprintf("%d of %d tenants", len(removed), n)
+	}
+	return fmt.Errorf("config: tenants: the new file would remove %s (%s); refused as a likely mistake "+
+		"(an emptied or truncated file). Restart feedgate to apply it on purpose", what, strings.Join(shown, ", "))
 }

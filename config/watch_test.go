@@ -2,8 +2,10 @@ package config
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -83,5 +85,49 @@ func TestWatchMissingDirectory(t *testing.T) {
 		func(*Config) {}, func(error) {})
 	if err == nil {
 		t.Error("watching a file in a directory that does not exist must fail")
+	}
+}
+
+func TestCheckReload(t *testing.T) {
+	cfg := func(ids ...string) *Config {
+		c := Default()
+		for _, id := range ids {
+			c.Tenants = append(c.Tenants, Tenant{ID: id})
+		}
+		return &c
+	}
+	for _, tc := range []struct {
+		name          string
+		running, next *Config
+		refused       string // a substring of the error; "" means allowed
+	}{
+		{"first tenants", cfg(), cfg("a"), ""},
+		{"still empty", cfg(), cfg(), ""},
+		{"one added", cfg("a", "b"), cfg("a", "b", "c"), ""},
+		{"half removed", cfg("a", "b", "c", "d"), cfg("a", "b"), ""},
+		{"one of two removed", cfg("a", "b"), cfg("b"), ""},
+		{"emptied", cfg("a", "b"), cfg(), "would remove every tenant (a, b)"},
+		{"the only tenant removed", cfg("a"), cfg(), "every tenant (a)"},
+		{"all renamed", cfg("a", "b"), cfg("x", "y"), "every tenant"},
+		{"more than half removed", cfg("a", "b", "c", "d"), cfg("d"), "3 of 4 tenants (a, b, c)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckReload(tc.running, tc.next)
+			switch {
+			case tc.refused == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.refused != "" && (err == nil || !strings.Contains(err.Error(), tc.refused)):
+				t.Errorf("got %v, want a refusal saying %q", err, tc.refused)
+			case err != nil && !strings.HasPrefix(err.Error(), "config: tenants: "):
+				t.Errorf("the error must name the key: %v", err)
+			}
+		})
+	}
+	many := cfg()
+	for i := range 25 {
+		many.Tenants = append(many.Tenants, Tenant{ID: fmt.Sprintf("t%02d", i)})
+	}
+	if err := CheckReload(many, cfg()); err == nil || !strings.Contains(err.Error(), "t09, and 15 more)") {
+		t.Errorf("a long list is cut short: %v", err)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/feedgate/feedgate/internal/buildinfo"
 )
 
 // Metrics are the gateway's Prometheus metrics, on a registry of their own. Create them before
@@ -90,8 +92,13 @@ func NewMetrics() *Metrics {
 	m.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "feedgate_config_reloads_total", Help: "Configuration reloads by result (ok, refused).",
 	}, []string{"result"})
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "feedgate_build_info", Help: "Always 1; the labels say which build is running.",
+	}, []string{"version", "revision", "goversion"})
+	bi := buildinfo.Read()
+	build.WithLabelValues(bi.Version, bi.Revision, bi.GoVersion).Set(1)
 	for _, c := range []prometheus.Collector{m.requests, m.latency, m.feedResponses, m.render, m.upstream,
-		m.upstreamLatency, m.upstreamFail, m.rateLimited, m.limiterFallback, m.reloads,
+		m.upstreamLatency, m.upstreamFail, m.rateLimited, m.limiterFallback, m.reloads, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}

@@ -157,7 +157,10 @@ func (s *Server) ReloadFailed(err error) {
 func (s *Server) Config() *config.Config { return s.state.Load().cfg }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.closeWhenDraining(w)
+	s.engine.ServeHTTP(w, r)
+}
 
 // Serve answers requests on ln until ctx is done. Then it reports not ready (/readyz 503) and
 // keeps serving for the configuration's shutdown_delay, so that load balancers stop sending
@@ -182,9 +185,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.draining.Store(true)
 	if d := s.Config().ShutdownDelay; d > 0 {
 		// Keep serving while /readyz answers 503, so that a load balancer takes this replica out
-		// of rotation before its listener closes; without keep-alives, clients reconnect and so
-		// reach the replicas that stay.
-		srv.SetKeepAlivesEnabled(false)
+		// of rotation before its listener closes; answers carry Connection: close meanwhile (see
+		// closeWhenDraining), so clients reconnect and so reach the replicas that stay.
 		s.deps.Logger.Info("shutting down; not ready, still serving for the shutdown delay", "delay", d.String())
 		t := time.NewTimer(d)
 		select {

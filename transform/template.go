@@ -17,7 +17,7 @@ import (
 	"text/template/parse"
 	"unicode"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/feedgate/feedgate/inventory"
 )

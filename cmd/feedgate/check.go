@@ -13,11 +13,12 @@ import (
 
 // runCheck validates a configuration file and the templates it names, printing every problem.
 func runCheck(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	const usageLine = "feedgate check --config FILE"
+	const usageLine = "feedgate check --config FILE [--allow-empty]"
 	fs := flag.NewFlagSet("feedgate check", flag.ContinueOnError)
 	path := fs.String("config", "", "the configuration `FILE` to check")
-	if !parseFlags(fs, args, usageLine, stderr) {
-		return 2
+	allowEmpty := fs.Bool("allow-empty", false, "accept a configuration without tenants")
+	if code, done := parseFlags(fs, args, usageLine, stderr); done {
+		return code
 	}
 	if *path == "" {
 		fmt.Fprintln(stderr, "usage: "+usageLine)
@@ -34,6 +35,12 @@ func runCheck(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		for _, p := range ve.Problems {
 			fmt.Fprintf(stderr, "  %s\n", p)
 		}
+		return 1
+	}
+	if len(cfg.Tenants) == 0 && !*allowEmpty {
+		// An emptied file is an easy slip that would take every feed down; say so before it ships.
+		fmt.Fprintf(stderr, "%s: 1 problem:\n  tenants: no tenant is configured, so every feed and key would be refused "+
+			"(an empty or truncated file?); pass --allow-empty if that is intended\n", *path)
 		return 1
 	}
 	for _, w := range cfg.Warnings() {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func setExampleEnv(t *testing.T) {
@@ -34,7 +36,10 @@ func TestCheck(t *testing.T) {
 		stdout    string
 		stderr    []string
 	}{
-		{"empty is valid with a warning", "", "", 0, "ok: 0 tenants, 0 feeds\n",
+		{"an empty file is refused", "", "", 1, "",
+			[]string{"feedgate.yaml: 1 problem:\n  tenants: no tenant is configured", "--allow-empty"}},
+		{"no tenants is refused", "listen: \":9000\"\ntenants: []\n", "", 1, "", []string{"  tenants: no tenant is configured"}},
+		{"empty with --allow-empty is valid with a warning", "", "", 0, "ok: 0 tenants, 0 feeds\n",
 			[]string{"warning: tenants: none configured"}},
 		{"every problem listed", "listen: nope\ntenants:\n  - id: Bad\n    feeds: [{name: f, format: goggle, keys: [{name: k, hash: " + hash + "}]}]\n", "", 1, "",
 			[]string{
@@ -48,7 +53,7 @@ func TestCheck(t *testing.T) {
 			"my-export", 0, "ok: 1 tenant, 1 feed\n", nil},
 		{"a broken templates_dir", "templates_dir: nowhere\n", "", 1, "",
 			[]string{"  templates_dir: ", "nowhere"}},
-		{"a YAML syntax error", "tenants: [\n", "", 1, "", []string{"feedgate: config: yaml: line"}},
+		{"a YAML syntax error", "tenants: [\n", "", 1, "", []string{"feedgate: config: ", "feedgate.yaml: line 2: YAML syntax error at tenants: did not find expected node content"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -62,7 +67,11 @@ func TestCheck(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.doc), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			code, stdout, stderr := runCmd(t, "check", "--config", path)
+			args := []string{"check", "--config", path}
+			if strings.Contains(tc.name, "--allow-empty") {
+				args = append(args, "--allow-empty")
+			}
+			code, stdout, stderr := runCmd(t, args...)
 			if code != tc.code || stdout != tc.stdout {
 				t.Errorf("exit %d (want %d)\nstdout: %q (want %q)\nstderr: %s", code, tc.code, stdout, tc.stdout, stderr)
 			}
@@ -76,5 +85,40 @@ func TestCheck(t *testing.T) {
 	code, _, stderr := runCmd(t, "check", "--config", filepath.Join(t.TempDir(), "absent.yaml"))
 	if code != 1 || !strings.Contains(stderr, "no such file") {
 		t.Errorf("a missing file: exit %d, %s", code, stderr)
+	}
+}
+
+// TestCheckDeployedConfigs: the configurations shipped under deploy/ pass check with the
+// environment their manifests give them (secrets as _FILE files in Kubernetes).
+func TestCheckDeployedConfigs(t *testing.T) {
+	dir := t.TempDir()
+	var cm struct {
+		Data map[string]string `yaml:"data"`
+	}
+	raw, err := os.ReadFile("../../deploy/kubernetes/configmap.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(raw, &cm); err != nil {
+		t.Fatal(err)
+	}
+	k8s := filepath.Join(dir, "feedgate.yaml")
+	if err := os.WriteFile(k8s, []byte(cm.Data["feedgate.yaml"]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"hrizn-key", "webhook-secret"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("s3cret\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("FEEDGATE_REDIS_URL", "redis://feedgate-redis:6379/0")
+	t.Setenv("SUNSET_HONDA_HRIZN_KEY_FILE", filepath.Join(dir, "hrizn-key"))
+	t.Setenv("SUNSET_HONDA_WEBHOOK_SECRET_FILE", filepath.Join(dir, "webhook-secret"))
+	t.Setenv("FEEDGATE_UPSTREAM_URL", "http://hriznsim:9090/v1")
+	t.Setenv("DEMO_MOTORS_HRIZN_KEY", "hzk_sim_rw")
+	for _, path := range []string{k8s, "../../deploy/feedgate.yaml"} {
+		if code, stdout, stderr := runCmd(t, "check", "--config", path); code != 0 || !strings.HasPrefix(stdout, "ok: 1 tenant") {
+			t.Errorf("%s: exit %d\n%s%s", path, code, stdout, stderr)
+		}
 	}
 }

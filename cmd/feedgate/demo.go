@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -25,11 +27,12 @@ const demoTenant = "demo-motors"
 // URL ready for curl or a browser, and serves until interrupted.
 func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("feedgate demo", flag.ContinueOnError)
-	addr := fs.String("addr", ":8080", "listen `ADDR` for the gateway")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen `ADDR` for the gateway (the demo's keys are printed: "+
+		"other machines reach it only if you choose an address they can reach)")
 	vehicles := fs.Int("vehicles", hriznsim.DefaultVehicles, "`N` vehicles in the sample inventory")
 	verbose := fs.Bool("v", false, "log every request (JSON lines on stderr)")
-	if !parseFlags(fs, args, "feedgate demo [--addr :8080] [--vehicles N] [-v]", stderr) {
-		return 2
+	if code, done := parseFlags(fs, args, "feedgate demo [--addr 127.0.0.1:8080] [--vehicles N] [-v]", stderr); done {
+		return code
 	}
 	reg, err := newRegistry("")
 	if err != nil {
@@ -37,8 +40,12 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	ln, err := net.Listen("tcp", *addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		fmt.Fprintf(stderr, "feedgate: %s is already in use; use --addr to pick another address (e.g. --addr 127.0.0.1:0 for any free port)\n", *addr)
+		return 1
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "feedgate: %v\n", err)
+		fmt.Fprintf(stderr, "feedgate: %v (use --addr to pick another address)\n", err)
 		return 1
 	}
 	gatewayURL := loopbackURL(ln.Addr())
@@ -79,8 +86,8 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "feedgate: demo configuration: %v\n", err)
 		return 1
 	}
-	printDemo(stdout, cfg.PublicURL, names, keys, cfg.Redis.URL != "")
-	return serve(cfg, "", config.ParseOptions{}, wireOptions{Formats: reg, Logger: logger}, ln, stderr)
+	printDemo(stdout, cfg.PublicURL, "http://"+simLn.Addr().String(), names, keys, cfg.Redis.URL != "")
+	return serve(cfg, "", config.ParseOptions{}, wireOptions{Formats: reg, Logger: logger}, ln, defaultDrainTimeout, stderr)
 }
 
 // demoConfig is the demo's configuration as YAML, parsed like any other so that it gets the
@@ -111,7 +118,9 @@ func demoConfig(public, upstreamURL, redisURL, secret string, formats []string, 
 	return b.String()
 }
 
-func printDemo(w io.Writer, public string, formats []string, keys map[string]string, redis bool) {
+// printDemo tells how to use the demo: every feed URL with its key, the drop-in API, the admin
+// page and how to log in to it, and the simulator with a fault to try.
+func printDemo(w io.Writer, public, sim string, formats []string, keys map[string]string, redis bool) {
 	store := "the in-process memory cache"
 	if redis {
 		store = "Redis (FEEDGATE_REDIS_URL)"
@@ -127,8 +136,13 @@ func printDemo(w io.Writer, public string, formats []string, keys map[string]str
 		keys["csv"], public, demoTenant)
 	fmt.Fprintf(w, "\nTenant key (feeds:read, inventory:read, inventory:write) for the drop-in API:\n"+
 		"  curl -H 'X-API-Key: %s' '%s/v1/public/inventory?limit=5'\n", keys["tenant"], public)
-	fmt.Fprintf(w, "\nAdmin key: %s  (%s/admin)\n", keys["admin"], public)
-	fmt.Fprintf(w, "Health: %s/healthz  %s/readyz  Metrics: %s/metrics\n\nPress Ctrl-C to stop.\n", public, public, public)
+	fmt.Fprintf(w, "\nAdmin page: %s/admin/\n  log in with any user name and the admin key as the password: %s\n"+
+		"  curl -H 'X-API-Key: %s' %s/admin/tenants/%s\n", public, keys["admin"], keys["admin"], public, demoTenant)
+	fmt.Fprintf(w, "\nSimulated Hrizn upstream: %s (key hzk_sim_rw)\n"+
+		"  make it fail; the feeds stay up, served from the last good sync:\n"+
+		"  curl -X POST %s/_sim/faults -d '{\"error_rate\": 1, \"endpoints\": [\"list\", \"feed\"]}'\n"+
+		"  curl -X DELETE %s/_sim/faults     # and heal it; %s/_sim/stats counts its requests\n", sim, sim, sim, sim)
+	fmt.Fprintf(w, "\nHealth: %s/healthz  %s/readyz  Metrics: %s/metrics\n\nPress Ctrl-C to stop.\n", public, public, public)
 }
 
 // loopbackURL is a URL for a listener reachable from this machine: an unspecified host becomes

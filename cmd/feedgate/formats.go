@@ -37,8 +37,8 @@ func newRegistry(templatesDir string) (*transform.Registry, error) {
 func runFormats(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("feedgate formats", flag.ContinueOnError)
 	dir := fs.String("templates", "", "also list the channels defined in this templates `DIR`")
-	if !parseFlags(fs, args, "feedgate formats [--templates DIR]", stderr) {
-		return 2
+	if code, done := parseFlags(fs, args, "feedgate formats [--templates DIR]", stderr); done {
+		return code
 	}
 	reg, err := newRegistry(*dir)
 	if err != nil {

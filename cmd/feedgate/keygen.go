@@ -13,8 +13,8 @@ import (
 func runKeygen(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("feedgate keygen", flag.ContinueOnError)
 	name := fs.String("name", "", "also print a ready YAML key entry with this `NAME`")
-	if !parseFlags(fs, args, "feedgate keygen [--name NAME]", stderr) {
-		return 2
+	if code, done := parseFlags(fs, args, "feedgate keygen [--name NAME]", stderr); done {
+		return code
 	}
 	key, hash, err := config.NewKey()
 	if err != nil {

@@ -6,10 +6,13 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/feedgate/feedgate/internal/buildinfo"
 )
 
 const usage = `feedgate — inventory feed gateway for Hrizn dealerships
@@ -22,6 +25,7 @@ Usage:
   feedgate check   --config FILE            validate a configuration and its templates
   feedgate keygen  [--name NAME]            print a new API key and the hash for the configuration
   feedgate formats [--templates DIR]        list the output formats
+  feedgate version                          print the version, VCS revision and Go version (also --version)
   feedgate help                             show this message
 
 Run "feedgate COMMAND -h" for a command's flags. Configuration: docs/configuration.md.
@@ -52,6 +56,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runKeygen(rest, stdin, stdout, stderr)
 	case "formats":
 		return runFormats(rest, stdin, stdout, stderr)
+	case "version", "-version", "--version":
+		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -61,15 +67,33 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // parseFlags parses a subcommand's flags, which report to stderr, and refuses positional
-// arguments with the one-line usage. False means the command was used wrongly (exit 2).
-func parseFlags(fs *flag.FlagSet, args []string, usageLine string, stderr io.Writer) bool {
+// arguments with the one-line usage. done means the command ends here with exit: 0 after -h
+// printed the flags, 2 when it was used wrongly.
+func parseFlags(fs *flag.FlagSet, args []string, usageLine string, stderr io.Writer) (exit int, done bool) {
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: "+usageLine)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
-		return false
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, true
+		}
+		return 2, true
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "usage: "+usageLine)
-		return false
+		return 2, true
 	}
-	return true
+	return 0, false
+}
+
+// runVersion prints the build: version, VCS revision and time, Go version.
+func runVersion(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("feedgate version", flag.ContinueOnError)
+	if code, done := parseFlags(fs, args, "feedgate version", stderr); done {
+		return code
+	}
+	fmt.Fprint(stdout, buildinfo.Read())
+	return 0
 }

@@ -41,6 +41,16 @@ func TestDispatch(t *testing.T) {
 		{"check with a bad flag", []string{"check", "--nope"}, 2, "", "flag provided but not defined: -nope"},
 		{"keygen with an argument", []string{"keygen", "extra"}, 2, "", "usage: feedgate keygen"},
 		{"formats with an argument", []string{"formats", "extra"}, 2, "", "usage: feedgate formats"},
+		{"version", []string{"version"}, 0, "feedgate devel\nrevision: ", ""},
+		{"--version", []string{"--version"}, 0, "\ngo:       go1.", ""},
+		{"version with an argument", []string{"version", "extra"}, 2, "", "usage: feedgate version"},
+		{"serve -h", []string{"serve", "-h"}, 0, "", "usage: feedgate serve --config FILE"},
+		{"demo -h", []string{"demo", "-h"}, 0, "", "-addr"},
+		{"check -h", []string{"check", "-h"}, 0, "", "-allow-empty"},
+		{"keygen -h", []string{"keygen", "--help"}, 0, "", "usage: feedgate keygen"},
+		{"formats -h", []string{"formats", "-h"}, 0, "", "-templates"},
+		{"version -h", []string{"version", "-h"}, 0, "", "usage: feedgate version"},
+		{"render -h", []string{"render", "-h"}, 0, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := runCmd(t, tc.args...)
