@@ -2,9 +2,12 @@ package cache
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"runtime"
 	"testing"
+	"unsafe"
 
 	"github.com/feedgate/feedgate/inventory"
 	"github.com/feedgate/feedgate/templates"
@@ -59,30 +62,50 @@ func BenchmarkSnapshotResident(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer cd.close()
-	for _, profile := range hriznsim.Profiles() {
-		b.Run("profile="+profile, func(b *testing.B) {
-			blobs := sizingBlobs(b, cd, profile)
-			stored := 0
-			for _, bl := range blobs {
-				stored += len(bl)
-			}
-			var perVehicle float64
-			for b.Loop() {
-				held := make([]*inventory.Snapshot, len(blobs))
-				before := liveHeap()
-				for i, bl := range blobs {
-					if held[i], err = cd.decodeSnapshot(bl); err != nil {
-						b.Fatal(err)
-					}
-				}
-				after := liveHeap()
-				perVehicle = float64(after-before) / float64(sizingTenants*sizingVehicles)
-				runtime.KeepAlive(held)
-			}
-			b.ReportMetric(perVehicle, "B/vehicle")
-			b.ReportMetric(float64(stored)/float64(sizingTenants*sizingVehicles), "stored-B/vehicle")
-		})
+	forms := []struct {
+		name   string
+		decode func([]byte) (*inventory.Snapshot, error)
+	}{
+		{"decoded", func(bl []byte) (*inventory.Snapshot, error) { return decodePlain(cd, bl) }},
+		{"compact", cd.decodeSnapshot},
 	}
+	for _, profile := range hriznsim.Profiles() {
+		blobs := sizingBlobs(b, cd, profile)
+		stored := 0
+		for _, bl := range blobs {
+			stored += len(bl)
+		}
+		for _, form := range forms {
+			b.Run("profile="+profile+"/form="+form.name, func(b *testing.B) {
+				var perVehicle float64
+				for b.Loop() {
+					held := make([]*inventory.Snapshot, len(blobs))
+					before := liveHeap()
+					for i, bl := range blobs {
+						if held[i], err = form.decode(bl); err != nil {
+							b.Fatal(err)
+						}
+					}
+					after := liveHeap()
+					perVehicle = float64(after-before) / float64(sizingTenants*sizingVehicles)
+					runtime.KeepAlive(held)
+				}
+				b.ReportMetric(perVehicle, "B/vehicle")
+				b.ReportMetric(float64(stored)/float64(sizingTenants*sizingVehicles), "stored-B/vehicle")
+			})
+		}
+	}
+}
+
+// decodePlain is decodeSnapshot without inventory.Compact: the form every snapshot had before,
+// and the one an upstream sync still builds until it is compacted.
+func decodePlain(cd *codec, b []byte) (*inventory.Snapshot, error) {
+	js, err := cd.dec.DecodeAll(b[2:], nil)
+	if err != nil {
+		return nil, err
+	}
+	s := &inventory.Snapshot{}
+	return s, json.Unmarshal(js, s)
 }
 
 // BenchmarkOutputResident measures, per format, what one cached output costs per vehicle of its
@@ -136,5 +159,37 @@ func BenchmarkOutputResident(b *testing.B) {
 			b.ReportMetric(float64(gz)/n, "gzip-B/vehicle")
 			b.ReportMetric(float64(held)/n, "rendered-held-B/vehicle")
 		})
+	}
+}
+
+// TestDecodedSnapshotIsCompact checks that a snapshot read back from Redis or the local store
+// comes compacted: two decodes share their repeated strings and keep every value.
+func TestDecodedSnapshotIsCompact(t *testing.T) {
+	cd, err := newCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cd.close()
+	vs, err := hriznsim.GenerateProfile(hriznsim.ProfileRealistic, 1, sizingVehicles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, err := cd.encodeSnapshot(inventory.NewSnapshot("t1", vs, hriznsim.BaseTime(), "feed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, errA := cd.decodeSnapshot(blob)
+	b, errB := cd.decodeSnapshot(blob)
+	plain, errP := decodePlain(cd, blob)
+	if errA != nil || errB != nil || errP != nil {
+		t.Fatal(errA, errB, errP)
+	}
+	if !reflect.DeepEqual(a, plain) {
+		t.Fatal("the decoded snapshot differs from its plain decode")
+	}
+	for i := range a.Vehicles {
+		if x, y := a.Vehicles[i].Model, b.Vehicles[i].Model; unsafe.StringData(x) != unsafe.StringData(y) {
+			t.Fatalf("vehicle %d: model %q is held once per decode, not shared", i, x)
+		}
 	}
 }
