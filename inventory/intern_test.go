@@ -127,3 +127,25 @@ func TestCompactCutsGrownVehicleSlice(t *testing.T) {
 		t.Error("Compact(nil) is not nil")
 	}
 }
+
+// BenchmarkCompact is the CPU a sync or a Redis read spends compacting a 150-vehicle snapshot.
+func BenchmarkCompact(b *testing.B) {
+	vs, err := hriznsim.GenerateProfile(hriznsim.ProfileRealistic, 1, 150)
+	if err != nil {
+		b.Fatal(err)
+	}
+	js, err := json.Marshal(vs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		var s inventory.Snapshot
+		if err := json.Unmarshal(js, &s.Vehicles); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		inventory.Compact(&s)
+	}
+}
