@@ -1,6 +1,8 @@
 package inventory
 
 import (
+	"runtime"
+	"slices"
 	"strings"
 	"unique"
 )
@@ -27,30 +29,43 @@ func Compact(s *Snapshot) *Snapshot {
 	if s == nil {
 		return nil
 	}
-	s.Tenant = intern(s.Tenant)
-	s.Source = intern(s.Source)
+	in := interner{seen: make(map[string]string)}
+	s.Tenant = in.intern(s.Tenant)
+	s.Source = in.intern(s.Source)
 	if cap(s.Vehicles)-len(s.Vehicles) > len(s.Vehicles)/16 {
 		// A decoder grows the slice by half again each time it fills: up to a third of it is
 		// empty Vehicle structs (hundreds of bytes each) for as long as the snapshot lives.
 		s.Vehicles = append(make([]Vehicle, 0, len(s.Vehicles)), s.Vehicles...)
 	}
 	for i := range s.Vehicles {
-		compactVehicle(&s.Vehicles[i])
+		in.vehicle(&s.Vehicles[i])
+	}
+	if len(in.handles) > 0 {
+		// unique keeps a value canonical only while a Handle to it lives, not while copies of
+		// the string do: without this, every collection would end the sharing, and the next
+		// snapshot would get copies of its own. The snapshot keeps its handles until it dies.
+		runtime.AddCleanup(s, func([]unique.Handle[string]) {}, slices.Clip(in.handles))
 	}
 	return s
 }
 
-// compactVehicle interns v's enum-like strings and packs its own text into one string.
-func compactVehicle(v *Vehicle) {
+// interner interns the strings of one snapshot: each distinct value once, its handle kept.
+type interner struct {
+	seen    map[string]string
+	handles []unique.Handle[string]
+}
+
+// vehicle interns v's enum-like strings and packs its own text into one string.
+func (in *interner) vehicle(v *Vehicle) {
 	for _, p := range []*string{&v.Make, &v.Model, &v.Trim, &v.ExteriorColor, &v.InteriorColor, &v.Engine,
 		&v.Transmission, &v.Drivetrain, &v.FuelType, &v.BodyStyle, &v.DescriptionStatus} {
-		*p = intern(*p)
+		*p = in.intern(*p)
 	}
-	v.Condition = Condition(intern(string(v.Condition)))
+	v.Condition = Condition(in.intern(string(v.Condition)))
 	if len(v.Features) > 0 {
 		fs := make([]string, len(v.Features))
 		for i, f := range v.Features {
-			fs[i] = intern(f)
+			fs[i] = in.intern(f)
 		}
 		v.Features = fs
 	}
@@ -59,11 +74,18 @@ func compactVehicle(v *Vehicle) {
 
 // intern is the process's shared copy of s, or s itself when it is empty or too long to be
 // worth sharing.
-func intern(s string) string {
+func (in *interner) intern(s string) string {
 	if s == "" || len(s) > maxInternLen {
 		return s
 	}
-	return unique.Make(s).Value()
+	if c, ok := in.seen[s]; ok {
+		return c
+	}
+	h := unique.Make(s)
+	in.handles = append(in.handles, h)
+	c := h.Value()
+	in.seen[c] = c
+	return c
 }
 
 // packText puts v's description, main image and images into one string, each field a slice of
