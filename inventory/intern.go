@@ -44,7 +44,7 @@ func Compact(s *Snapshot) *Snapshot {
 		// unique keeps a value canonical only while a Handle to it lives, not while copies of
 		// the string do: without this, every collection would end the sharing, and the next
 		// snapshot would get copies of its own. The snapshot keeps its handles until it dies.
-		runtime.AddCleanup(s, func([]unique.Handle[string]) {}, slices.Clip(in.handles))
+		runtime.AddCleanup(s, func([]unique.Handle[string]) {}, slices.Clone(in.handles))
 	}
 	return s
 }
