@@ -68,7 +68,9 @@ func (c *codec) decodeSnapshot(b []byte) (*inventory.Snapshot, error) {
 	if err := json.Unmarshal(js, s); err != nil {
 		return nil, fmt.Errorf("cache: decode snapshot: %w", err)
 	}
-	return s, nil
+	// Nobody holds the snapshot yet: bring it to its compact form before it is cached (a decoded
+	// vehicle held 2,340 bytes, a compacted one 1,560; BenchmarkSnapshotResident).
+	return inventory.Compact(s), nil
 }
 
 // gzip compresses body once, at store time, so that every gzip-accepting client is served the

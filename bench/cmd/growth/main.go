@@ -28,7 +28,6 @@ import (
 
 	"github.com/feedgate/feedgate/bench/internal/cli"
 	"github.com/feedgate/feedgate/inventory"
-	"github.com/feedgate/feedgate/templates"
 	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
@@ -74,7 +73,7 @@ func run(args []string, stdout io.Writer) error {
 	}
 	names := splitList(*formats)
 	if len(names) == 0 {
-		reg, err := registry()
+		reg, err := cli.Formats()
 		if err != nil {
 			return err
 		}
@@ -153,23 +152,9 @@ func benchDealer() inventory.Dealer {
 	}
 }
 
-// registry holds every format the gateway serves by default: the built-ins and the embedded
-// template-defined channels.
-func registry() (*transform.Registry, error) {
-	defs, err := transform.LoadTemplates(templates.FS())
-	if err != nil {
-		return nil, fmt.Errorf("growth: templates: %w", err)
-	}
-	reg, err := transform.NewRegistry(append(transform.Builtins(), defs...)...)
-	if err != nil {
-		return nil, fmt.Errorf("growth: registry: %w", err)
-	}
-	return reg, nil
-}
-
 // measure renders n generated vehicles in one format in this process.
 func measure(format string, n, reps int) (result, error) {
-	reg, err := registry()
+	reg, err := cli.Formats()
 	if err != nil {
 		return result{}, err
 	}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"testing"
+
+	"github.com/feedgate/feedgate/config"
+)
+
+// cgroupDir is a fake cgroup file system root holding the given files.
+func cgroupDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func TestChooseMemoryLimit(t *testing.T) {
+	const mib = int64(1) << 20
+	v1 := filepath.Join("memory", "memory.limit_in_bytes")
+	tests := []struct {
+		name    string
+		env     string
+		files   map[string]string
+		mb      int
+		want    memoryLimit
+		wantErr bool
+	}{
+		{name: "GOMEMLIMIT wins over a container", env: "200MiB", files: map[string]string{"memory.max": "536870912\n"},
+			mb: 64, want: memoryLimit{source: "GOMEMLIMIT"}},
+		{name: "cgroup v2", files: map[string]string{"memory.max": "536870912\n", v1: "1073741824\n"},
+			mb: 64, want: memoryLimit{bytes: 512 * mib / 100 * 85, source: "cgroup v2", container: 512 * mib}},
+		{name: "cgroup v2 without a limit falls to v1", files: map[string]string{"memory.max": "max\n", v1: "357564416\n"},
+			mb: 64, want: memoryLimit{bytes: 341 * mib / 100 * 85, source: "cgroup v1", container: 341 * mib}},
+		{name: "cgroup v1 unlimited", files: map[string]string{v1: "9223372036854771712\n"},
+			mb: 64, want: memoryLimit{bytes: (2*64 + 256) * mib, source: "cache.memory_mb"}},
+		{name: "no cgroup files", mb: 32, want: memoryLimit{bytes: (2*32 + 256) * mib, source: "cache.memory_mb"}},
+		{name: "no memory_mb means its default", want: memoryLimit{bytes: (2*256 + 256) * mib, source: "cache.memory_mb"}},
+		{name: "a malformed file is reported and ignored", files: map[string]string{"memory.max": "lots\n"},
+			mb: 64, want: memoryLimit{bytes: (2*64 + 256) * mib, source: "cache.memory_mb"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := chooseMemoryLimit(tt.env, cgroupDir(t, tt.files), tt.mb)
+			if got != tt.want {
+				t.Errorf("chooseMemoryLimit = %+v, want %+v", got, tt.want)
+			}
+			if (err != nil) != tt.wantErr {
+				t.Errorf("err = %v, want an error: %v", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestApplyMemoryLimitSetsTheRuntimeLimit(t *testing.T) {
+	old := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(old) })
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+
+	root := cgroupDir(t, map[string]string{"memory.max": "400000000\n"})
+	want := int64(400000000 / 100 * 85)
+	if got := applyMemoryLimit("", root, 64, log); got != want {
+		t.Errorf("applyMemoryLimit = %d, want %d", got, want)
+	}
+	if got := debug.SetMemoryLimit(-1); got != want {
+		t.Errorf("runtime limit = %d, want %d", got, want)
+	}
+	if !strings.Contains(logs.String(), `"source":"cgroup v2"`) || !strings.Contains(logs.String(), `"container_mib":381`) {
+		t.Errorf("log does not name the limit's source and container: %s", logs.String())
+	}
+
+	// With GOMEMLIMIT the runtime's own limit stays as it is.
+	debug.SetMemoryLimit(123 << 20)
+	if got := applyMemoryLimit("123MiB", root, 64, log); got != 123<<20 {
+		t.Errorf("with GOMEMLIMIT applyMemoryLimit = %d, want the runtime's %d", got, 123<<20)
+	}
+}
+
+// TestSetMemoryLimitLogsIt runs the wiring's entry point on this machine: whatever the rule
+// picks here, a limit is in force afterwards and the log says which.
+func TestSetMemoryLimitLogsIt(t *testing.T) {
+	old := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(old) })
+	var logs bytes.Buffer
+	cfg := &config.Config{}
+	cfg.Cache.MemoryMB = 64
+	setMemoryLimit(cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
+	if !strings.Contains(logs.String(), `"msg":"memory limit"`) || !strings.Contains(logs.String(), `"source":`) {
+		t.Errorf("no memory limit log line: %s", logs.String())
+	}
+}
