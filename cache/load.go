@@ -267,6 +267,7 @@ func (c *Cache) syncNow(st *tenantState, prev *inventory.Snapshot) (*loadResult,
 		c.syncFailed(st, err, now, dur)
 		return nil, fmt.Errorf("cache: sync %s: %w", st.tenant, err)
 	}
+	inventory.Compact(next) // shares repeated strings before the snapshot is shared (inventory/intern.go)
 	rec.Vehicles = next.Len()
 	st.log.record(rec)
 	c.clearMarks(st, marks)

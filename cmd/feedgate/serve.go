@@ -67,6 +67,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		cfg.Listen = *listen
 	}
 	logger := newLogger(stdout, cfg.LogLevel)
+	setMemoryLimit(cfg, logger)
 	return serve(cfg, *path, opts, wireOptions{Formats: reg, Logger: logger}, nil, *drain, stderr)
 }
 
