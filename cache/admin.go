@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -98,6 +99,7 @@ func (c *Cache) storeHeld(st *tenantState, held *inventory.Snapshot, since time.
 	_, err = c.l2.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, st.k.held, data, ttl)
 		p.Set(ctx, st.k.heldSince, strconv.FormatInt(since.UnixNano(), 10), ttl)
+		p.Set(ctx, st.k.heldInfo, strconv.Itoa(held.Len())+" "+held.Version, ttl)
 		return nil
 	})
 	if err != nil {
@@ -190,8 +192,16 @@ func (c *Cache) Invalidate(ctx context.Context, tenant string, vins ...string) e
 	return nil
 }
 
-// Status reports what this process knows of the tenant.
+// Status reports what this process knows of the tenant, and what Redis says another replica
+// holds back.
 func (c *Cache) Status(tenant string) TenantStatus {
+	s := c.localStatus(tenant)
+	c.sharedHeld(c.state(tenant), &s)
+	return s
+}
+
+// localStatus is what this process alone knows of the tenant.
+func (c *Cache) localStatus(tenant string) TenantStatus {
 	st := c.state(tenant)
 	now := c.opts.Now()
 	s := TenantStatus{
@@ -222,6 +232,43 @@ func (c *Cache) Status(tenant string) TenantStatus {
 		s.Held, s.HeldCount, s.HeldVersion, s.HeldSince = true, st.held.Len(), st.held.Version, st.heldSince
 	}
 	return s
+}
+
+// sharedHeld makes s's held-back fields what Redis says: a snapshot held back by any replica's
+// sync is held for every replica, and once any replica accepted or promoted it, it is held for
+// none, so status, metrics and /readyz agree on all of them. Without Redis (or with it failing)
+// this process's own view stands.
+func (c *Cache) sharedHeld(st *tenantState, s *TenantStatus) {
+	if !c.redisUp() {
+		return
+	}
+	ctx, cancel := c.redisCtx()
+	defer cancel()
+	vals, err := c.l2.MGet(ctx, st.k.heldInfo, st.k.heldSince)
+	if err != nil {
+		c.redisFailed("held status", err)
+		return
+	}
+	if vals[0] == nil {
+		if s.Held { // another replica accepted or promoted it
+			st.mu.Lock()
+			st.held, st.heldSince = nil, time.Time{}
+			st.mu.Unlock()
+		}
+		s.Held, s.HeldCount, s.HeldVersion, s.HeldSince = false, 0, "", time.Time{}
+		return
+	}
+	count, version, _ := strings.Cut(string(vals[0]), " ")
+	n, err := strconv.Atoi(count)
+	if err != nil {
+		return
+	}
+	s.Held, s.HeldCount, s.HeldVersion = true, n, version
+	if vals[1] != nil {
+		if ns, err := strconv.ParseInt(string(vals[1]), 10, 64); err == nil {
+			s.HeldSince = time.Unix(0, ns).UTC()
+		}
+	}
 }
 
 func unixTime(n int64) time.Time {

@@ -101,3 +101,28 @@ func TestAcceptOnAnotherReplicaAndWithNothingHeld(t *testing.T) {
 		}
 	}
 }
+
+// TestHeldStateIsShared: a snapshot one replica's sync held back shows as held on every replica
+// sharing Redis (before, another replica's status said held_back: null), and accepting it on
+// either clears it for both.
+func TestHeldStateIsShared(t *testing.T) {
+	r := startRedis(t, true)
+	clk, s, a := setup(t, r, 100)
+	b := newTestCache(t, testOptions(clk), r, s)
+	mustSnapshot(t, a, "t1")
+	mustSnapshot(t, b, "t1")
+	s.set(func(s *script) { s.n = 10 })
+	clk.Advance(6 * time.Minute)
+	if _, err := a.Refresh(context.Background(), "t1"); err != nil {
+		t.Fatal(err)
+	}
+	if st := b.Status("t1"); !st.Held || st.HeldCount != 10 || st.HeldSince.IsZero() {
+		t.Fatalf("the other replica's status %+v, want the snapshot held back", st)
+	}
+	if err := b.Accept(context.Background(), "t1"); err != nil {
+		t.Fatal(err)
+	}
+	if st := a.Status("t1"); st.Held {
+		t.Errorf("still held after the other replica accepted: %+v", st)
+	}
+}

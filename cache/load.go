@@ -328,7 +328,7 @@ func (c *Cache) install(st *tenantState, snap *inventory.Snapshot, gen uint64, d
 		p.Set(ctx, st.k.ver, stampOf(snap), ttl)
 		p.Del(ctx, st.k.neg)
 		if dropHeld {
-			p.Del(ctx, st.k.held, st.k.heldSince)
+			p.Del(ctx, st.k.held, st.k.heldSince, st.k.heldInfo)
 		}
 		return nil
 	})

@@ -156,6 +156,7 @@ type redisKeys struct {
 	lock      string // the sync lock
 	held      string // a snapshot held back by the shrink guard
 	heldSince string // unix nanos when a smaller inventory was first seen
+	heldInfo  string // "<vehicles> <version>" of the held snapshot, small enough for status reads
 	marks     string // the set of VINs the next sync fetches again
 }
 
@@ -168,6 +169,7 @@ func newRedisKeys(r *Redis, tenant string) redisKeys {
 		lock:      r.Key(tenant, "lock"),
 		held:      r.Key(tenant, "held"),
 		heldSince: r.Key(tenant, "heldsince"),
+		heldInfo:  r.Key(tenant, "heldinfo"),
 		marks:     r.Key(tenant, "marks"),
 	}
 }
