@@ -60,9 +60,11 @@ type Options struct {
 	// switch is a hit and all the tenant's feeds change together. It must not call Snapshot for
 	// the tenant. Its failure is logged; the snapshot goes into service regardless.
 	Prepare func(ctx context.Context, tenant string, next *inventory.Snapshot) error
-	// Installed, when set, is told each snapshot a sync put in service with the one it replaced
-	// (nil on a cold start): for the change log. It runs on the sync's goroutine.
-	Installed func(tenant string, prev, next *inventory.Snapshot)
+	// Changed, when set, is told each snapshot a sync is about to put in service with the one it
+	// replaces (nil on a cold start), before Prepare: the change log records it first, so that
+	// feeds rendered from the change log (price drops) show this sync's changes. It runs on the
+	// sync's goroutine.
+	Changed func(tenant string, prev, next *inventory.Snapshot)
 }
 
 func (o *Options) setDefaults() {

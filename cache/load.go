@@ -272,15 +272,15 @@ func (c *Cache) syncNow(st *tenantState, prev *inventory.Snapshot) (*loadResult,
 	st.log.record(rec)
 	c.clearMarks(st, marks)
 	served, held := c.admit(st, prev, next, now)
+	if !held && c.opts.Changed != nil {
+		c.opts.Changed(st.tenant, prev, served)
+	}
 	if !held && c.opts.Prepare != nil && (prev == nil || served.Version != prev.Version) {
 		if err := c.opts.Prepare(ctx, st.tenant, served); err != nil {
 			c.log.Warn("cache: pre-rendering the new snapshot failed; feeds render on request", "tenant", st.tenant, "err", err)
 		}
 	}
 	c.install(st, served, gen, !held)
-	if !held && c.opts.Installed != nil {
-		c.opts.Installed(st.tenant, prev, served)
-	}
 	st.mu.Lock()
 	st.lastSync, st.lastOK, st.lastErr, st.lastDur, st.lastCause, st.failures = now, true, "", dur, nil, 0
 	st.mu.Unlock()

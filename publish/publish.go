@@ -97,14 +97,20 @@ func (f *Feed) Input(snap *inventory.Snapshot) transform.Input {
 // never a truncated output. The result carries the body, content type, the snapshot's
 // modification time and the diagnostics as JSON (Meta); the cache adds gzip and the ETag when
 // it stores it.
-func Render(f *Feed, snap *inventory.Snapshot) (out cache.Rendered, d transform.Diagnostics, err error) {
+func Render(f *Feed, snap *inventory.Snapshot) (cache.Rendered, transform.Diagnostics, error) {
+	return renderInput(f, f.Input(snap))
+}
+
+// renderInput is Render for a prepared input (one that carries the change log's price drops).
+func renderInput(f *Feed, in transform.Input) (out cache.Rendered, d transform.Diagnostics, err error) {
+	snap := in.Snapshot
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("publish: render %s/%s (%s): panic: %v", f.Tenant, f.Name, f.Writer.Name(), p)
 		}
 	}()
 	var buf bytes.Buffer
-	d, err = f.Writer.Write(&buf, f.Input(snap))
+	d, err = f.Writer.Write(&buf, in)
 	if err != nil {
 		return cache.Rendered{}, d, fmt.Errorf("publish: render %s/%s (%s): %w", f.Tenant, f.Name, f.Writer.Name(), err)
 	}

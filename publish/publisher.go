@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/feedgate/feedgate/cache"
 	"github.com/feedgate/feedgate/config"
 	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/transform"
 )
 
 // PublisherOptions configures a Publisher.
@@ -22,6 +24,9 @@ type PublisherOptions struct {
 	ShrinkGuard float64
 	// Logger receives held-back renders; nil discards.
 	Logger *slog.Logger
+	// PriceDrops, when set, reads a tenant's most recent price reductions (the change log) for
+	// the writers that render them (transform.ChangeReader).
+	PriceDrops func(ctx context.Context, tenant string, limit int) ([]transform.PriceDrop, error)
 }
 
 // Publisher serves feeds' stored outputs through the cache, rendering one on a miss, and
@@ -76,7 +81,17 @@ func (p *Publisher) Prerender(ctx context.Context, tenant string, snap *inventor
 func (p *Publisher) renderFunc(f *Feed, snap *inventory.Snapshot) func() (cache.Rendered, error) {
 	return func() (cache.Rendered, error) {
 		start := time.Now()
-		r, d, err := Render(f, snap)
+		in := f.Input(snap)
+		if cr, ok := f.Writer.(transform.ChangeReader); ok && p.opts.PriceDrops != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			drops, err := p.opts.PriceDrops(ctx, f.Tenant, cr.PriceDropsWanted())
+			cancel()
+			if err != nil {
+				return cache.Rendered{}, fmt.Errorf("publish: %s/%s: reading the change log: %w", f.Tenant, f.Name, err)
+			}
+			in.PriceDrops = drops
+		}
+		r, d, err := renderInput(f, in)
 		if p.opts.OnRender != nil {
 			p.opts.OnRender(f.Writer.Name(), time.Since(start))
 		}

@@ -15,5 +15,6 @@ func Builtins() []Writer {
 		NewGoogleVehicleListings(),
 		NewMetaAutomotive(),
 		NewMetaAutomotiveCSV(),
+		NewPriceDrops(),
 	}
 }

@@ -54,6 +54,11 @@ const (
 // its extension elements use, so the document is namespace-well-formed.
 func (r *RSS) Write(w io.Writer, in Input) (Diagnostics, error) {
 	f, d := syndicate(in, r.opts)
+	return d, writeRSS(w, f)
+}
+
+// writeRSS writes f as an RSS 2.0 document.
+func writeRSS(w io.Writer, f syndFeed) error {
 	doc := newXMLTree()
 	root := doc.CreateElement("rss")
 	root.CreateAttr("version", "2.0")
@@ -93,9 +98,9 @@ func (r *RSS) Write(w io.Writer, in Input) (Diagnostics, error) {
 		}
 	}
 	if err := writeXMLTree(w, doc); err != nil {
-		return d, fmt.Errorf("transform: rss: %w", err)
+		return fmt.Errorf("transform: rss: %w", err)
 	}
-	return d, nil
+	return nil
 }
 
 // rssDescription is the item's description, which readers render as HTML: the summary and the

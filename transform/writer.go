@@ -10,6 +10,7 @@ package transform
 
 import (
 	"io"
+	"time"
 
 	"github.com/feedgate/feedgate/inventory"
 )
@@ -40,6 +41,22 @@ type Input struct {
 	Snapshot *inventory.Snapshot
 	Dealer   inventory.Dealer
 	Options  Options
+	// PriceDrops are the tenant's most recent price reductions, newest first, for writers that
+	// declare they read them (ChangeReader); the render owner fills them from the change log.
+	PriceDrops []PriceDrop
+}
+
+// PriceDrop is one price reduction a sync found.
+type PriceDrop struct {
+	VIN      string
+	Old, New float64
+	At       time.Time
+}
+
+// ChangeReader is a Writer that renders the tenant's recent changes rather than (only) the
+// snapshot; PriceDropsWanted is how many price drops it wants in Input.PriceDrops.
+type ChangeReader interface {
+	PriceDropsWanted() int
 }
 
 // Options are a feed's settings from configuration.

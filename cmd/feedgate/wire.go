@@ -99,7 +99,7 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 		Prepare: func(ctx context.Context, tenant string, next *inventory.Snapshot) error {
 			return pub.Prerender(ctx, tenant, next)
 		},
-		Installed: func(tenant string, prev, next *inventory.Snapshot) {
+		Changed: func(tenant string, prev, next *inventory.Snapshot) {
 			st.recordChanges(changeMetrics, tenant, prev, next)
 		},
 	}
@@ -114,7 +114,7 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 	}
 	st.cache = c
 	pub = publish.NewPublisher(c, publish.PublisherOptions{OnRender: metrics.ObserveRender,
-		ShrinkGuard: cfg.Cache.ShrinkGuard, Logger: o.Logger})
+		ShrinkGuard: cfg.Cache.ShrinkGuard, Logger: o.Logger, PriceDrops: st.priceDrops})
 	admin := bridge.Admin{C: c}
 	if cfg.Refresh.Mode == config.RefreshScheduled {
 		st.schedule, err = refresh.New(c, refresh.Options{FreshFor: cfg.Cache.FreshFor,
@@ -181,6 +181,20 @@ func openDurable(dir string, log *slog.Logger) (*localstore.Store, error) {
 	}
 	log.Debug("local store", "dir", s.Dir())
 	return s, nil
+}
+
+// priceDrops reads the tenant's most recent price reductions from the change log, for the
+// price-drops feed; none without a change log.
+func (st *stack) priceDrops(ctx context.Context, tenant string, limit int) ([]transform.PriceDrop, error) {
+	if st.changes == nil {
+		return nil, nil
+	}
+	drops, err := st.changes.PriceDrops(ctx, tenant, limit)
+	out := make([]transform.PriceDrop, len(drops))
+	for i, d := range drops {
+		out[i] = transform.PriceDrop{VIN: d.VIN, Old: d.Old, New: d.New, At: d.At}
+	}
+	return out, err
 }
 
 // recordChanges appends one sync's changes to the tenant's change log and counts them. A cold
