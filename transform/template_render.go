@@ -6,10 +6,11 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/text/cases"
 
 	"github.com/feedgate/feedgate/inventory"
 )
@@ -24,6 +25,7 @@ func (t *TemplateWriter) Write(w io.Writer, in Input) (Diagnostics, error) {
 		vs = tplNewestFirst(vs)
 	}
 	r := newTplRenderer(in, len(vs))
+	r.interpret = t.interpret
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var err error
 	if t.output == tplXML {
@@ -61,6 +63,13 @@ type tplRenderer struct {
 	buf   bytes.Buffer
 	vals  []string
 	ends  []int
+	// The compiled path's state: its output so far (see emit), the title caser, whether it is
+	// off, and how many executions it left to text/template.
+	out       string
+	pieces    int
+	title     *cases.Caser
+	interpret bool
+	bails     int
 }
 
 func newTplRenderer(in Input, count int) *tplRenderer {
@@ -79,9 +88,20 @@ func newTplRenderer(in Input, count int) *tplRenderer {
 // eval runs f for the current vehicle and appends its values to dst: one for a plain field,
 // one per non-blank item for an each field.
 func (r *tplRenderer) eval(f *tplField, dst []string) ([]string, error) {
-	if f.direct != nil && r.data.Vehicle != nil {
-		s := reflect.ValueOf(r.data.Vehicle).Elem().FieldByIndex(f.direct).String()
-		return append(dst, strings.TrimSpace(Clean(s))), nil
+	if f.prog != nil && !r.interpret {
+		if f.prog.each != nil {
+			if items, ok := r.items(f.prog.each); ok {
+				for _, s := range items {
+					if s = strings.TrimSpace(Clean(s)); s != "" {
+						dst = append(dst, s)
+					}
+				}
+				return dst, nil
+			}
+		} else if s, ok := r.run(f.prog); ok {
+			return append(dst, strings.TrimSpace(Clean(s))), nil
+		}
+		r.bails++
 	}
 	r.buf.Reset()
 	r.data.items = nil
