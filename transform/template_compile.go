@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"math"
 	"strconv"
 	"strings"
 	"text/template"
@@ -177,7 +176,7 @@ func (v tplValue) orDefault(def tplValue) (tplValue, bool) {
 			return def, true
 		}
 	case tkFloat:
-		if math.Float64bits(v.f) == 0 { // reflect's IsZero: -0 is not zero
+		if v.f == 0 { // reflect's IsZero: -0 is zero too
 			return def, true
 		}
 	case tkFloatPtr:

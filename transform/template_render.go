@@ -20,6 +20,13 @@ import (
 // A template that fails on a vehicle fails the render with an error naming the field and the
 // VIN; the bytes written so far must be discarded.
 func (t *TemplateWriter) Write(w io.Writer, in Input) (Diagnostics, error) {
+	d, _, err := t.render(w, in)
+	return d, err
+}
+
+// render is Write, also reporting how many executions of compiled expressions were left to
+// text/template (tests read it).
+func (t *TemplateWriter) render(w io.Writer, in Input) (Diagnostics, int, error) {
 	vs, d := Select(in, t.rules)
 	if t.newest {
 		vs = tplNewestFirst(vs)
@@ -37,9 +44,9 @@ func (t *TemplateWriter) Write(w io.Writer, in Input) (Diagnostics, error) {
 		err = bw.Flush()
 	}
 	if err != nil {
-		return d, fmt.Errorf("transform: %s: %w", t.name, err)
+		return d, r.bails, fmt.Errorf("transform: %s: %w", t.name, err)
 	}
-	return d, nil
+	return d, r.bails, nil
 }
 
 // tplNewestFirst orders a copy of vs by UpdatedAt, newest first, VIN breaking ties.
