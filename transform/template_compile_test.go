@@ -274,7 +274,7 @@ func tplEval(f *tplField, in Input, v *inventory.Vehicle, interpret bool) ([]str
 
 // tplPointer is an address in printed data (an each of the dot prints the whole TemplateData,
 // the address of its per-render state included): the one part of an output not fixed.
-var tplPointer = regexp.MustCompile(`0x[0-9a-f]+`)
+var tplPointer = regexp.MustCompile(`(?i)0x[0-9a-f]+`)
 
 // tplSame reports whether the two paths gave the same values and the same error.
 func tplSame(got []string, gerr error, want []string, werr error) bool {
