@@ -718,11 +718,7 @@ func (r *tplRenderer) call(fn tplFn, a []tplValue) (tplValue, bool) {
 		case fnUpper:
 			s = strings.ToUpper(s)
 		case fnTitle:
-			if r.title == nil {
-				c := cases.Title(language.Und, cases.NoLower)
-				r.title = &c
-			}
-			s = r.title.String(s)
+			s = r.titleCase(s)
 		case fnClean:
 			s = Clean(s)
 		default:
@@ -806,6 +802,28 @@ func (r *tplRenderer) call(fn tplFn, a []tplValue) (tplValue, bool) {
 		return tplValue{}, false
 	}
 	return tplValue{}, false
+}
+
+// titleCase is the title helper. One ASCII word ("used") is its first letter upper-cased,
+// which is what the Unicode title caser makes of it, without the caser's copy; anything else
+// goes through one caser kept for the render (a caser is not safe for concurrent use).
+func (r *tplRenderer) titleCase(s string) string {
+	word := s != ""
+	for i := 0; i < len(s) && word; i++ {
+		c := s[i] | 0x20
+		word = 'a' <= c && c <= 'z'
+	}
+	switch {
+	case word && 'a' <= s[0] && s[0] <= 'z':
+		return string(s[0]-'a'+'A') + s[1:]
+	case word:
+		return s
+	}
+	if r.title == nil {
+		c := cases.Title(language.Und, cases.NoLower)
+		r.title = &c
+	}
+	return r.title.String(s)
 }
 
 // boxed calls the helper of tplFuncs itself for the kinds call does not read natively.
