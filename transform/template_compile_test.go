@@ -133,17 +133,23 @@ fields:
 `,
 }
 
-// tplBothPaths renders w through the compiled path and through text/template only; it
-// returns both outputs and errors, and the compiled path's count of executions left to
-// text/template.
-func tplBothPaths(t *testing.T, w *TemplateWriter, in Input) (compiled, interpreted string, cerr, ierr error, bails int) {
-	t.Helper()
+// tplPaths is one render through the compiled path and through text/template only, with the
+// compiled path's count of executions it left to text/template.
+type tplPaths struct {
+	compiled, interpreted string
+	cerr, ierr            error
+	bails                 int
+}
+
+func tplBothPaths(w *TemplateWriter, in Input) tplPaths {
 	var cb, ib bytes.Buffer
-	_, bails, cerr = w.render(&cb, in)
+	var p tplPaths
+	_, p.bails, p.cerr = w.render(&cb, in)
 	plain := *w
 	plain.interpret = true
-	_, _, ierr = plain.render(&ib, in)
-	return cb.String(), ib.String(), cerr, ierr, bails
+	_, _, p.ierr = plain.render(&ib, in)
+	p.compiled, p.interpreted = cb.String(), ib.String()
+	return p
 }
 
 func TestTemplateCompiledMatches(t *testing.T) {
@@ -166,15 +172,15 @@ func TestTemplateCompiledMatches(t *testing.T) {
 	for name, w := range fsys {
 		for inName, in := range inputs {
 			t.Run(name+"/"+inName, func(t *testing.T) {
-				got, want, cerr, ierr, bails := tplBothPaths(t, w, in)
-				if fmt.Sprint(cerr) != fmt.Sprint(ierr) {
-					t.Fatalf("compiled error %v, text/template error %v", cerr, ierr)
+				p := tplBothPaths(w, in)
+				if fmt.Sprint(p.cerr) != fmt.Sprint(p.ierr) {
+					t.Fatalf("compiled error %v, text/template error %v", p.cerr, p.ierr)
 				}
-				if got != want {
-					t.Fatalf("compiled output differs from text/template\n--- compiled ---\n%s\n--- text/template ---\n%s", got, want)
+				if p.compiled != p.interpreted {
+					t.Fatalf("compiled output differs from text/template\n--- compiled ---\n%s\n--- text/template ---\n%s", p.compiled, p.interpreted)
 				}
-				if _, isShipped := templatesShipped[name]; isShipped && bails != 0 {
-					t.Errorf("a shipped channel left %d executions to text/template", bails)
+				if templatesShipped[name] && p.bails != 0 {
+					t.Errorf("a shipped channel left %d executions to text/template", p.bails)
 				}
 			})
 		}
