@@ -208,8 +208,8 @@ func (v tplValue) orDefault(def tplValue) (tplValue, bool) {
 	return v, true
 }
 
-// tplNumberOf is tplNumeric of the common kinds without reflection; ok is false where the
-// boxed helper must decide (a string, another kind).
+// number is tplNumeric of the common kinds without reflection; ok is false where the boxed
+// helper must decide (a string, another kind).
 func (v tplValue) number() (f float64, present, ok bool) {
 	switch v.kind {
 	case tkInt:
@@ -356,11 +356,14 @@ const (
 	fnSlice
 )
 
-var tplFnNames = map[string]tplFn{
-	"money": fnMoney, "number": fnNumber, "join": fnJoin, "lower": fnLower, "upper": fnUpper,
-	"title": fnTitle, "truncate": fnTruncate, "default": fnDefault, "vdp": fnVDP,
-	"isodate": fnISODate, "yesno": fnYesNo, "clean": fnClean, "oneline": fnOneLine,
-	"first": fnFirst, "slice": fnSlice,
+// tplFnsByName are the helpers of tplFuncs a compiled program calls natively, by name.
+func tplFnsByName() map[string]tplFn {
+	return map[string]tplFn{
+		"money": fnMoney, "number": fnNumber, "join": fnJoin, "lower": fnLower, "upper": fnUpper,
+		"title": fnTitle, "truncate": fnTruncate, "default": fnDefault, "vdp": fnVDP,
+		"isodate": fnISODate, "yesno": fnYesNo, "clean": fnClean, "oneline": fnOneLine,
+		"first": fnFirst, "slice": fnSlice,
+	}
 }
 
 // tplMaxArgs bounds a call's arguments (the piped value included); a longer call is left to
@@ -385,10 +388,10 @@ type tplPipe struct{ cmds []tplCmd }
 
 // tplStep is one node of a compiled template: text, an action that prints, or an if.
 type tplStep struct {
-	text        string
-	print       *tplPipe
-	cond        *tplPipe
-	then, else_ []tplStep
+	text            string
+	print           *tplPipe
+	cond            *tplPipe
+	then, otherwise []tplStep
 }
 
 // tplProg is one compiled expression: steps for a value, or the pipeline of an each.
@@ -400,9 +403,12 @@ type tplProg struct {
 // tplCompiler turns parse trees into programs.
 type tplCompiler struct {
 	getters map[string]tplGetter
+	fns     map[string]tplFn
 }
 
-func newTplCompiler() *tplCompiler { return &tplCompiler{getters: tplGetters()} }
+func newTplCompiler() *tplCompiler {
+	return &tplCompiler{getters: tplGetters(), fns: tplFnsByName()}
+}
 
 // compile returns the program of a field's parsed template, or nil when something in it is
 // left to text/template. An each field's template is `{{ PIPE | $.Each }}`: its program is
@@ -420,6 +426,10 @@ func (c *tplCompiler) compile(tmpl *template.Template, each bool) *tplProg {
 			}
 		}
 		if action == nil || len(action.Pipe.Decl) != 0 || len(action.Pipe.Cmds) < 2 {
+			return nil
+		}
+		last := action.Pipe.Cmds[len(action.Pipe.Cmds)-1].Args
+		if v, ok := last[0].(*parse.VariableNode); !ok || len(last) != 1 || strings.Join(v.Ident, ".") != "$.Each" {
 			return nil
 		}
 		inner := &parse.PipeNode{Cmds: action.Pipe.Cmds[:len(action.Pipe.Cmds)-1]}
@@ -464,7 +474,7 @@ func (c *tplCompiler) list(l *parse.ListNode) ([]tplStep, bool) {
 			if !ok {
 				return nil, false
 			}
-			out = append(out, tplStep{cond: cond, then: then, else_: els})
+			out = append(out, tplStep{cond: cond, then: then, otherwise: els})
 		default:
 			return nil, false
 		}
@@ -482,7 +492,7 @@ func (c *tplCompiler) pipe(p *parse.PipeNode) (*tplPipe, bool) {
 			return nil, false
 		}
 		if id, ok := cmd.Args[0].(*parse.IdentifierNode); ok {
-			fn, known := tplFnNames[id.Ident]
+			fn, known := c.fns[id.Ident]
 			if !known || len(cmd.Args) > tplMaxArgs {
 				return nil, false
 			}
@@ -598,7 +608,7 @@ func (r *tplRenderer) steps(steps []tplStep) bool {
 			if !ok || v.kind == tkNone {
 				return false
 			}
-			branch := st.else_
+			branch := st.otherwise
 			if v.truth() {
 				branch = st.then
 			}
