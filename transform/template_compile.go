@@ -57,6 +57,9 @@ type tplValue struct {
 	t    time.Time
 	list []string
 	d    *TemplateData
+	// clean marks a string that Clean would return unchanged (the result of clean and
+	// oneline), so that the render need not scan it again.
+	clean bool
 }
 
 // box is the value as text/template's helpers receive it.
@@ -558,25 +561,26 @@ func (c *tplCompiler) operand(n parse.Node) (tplOperand, bool) {
 	return tplOperand{}, false
 }
 
-// run renders a value program for the renderer's data; ok is false when it bails.
-func (r *tplRenderer) run(p *tplProg) (string, bool) {
-	r.out, r.pieces = "", 0
+// run renders a value program for the renderer's data; clean reports that the text is
+// already cleaned, and ok is false when it bails.
+func (r *tplRenderer) run(p *tplProg) (s string, clean, ok bool) {
+	r.out, r.outClean, r.pieces = "", false, 0
 	r.buf.Reset()
 	if !r.steps(p.steps) {
-		return "", false
+		return "", false, false
 	}
 	if r.pieces > 1 {
-		return r.buf.String(), true
+		return r.buf.String(), false, true
 	}
-	return r.out, true
+	return r.out, r.outClean, true
 }
 
 // emit adds printed text. The first piece is kept as it is, so the commonest template, one
 // action, makes no copy.
-func (r *tplRenderer) emit(s string) {
+func (r *tplRenderer) emit(s string, clean bool) {
 	switch r.pieces {
 	case 0:
-		r.out = s
+		r.out, r.outClean = s, clean
 	case 1:
 		r.buf.WriteString(r.out)
 		fallthrough
@@ -597,9 +601,9 @@ func (r *tplRenderer) steps(steps []tplStep) bool {
 			}
 			switch v.kind {
 			case tkString, tkCondition:
-				r.emit(v.s)
+				r.emit(v.s, v.clean)
 			case tkInt:
-				r.emit(strconv.Itoa(v.i))
+				r.emit(strconv.Itoa(v.i), false)
 			default: // printed by fmt's rules: left to text/template
 				return false
 			}
@@ -616,7 +620,7 @@ func (r *tplRenderer) steps(steps []tplStep) bool {
 				return false
 			}
 		default:
-			r.emit(st.text)
+			r.emit(st.text, false)
 		}
 	}
 	return true
@@ -729,10 +733,12 @@ func (r *tplRenderer) call(fn tplFn, a []tplValue) (tplValue, bool) {
 			s = strings.ToUpper(s)
 		case fnTitle:
 			s = r.titleCase(s)
-		case fnClean:
+		case fnClean, fnOneLine:
 			s = Clean(s)
-		default:
-			s = OneLine(Clean(s))
+			if fn == fnOneLine {
+				s = OneLine(s)
+			}
+			return tplValue{kind: tkString, s: s, clean: true}, true
 		}
 		return tplStr(s), true
 	case fnTruncate:

@@ -73,6 +73,7 @@ type tplRenderer struct {
 	// The compiled path's state: its output so far (see emit), the title caser, whether it is
 	// off, and how many executions it left to text/template.
 	out       string
+	outClean  bool
 	pieces    int
 	title     *cases.Caser
 	interpret bool
@@ -105,8 +106,11 @@ func (r *tplRenderer) eval(f *tplField, dst []string) ([]string, error) {
 				}
 				return dst, nil
 			}
-		} else if s, ok := r.run(f.prog); ok {
-			return append(dst, strings.TrimSpace(Clean(s))), nil
+		} else if s, clean, ok := r.run(f.prog); ok {
+			if !clean {
+				s = Clean(s)
+			}
+			return append(dst, strings.TrimSpace(s)), nil
 		}
 		r.bails++
 	}
