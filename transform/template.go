@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"mime"
-	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -18,8 +17,6 @@ import (
 	"unicode"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/feedgate/feedgate/inventory"
 )
 
 // A template-defined channel is a YAML file (see docs/templates.md): its name and media type,
@@ -82,6 +79,9 @@ type TemplateWriter struct {
 	newest                                    bool
 	spreadsheetSafe                           bool
 	rules                                     Rules
+	// interpret renders every expression through text/template, as if none compiled (tests
+	// compare the two paths).
+	interpret bool
 	// XML only.
 	root, item string
 	nsAttrs    []tplAttr
@@ -105,8 +105,8 @@ type tplField struct {
 	label     string // where it is defined, for errors: columns[3] "Price"
 	name      string // column, attribute or element name (the child's name when nested)
 	tmpl      *template.Template
-	each      bool  // the expression yields a list: one element per item
-	direct    []int // the index of the Vehicle text field the expression only prints, if so
+	prog      *tplProg // the compiled expression, or nil: text/template renders it
+	each      bool     // the expression yields a list: one element per item
 	keepEmpty bool
 }
 
@@ -236,16 +236,17 @@ func compileTemplate(s *tplSpec) (*TemplateWriter, error) {
 		}
 	}
 	var err error
+	c := newTplCompiler()
 	switch s.Output {
 	case tplXML:
 		t.contentType = tplOr(t.contentType, "application/xml; charset=utf-8")
-		err = t.compileXML(s)
+		err = t.compileXML(c, s)
 	case tplCSV:
 		t.contentType = tplOr(t.contentType, "text/csv; charset=utf-8")
-		err = t.compileTable(s)
+		err = t.compileTable(c, s)
 	case tplTSV:
 		t.contentType = tplOr(t.contentType, "text/tab-separated-values; charset=utf-8")
-		err = t.compileTable(s)
+		err = t.compileTable(c, s)
 	case "":
 		err = errors.New("output: missing (xml, csv or tsv)")
 	default:
@@ -264,7 +265,7 @@ func tplOr(s, def string) string {
 	return s
 }
 
-func (t *TemplateWriter) compileTable(s *tplSpec) error {
+func (t *TemplateWriter) compileTable(c *tplCompiler, s *tplSpec) error {
 	switch {
 	case s.Document != nil:
 		return fmt.Errorf("document: only xml output has a document; %s has columns", s.Output)
@@ -274,20 +275,20 @@ func (t *TemplateWriter) compileTable(s *tplSpec) error {
 		return errors.New("columns: missing")
 	}
 	seen := make(map[string]bool, len(s.Columns))
-	for i, c := range s.Columns {
-		label := fmt.Sprintf("columns[%d] %q", i, c.Name)
+	for i, col := range s.Columns {
+		label := fmt.Sprintf("columns[%d] %q", i, col.Name)
 		switch {
-		case strings.TrimSpace(c.Name) == "":
+		case strings.TrimSpace(col.Name) == "":
 			return fmt.Errorf("columns[%d]: name missing", i)
-		case seen[c.Name]:
+		case seen[col.Name]:
 			return fmt.Errorf("%s: duplicate column name", label)
-		case c.Each != "":
+		case col.Each != "":
 			return fmt.Errorf("%s: each is for xml fields; join the list into one cell instead", label)
-		case c.KeepEmpty:
+		case col.KeepEmpty:
 			return fmt.Errorf("%s: keep_empty is for xml fields; a cell is always written", label)
 		}
-		seen[c.Name] = true
-		f, err := newTplField(fmt.Sprintf("columns[%d]", i), label, c)
+		seen[col.Name] = true
+		f, err := c.newField(fmt.Sprintf("columns[%d]", i), label, col)
 		if err != nil {
 			return err
 		}
@@ -296,7 +297,7 @@ func (t *TemplateWriter) compileTable(s *tplSpec) error {
 	return nil
 }
 
-func (t *TemplateWriter) compileXML(s *tplSpec) error {
+func (t *TemplateWriter) compileXML(c *tplCompiler, s *tplSpec) error {
 	switch {
 	case len(s.Columns) > 0:
 		return errors.New("columns: xml output has fields, not columns")
@@ -340,18 +341,18 @@ func (t *TemplateWriter) compileXML(s *tplSpec) error {
 			return fmt.Errorf("%s: an attribute has one value (no each, no keep_empty)", label)
 		}
 		seen[a.Name] = true
-		f, err := newTplField(fmt.Sprintf("document.attributes[%d]", i), label, a)
+		f, err := c.newField(fmt.Sprintf("document.attributes[%d]", i), label, a)
 		if err != nil {
 			return err
 		}
 		t.rootAttrs = append(t.rootAttrs, f)
 	}
-	return t.compileFields(s.Fields, doc.Namespaces)
+	return t.compileFields(c, s.Fields, doc.Namespaces)
 }
 
 // compileFields groups nested fields ("mileage/value") under one parent element, placed where
 // the parent's first child is defined.
-func (t *TemplateWriter) compileFields(fields []tplFieldSpec, ns map[string]string) error {
+func (t *TemplateWriter) compileFields(c *tplCompiler, fields []tplFieldSpec, ns map[string]string) error {
 	parents := make(map[string]int) // parent name -> index in t.nodes
 	leaves := make(map[string]bool)
 	seen := make(map[string]bool, len(fields))
@@ -370,7 +371,7 @@ func (t *TemplateWriter) compileFields(fields []tplFieldSpec, ns map[string]stri
 			return fmt.Errorf("%s: %q is both a field and a parent of nested fields", label, tplOr(parent, child))
 		}
 		seen[fs.Name] = true
-		f, err := newTplField(fmt.Sprintf("fields[%d]", i), label, fs)
+		f, err := c.newField(fmt.Sprintf("fields[%d]", i), label, fs)
 		if err != nil {
 			return err
 		}
@@ -390,9 +391,10 @@ func (t *TemplateWriter) compileFields(fields []tplFieldSpec, ns map[string]stri
 	return nil
 }
 
-// newTplField parses a field's template. For each, the expression must be one action whose value
-// is a list: it is rewritten to hand that value to TemplateData.Each instead of printing it.
-func newTplField(name, label string, fs tplFieldSpec) (*tplField, error) {
+// newField parses a field's template and compiles it when it can. For each, the expression must
+// be one action whose value is a list: it is rewritten to hand that value to TemplateData.Each
+// instead of printing it.
+func (c *tplCompiler) newField(name, label string, fs tplFieldSpec) (*tplField, error) {
 	f := &tplField{label: label, name: fs.Name, each: fs.Each != "", keepEmpty: fs.KeepEmpty}
 	src := fs.Value
 	switch {
@@ -412,31 +414,8 @@ func newTplField(name, label string, fs tplFieldSpec) (*tplField, error) {
 		return nil, fmt.Errorf("%s: %w", label, err)
 	}
 	f.tmpl = tmpl
-	f.direct = tplDirectField(tmpl)
+	f.prog = c.compile(tmpl, f.each)
 	return f, nil
-}
-
-// tplDirectField recognises the commonest expression, `{{ .Vehicle.Make }}` for a text field,
-// and returns the field's index so that eval can read it without the template machinery
-// (text/template costs about a microsecond per execution: most of a large render).
-func tplDirectField(tmpl *template.Template) []int {
-	nodes := tmpl.Tree.Root.Nodes
-	if len(nodes) != 1 {
-		return nil
-	}
-	action, ok := nodes[0].(*parse.ActionNode)
-	if !ok || len(action.Pipe.Decl) != 0 || len(action.Pipe.Cmds) != 1 || len(action.Pipe.Cmds[0].Args) != 1 {
-		return nil
-	}
-	fn, ok := action.Pipe.Cmds[0].Args[0].(*parse.FieldNode)
-	if !ok || len(fn.Ident) != 2 || fn.Ident[0] != "Vehicle" {
-		return nil
-	}
-	sf, ok := reflect.TypeFor[inventory.Vehicle]().FieldByName(fn.Ident[1])
-	if !ok || sf.Type.Kind() != reflect.String || !sf.IsExported() {
-		return nil
-	}
-	return sf.Index
 }
 
 // tplEachPipe checks that src is a single action such as `{{ .Vehicle.AllImages }}` and returns its

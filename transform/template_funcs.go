@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/language"
@@ -90,11 +91,7 @@ func tplList(v any) []string {
 	case nil:
 		return nil
 	case []string:
-		out = make([]string, 0, len(x))
-		for _, s := range x {
-			add(s)
-		}
-		return out
+		return tplNonBlank(x)
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
@@ -104,6 +101,17 @@ func tplList(v any) []string {
 	out = make([]string, 0, rv.Len())
 	for i := 0; i < rv.Len(); i++ {
 		add(tplText(rv.Index(i).Interface()))
+	}
+	return out
+}
+
+// tplNonBlank is the non-blank items of a list of texts, in a new slice.
+func tplNonBlank(list []string) []string {
+	out := make([]string, 0, len(list))
+	for _, s := range list {
+		if strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
 	}
 	return out
 }
@@ -148,10 +156,15 @@ func tplMoney(v any, currency ...string) (string, error) {
 	if !ok {
 		return "", err
 	}
+	return tplMoneyOf(f, currency), nil
+}
+
+// tplMoneyOf is money of a present amount.
+func tplMoneyOf(f float64, currency []string) string {
 	if len(currency) > 0 && strings.TrimSpace(currency[0]) != "" {
-		return Money(f, strings.TrimSpace(currency[0])), nil
+		return Money(f, strings.TrimSpace(currency[0]))
 	}
-	return strconv.FormatFloat(f, 'f', 2, 64), nil
+	return strconv.FormatFloat(f, 'f', 2, 64)
 }
 
 // tplNumber formats a number without exponent or trailing zeros; an absent number is "".
@@ -217,6 +230,11 @@ func tplISODate(v any) string {
 			t = *x
 		}
 	}
+	return tplISOTime(t)
+}
+
+// tplISOTime is isodate of a time value.
+func tplISOTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
@@ -250,9 +268,7 @@ func tplFirst(v any) string {
 // characters of any VIN and never an error.
 func tplSlice(v any, from int, to ...int) any {
 	if s, ok := v.(string); ok {
-		r := []rune(s)
-		i, j := tplBounds(len(r), from, to)
-		return string(r[i:j])
+		return tplSliceText(s, from, to)
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Pointer && !rv.IsNil() {
@@ -266,6 +282,21 @@ func tplSlice(v any, from int, to ...int) any {
 		return rv.Slice(i, j).Interface()
 	}
 	return nil
+}
+
+// tplSliceText is slice of a text, by characters.
+func tplSliceText(s string, from int, to []int) string {
+	ascii := true
+	for i := 0; i < len(s) && ascii; i++ {
+		ascii = s[i] < utf8.RuneSelf
+	}
+	if ascii { // one byte per character: no copy
+		i, j := tplBounds(len(s), from, to)
+		return s[i:j]
+	}
+	r := []rune(s)
+	i, j := tplBounds(len(r), from, to)
+	return string(r[i:j])
 }
 
 func tplBounds(n, from int, to []int) (int, int) {

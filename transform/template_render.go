@@ -6,10 +6,11 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/text/cases"
 
 	"github.com/feedgate/feedgate/inventory"
 )
@@ -19,11 +20,19 @@ import (
 // A template that fails on a vehicle fails the render with an error naming the field and the
 // VIN; the bytes written so far must be discarded.
 func (t *TemplateWriter) Write(w io.Writer, in Input) (Diagnostics, error) {
+	d, _, err := t.render(w, in)
+	return d, err
+}
+
+// render is Write, also reporting how many executions of compiled expressions were left to
+// text/template (tests read it).
+func (t *TemplateWriter) render(w io.Writer, in Input) (Diagnostics, int, error) {
 	vs, d := Select(in, t.rules)
 	if t.newest {
 		vs = tplNewestFirst(vs)
 	}
 	r := newTplRenderer(in, len(vs))
+	r.interpret = t.interpret
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var err error
 	if t.output == tplXML {
@@ -35,9 +44,9 @@ func (t *TemplateWriter) Write(w io.Writer, in Input) (Diagnostics, error) {
 		err = bw.Flush()
 	}
 	if err != nil {
-		return d, fmt.Errorf("transform: %s: %w", t.name, err)
+		return d, r.bails, fmt.Errorf("transform: %s: %w", t.name, err)
 	}
-	return d, nil
+	return d, r.bails, nil
 }
 
 // tplNewestFirst orders a copy of vs by UpdatedAt, newest first, VIN breaking ties.
@@ -61,6 +70,14 @@ type tplRenderer struct {
 	buf   bytes.Buffer
 	vals  []string
 	ends  []int
+	// The compiled path's state: its output so far (see emit), the title caser, whether it is
+	// off, and how many executions it left to text/template.
+	out       string
+	outClean  bool
+	pieces    int
+	title     *cases.Caser
+	interpret bool
+	bails     int
 }
 
 func newTplRenderer(in Input, count int) *tplRenderer {
@@ -79,9 +96,23 @@ func newTplRenderer(in Input, count int) *tplRenderer {
 // eval runs f for the current vehicle and appends its values to dst: one for a plain field,
 // one per non-blank item for an each field.
 func (r *tplRenderer) eval(f *tplField, dst []string) ([]string, error) {
-	if f.direct != nil && r.data.Vehicle != nil {
-		s := reflect.ValueOf(r.data.Vehicle).Elem().FieldByIndex(f.direct).String()
-		return append(dst, strings.TrimSpace(Clean(s))), nil
+	if f.prog != nil && !r.interpret {
+		if f.prog.each != nil {
+			if items, ok := r.items(f.prog.each); ok {
+				for _, s := range items {
+					if s = strings.TrimSpace(Clean(s)); s != "" {
+						dst = append(dst, s)
+					}
+				}
+				return dst, nil
+			}
+		} else if s, clean, ok := r.run(f.prog); ok {
+			if !clean {
+				s = Clean(s)
+			}
+			return append(dst, strings.TrimSpace(s)), nil
+		}
+		r.bails++
 	}
 	r.buf.Reset()
 	r.data.items = nil
