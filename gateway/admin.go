@@ -16,8 +16,8 @@ import (
 	"github.com/feedgate/feedgate/transform"
 )
 
-// AdminStore is the cache as the write-through, webhook and admin routes drive it. cmd/feedgate
-// adapts the cache package (and the syncer's reports) to it.
+// AdminStore is the cache as the write-through, webhook and admin routes drive it;
+// internal/bridge.Admin adapts the cache (and the scheduler) to it.
 type AdminStore interface {
 	// MarkForRefresh makes the tenant's next sync re-fetch the VINs' details even if their
 	// updated_at did not change, and marks the snapshot stale so that the next read refreshes.

@@ -17,7 +17,7 @@ import (
 )
 
 // UpstreamWriter sends a drop-in write to the upstream with the tenant's own upstream key, which
-// never leaves the server. cmd/feedgate adapts upstream.Client.Do to it.
+// never leaves the server. cmd/feedgate's wiring forwards it to upstream.Client.Do.
 type UpstreamWriter interface {
 	// Forward sends method and path (relative to the upstream's base URL, starting with
 	// "/public/inventory") with body and returns the upstream's answer whatever its status.
