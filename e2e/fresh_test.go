@@ -19,19 +19,6 @@ import (
 	"github.com/feedgate/feedgate/internal/testredis"
 )
 
-// simInventory applies an inventory change on the simulator (see docs/hriznsim.md).
-func simInventory(t *testing.T, sim *proc, body string) {
-	t.Helper()
-	resp, err := http.Post(sim.URL+"/_sim/inventory", "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("changing the inventory: %s", resp.Status)
-	}
-}
-
 // simTotal is the simulator's count of upstream requests of every kind.
 func simTotal(t *testing.T, sim *proc) int {
 	n := 0

@@ -273,13 +273,25 @@ func simCounts(t *testing.T, sim *proc) map[string]int {
 // simFaults replaces the simulator's faults.
 func simFaults(t *testing.T, sim *proc, faults string) {
 	t.Helper()
-	resp, err := http.Post(sim.URL+"/_sim/faults", "application/json", strings.NewReader(faults))
+	simPost(t, sim, "/_sim/faults", faults)
+}
+
+// simInventory applies an inventory change on the simulator (see docs/hriznsim.md).
+func simInventory(t *testing.T, sim *proc, change string) {
+	t.Helper()
+	simPost(t, sim, "/_sim/inventory", change)
+}
+
+// simPost posts a JSON body to one of the simulator's control routes.
+func simPost(t *testing.T, sim *proc, path, body string) {
+	t.Helper()
+	resp, err := http.Post(sim.URL+path, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		t.Fatalf("setting faults: %s", resp.Status)
+		t.Fatalf("POST %s: %s", path, resp.Status)
 	}
 }
 
