@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -133,6 +134,7 @@ func TestCoalescingAcrossReplicas(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 500}}
 	const n = 1000
 	var wg sync.WaitGroup
+	var retried atomic.Int32
 	start := make(chan struct{})
 	statuses := make([]int, n)
 	for i := range n {
@@ -143,6 +145,13 @@ func TestCoalescingAcrossReplicas(t *testing.T) {
 			req, _ := http.NewRequest("GET", gws[i%2].URL+"/feeds/sunset/export", nil)
 			req.Header.Set("X-API-Key", keys["export"])
 			resp, err := client.Do(req)
+			for try := 0; err != nil && try < 2; try++ {
+				// A connection the loaded machine could not accept or read in time (1,000 at
+				// once on two shared cores, under -race) never reached the handler: a fetcher
+				// retries it. What is measured is the number of upstream syncs.
+				retried.Add(1)
+				resp, err = client.Do(req)
+			}
 			if err != nil {
 				return
 			}
@@ -160,6 +169,9 @@ func TestCoalescingAcrossReplicas(t *testing.T) {
 	}
 	if got := simCounts(t, sim)["feed"]; got != 1 {
 		t.Errorf("%d upstream feed calls for 1,000 cold requests over two replicas, want 1", got)
+	}
+	if r := retried.Load(); r > 0 {
+		t.Logf("%d requests were retried after a connection error", r)
 	}
 }
 
