@@ -64,23 +64,43 @@ func lastFetch(c *fetchClock) time.Time {
 	return time.Time{}
 }
 
-// fetchCollector exports when each feed was last fetched ("did Google fetch today?").
+// fetchCollector exports when each feed was last fetched ("did Google fetch today?"), the feeds
+// held back, and the freshness settings alert rules compare ages with.
 type fetchCollector struct {
-	s    *Server
-	last *prometheus.Desc
+	s                  *Server
+	last, held         *prometheus.Desc
+	freshFor, staleFor *prometheus.Desc
 }
 
 func newFetchCollector(s *Server) *fetchCollector {
-	return &fetchCollector{s: s, last: prometheus.NewDesc("feedgate_feed_last_fetch_timestamp_seconds",
-		"Unix time of the last successful fetch of the feed on this replica (200 or 304).", []string{"tenant", "feed"}, nil)}
+	return &fetchCollector{s: s,
+		last: prometheus.NewDesc("feedgate_feed_last_fetch_timestamp_seconds",
+			"Unix time of the last successful fetch of the feed on this replica (200 or 304).", []string{"tenant", "feed"}, nil),
+		held: prometheus.NewDesc("feedgate_feed_held_back",
+			"1 while the feed's latest render is held back (it would be empty or far smaller than the last good one).",
+			[]string{"tenant", "feed"}, nil),
+		freshFor: prometheus.NewDesc("feedgate_config_fresh_for_seconds",
+			"cache.fresh_for of the configuration in service.", nil, nil),
+		staleFor: prometheus.NewDesc("feedgate_config_serve_stale_for_seconds",
+			"cache.serve_stale_for of the configuration in service.", nil, nil),
+	}
 }
 
 // Describe implements prometheus.Collector.
-func (fc *fetchCollector) Describe(ch chan<- *prometheus.Desc) { ch <- fc.last }
+func (fc *fetchCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{fc.last, fc.held, fc.freshFor, fc.staleFor} {
+		ch <- d
+	}
+}
 
 // Collect implements prometheus.Collector.
 func (fc *fetchCollector) Collect(ch chan<- prometheus.Metric) {
 	st := fc.s.state.Load()
+	ch <- prometheus.MustNewConstMetric(fc.freshFor, prometheus.GaugeValue, st.cfg.Cache.FreshFor.Seconds())
+	ch <- prometheus.MustNewConstMetric(fc.staleFor, prometheus.GaugeValue, st.cfg.Cache.ServeStaleFor.Seconds())
+	for _, h := range fc.s.deps.Publisher.Held() {
+		ch <- prometheus.MustNewConstMetric(fc.held, prometheus.GaugeValue, 1, h.Tenant, h.Feed)
+	}
 	ids := make([]string, 0, len(st.tenants))
 	for id := range st.tenants {
 		ids = append(ids, id)

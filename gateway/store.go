@@ -31,6 +31,16 @@ type Store interface {
 type Publisher interface {
 	// Prepare builds the feeds of cfg; an error refuses cfg.
 	Prepare(cfg *config.Config) (FeedSet, error)
+	// Held lists the feeds whose latest render is held back (it would be empty or collapsed),
+	// with why, in this process.
+	Held() []HeldFeed
+}
+
+// HeldFeed is a feed whose latest render is held back: the previous good output keeps serving,
+// or, with none, the feed answers 503 saying why.
+type HeldFeed struct {
+	Tenant, Feed, Reason string
+	Since                time.Time
 }
 
 // FeedSet is one configuration's feeds, swapped with the gateway's state on reload.

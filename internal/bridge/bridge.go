@@ -77,6 +77,16 @@ func (p Publisher) Prepare(cfg *config.Config) (gateway.FeedSet, error) {
 	return feedSet{p: p.P, set: set}, nil
 }
 
+// Held lists the feeds whose latest render the publisher holds back.
+func (p Publisher) Held() []gateway.HeldFeed {
+	held := p.P.Held()
+	out := make([]gateway.HeldFeed, len(held))
+	for i, h := range held {
+		out[i] = gateway.HeldFeed(h)
+	}
+	return out
+}
+
 type feedSet struct {
 	p   *publish.Publisher
 	set *publish.Set
