@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
@@ -205,5 +206,116 @@ func TestAdminRefusesCrossSiteRequests(t *testing.T) {
 	got = e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", []byte("{}"), append([]string{"Content-Type", "application/json"}, basicAuth...)...)
 	if got.status != 200 {
 		t.Fatalf("JSON refresh: %d %s", got.status, got.body)
+	}
+}
+
+// TestAdminFeedDiagnostics: the diagnostics route lists every VIN the channel excluded with its
+// own reason and detail, agreeing with the status's counts; the status says when each feed and
+// each of its keys last fetched, and the tenant's last successful sync.
+func TestAdminFeedDiagnostics(t *testing.T) {
+	e := newDropinEnv(t, hriznsim.Options{})
+	admin := []string{"X-API-Key", e.keys["admin"]}
+	if got := e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", nil, admin...); got.status != 200 {
+		t.Fatalf("refresh: %d %s", got.status, got.body)
+	}
+	if got := e.gw(http.MethodGet, "/feeds/sunset/google", nil, "X-API-Key", e.keys["google"]); got.status != 200 {
+		t.Fatalf("feed: %d", got.status)
+	}
+	var diag struct {
+		Data struct {
+			Tenant, Feed, Format string
+			Included             int
+			Excluded             []struct{ VIN, Reason, Detail string }
+			Warnings             []struct{ VIN, Field, Message string }
+			HeldBack             *struct{ Reason string } `json:"held_back"`
+		}
+	}
+	got := e.gw(http.MethodGet, "/admin/tenants/sunset/feeds/google/diagnostics", nil, admin...)
+	if err := json.Unmarshal(got.body, &diag); err != nil || got.status != 200 {
+		t.Fatalf("diagnostics: %d %s", got.status, got.body)
+	}
+	d := diag.Data
+	if d.Tenant != "sunset" || d.Feed != "google" || d.Format != "google-vehicle-ads" || d.HeldBack != nil || d.Warnings == nil {
+		t.Fatalf("diagnostics: %s", got.body)
+	}
+	missing := 0
+	for _, x := range d.Excluded {
+		if len(x.VIN) != 17 || x.Reason == "" {
+			t.Errorf("exclusion without VIN or reason: %+v", x)
+		}
+		if x.Reason == "missing_price" {
+			missing++
+		}
+	}
+	if missing != 2 || d.Included+len(d.Excluded) > 150 {
+		t.Fatalf("%d included, %d excluded (%d missing_price)", d.Included, len(d.Excluded), missing)
+	}
+
+	var st struct {
+		Data struct {
+			Snapshot struct {
+				LastSuccess *time.Time `json:"last_success"`
+			}
+			Keys  []struct{ Name string }
+			Feeds []struct {
+				Name        string
+				Included    int
+				Excluded    int
+				LastFetch   *time.Time `json:"last_fetch"`
+				Diagnostics string
+				Keys        []struct {
+					Name      string
+					LastFetch *time.Time `json:"last_fetch"`
+				}
+			}
+		}
+	}
+	got = e.gw(http.MethodGet, "/admin/tenants/sunset", nil, admin...)
+	if err := json.Unmarshal(got.body, &st); err != nil || st.Data.Snapshot.LastSuccess == nil || len(st.Data.Keys) != 3 {
+		t.Fatalf("status: %s", got.body)
+	}
+	feeds := st.Data.Feeds
+	if len(feeds) != 2 || feeds[0].Name != "export" || feeds[1].Name != "google" {
+		t.Fatalf("feeds: %+v", feeds)
+	}
+	if feeds[0].LastFetch != nil || len(feeds[0].Keys) != 1 || feeds[0].Keys[0].LastFetch != nil {
+		t.Errorf("the export feed was never fetched: %+v", feeds[0])
+	}
+	g := feeds[1]
+	if g.LastFetch == nil || len(g.Keys) != 1 || g.Keys[0].Name != "merchant" || g.Keys[0].LastFetch == nil ||
+		g.Included != d.Included || g.Excluded != len(d.Excluded) || g.Diagnostics != "/admin/tenants/sunset/feeds/google/diagnostics" {
+		t.Errorf("google: %+v", g)
+	}
+
+	for _, target := range []string{"/admin/tenants/sunset/feeds/nope/diagnostics", "/admin/tenants/nobody/feeds/google/diagnostics"} {
+		if got := e.gw(http.MethodGet, target, nil, admin...); got.status != 404 {
+			t.Errorf("%s: %d", target, got.status)
+		}
+	}
+	if got := e.gw(http.MethodGet, "/admin/tenants/sunset/feeds/google/diagnostics", nil, "X-API-Key", e.keys["google"]); got.status != 403 {
+		t.Errorf("a feed key read the diagnostics: %d", got.status)
+	}
+}
+
+// TestAdminRefreshFailureSaysWhy: a refresh that fails answers with what the sync failed with,
+// not a bare "unavailable".
+func TestAdminRefreshFailureSaysWhy(t *testing.T) {
+	e := newDropinEnv(t, hriznsim.Options{Vehicles: 5})
+	e.sim.SetFaults(hriznsim.Faults{ErrorRate: 1, ErrorStatus: http.StatusBadGateway})
+	got := e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", nil, "X-API-Key", e.keys["admin"])
+	var body struct {
+		Error struct {
+			Code    string
+			Message string
+			Details map[string]any
+		}
+	}
+	if err := json.Unmarshal(got.body, &body); err != nil || got.status != 503 {
+		t.Fatalf("refresh: %d %s", got.status, got.body)
+	}
+	cause, _ := body.Error.Details["cause"].(string)
+	if !strings.Contains(body.Error.Message, "The last sync failed: ") || !strings.Contains(cause, "502") ||
+		strings.Contains(string(got.body), "hzk_sim_rw") {
+		t.Fatalf("refresh failure: %s", got.body)
 	}
 }

@@ -115,7 +115,7 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 	st.cache = c
 	pub = publish.NewPublisher(c, publish.PublisherOptions{OnRender: metrics.ObserveRender,
 		ShrinkGuard: cfg.Cache.ShrinkGuard, Logger: o.Logger})
-	admin := bridge.Admin{C: c}
+	admin := bridge.Admin{C: c, P: pub}
 	if cfg.Refresh.Mode == config.RefreshScheduled {
 		st.schedule, err = refresh.New(c, refresh.Options{FreshFor: cfg.Cache.FreshFor,
 			Concurrency: cfg.Refresh.Concurrency, Logger: o.Logger})
