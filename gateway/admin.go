@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -178,7 +179,8 @@ type adminTenantView struct {
 	History  []SyncRecord      `json:"history"`
 	Actions  map[string]string `json:"actions"`
 	Upstream map[string]int    `json:"upstream_calls"`
-	// Keys are the tenant-wide keys (not bound to one feed) and when each last fetched a feed.
+	// Keys are the tenant-wide keys that may fetch its feeds (scope feeds:read) and when each
+	// last fetched one.
 	Keys   []adminKeyView `json:"keys"`
 	status TenantStatus   // for the page
 }
@@ -267,11 +269,12 @@ func lastSuccess(s TenantStatus) time.Time {
 	return at
 }
 
-// keyViews lists the keys of tenant bound to feed ("" for the tenant-wide ones), by name.
+// keyViews lists the keys of tenant bound to feed, by name; with feed "" the tenant-wide keys
+// that may fetch its feeds (scope feeds:read).
 func keyViews(st *state, tenant, feed string) []adminKeyView {
 	out := []adminKeyView{}
 	for _, g := range st.keys {
-		if g.admin || g.tenant != tenant || g.feed != feed {
+		if g.admin || g.tenant != tenant || g.feed != feed || (feed == "" && !slices.Contains(g.scopes, ScopeFeedsRead)) {
 			continue
 		}
 		out = append(out, adminKeyView{Name: g.name, LastFetch: timePtr(lastFetch(g.lastFetch))})

@@ -271,7 +271,7 @@ func TestAdminFeedDiagnostics(t *testing.T) {
 		}
 	}
 	got = e.gw(http.MethodGet, "/admin/tenants/sunset", nil, admin...)
-	if err := json.Unmarshal(got.body, &st); err != nil || st.Data.Snapshot.LastSuccess == nil || len(st.Data.Keys) != 3 {
+	if err := json.Unmarshal(got.body, &st); err != nil || st.Data.Snapshot.LastSuccess == nil || len(st.Data.Keys) != 1 || st.Data.Keys[0].Name != "reader" {
 		t.Fatalf("status: %s", got.body)
 	}
 	feeds := st.Data.Feeds
@@ -317,5 +317,59 @@ func TestAdminRefreshFailureSaysWhy(t *testing.T) {
 	if !strings.Contains(body.Error.Message, "The last sync failed: ") || !strings.Contains(cause, "502") ||
 		strings.Contains(string(got.body), "hzk_sim_rw") {
 		t.Fatalf("refresh failure: %s", got.body)
+	}
+}
+
+// TestAdminPageAtAGlance: the page says whether Redis is used, what the last sync fetched in
+// plain words, marks a failed sync on both charts, links each feed's left-out count to its
+// diagnostics and shows when each feed and key last fetched.
+func TestAdminPageAtAGlance(t *testing.T) {
+	e := newDropinEnv(t, hriznsim.Options{Vehicles: 20})
+	admin := []string{"X-API-Key", e.keys["admin"]}
+	page := func() string {
+		got := e.gw(http.MethodGet, "/admin/", nil, admin...)
+		if got.status != 200 {
+			t.Fatalf("page: %d %s", got.status, got.body)
+		}
+		return string(got.body)
+	}
+	e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", nil, admin...)
+	if p := page(); strings.Contains(p, `class="fail"`) || !strings.Contains(p, "20 vehicle pages, 1 list page fetched") ||
+		strings.Contains(p, "details 20") {
+		t.Fatalf("after one good sync the page reads:\n%s", p)
+	}
+	e.sim.SetFaults(hriznsim.Faults{ErrorRate: 1, ErrorStatus: http.StatusBadGateway})
+	if got := e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", nil, admin...); got.status == 200 {
+		t.Fatalf("refresh with a failing upstream: %d", got.status)
+	}
+	e.sim.SetFaults(hriznsim.Faults{})
+	e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", nil, admin...)
+	e.gw(http.MethodGet, "/feeds/sunset/export", nil, "X-API-Key", e.keys["export"])
+
+	p := page()
+	_, sunset, _ := strings.Cut(p, `id="tenant-sunset"`)
+	sunset, _, _ = strings.Cut(sunset, "</section>")
+	for _, want := range []string{
+		`id="redis">no Redis`,
+		`<a href="/admin/tenants/sunset/feeds/google/diagnostics"`,
+		`title="missing_price">no price: `,
+		"key office: ",
+		"key merchant: never",
+		"no change log: it needs Redis or a local store",
+		"next sync</div>",
+	} {
+		if !strings.Contains(p, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	// One failed sync among three: marked once on each chart.
+	if n := strings.Count(sunset, `class="fail"`); n != 2 {
+		t.Errorf("%d failed-sync marks on sunset's charts, want 2", n)
+	}
+	if !strings.Contains(sunset, "red: 1 failed") {
+		t.Error("the vehicle chart's caption does not count the failed sync")
+	}
+	if strings.Contains(sunset, "key office: never") || !strings.Contains(sunset, "Tenant keys (any feed): reader never fetched a feed</p>") {
+		t.Errorf("fetch times: the office key fetched the export feed, and the tenant keys are listed:\n%s", sunset)
 	}
 }
