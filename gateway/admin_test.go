@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
 
@@ -371,5 +372,61 @@ func TestAdminPageAtAGlance(t *testing.T) {
 	}
 	if strings.Contains(sunset, "key office: never") || !strings.Contains(sunset, "Tenant keys (any feed): reader never fetched a feed</p>") {
 		t.Errorf("fetch times: the office key fetched the export feed, and the tenant keys are listed:\n%s", sunset)
+	}
+}
+
+// TestAdminShowsAHeldBackFeed: a configuration that drops the Google feed's store code would
+// render it empty; the render is held back, the previous output keeps serving, and the status,
+// the diagnostics and the page say why.
+func TestAdminShowsAHeldBackFeed(t *testing.T) {
+	e := newDropinEnv(t, hriznsim.Options{Vehicles: 20})
+	admin := []string{"X-API-Key", e.keys["admin"]}
+	e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", nil, admin...)
+	if got := e.gw(http.MethodGet, "/feeds/sunset/google", nil, "X-API-Key", e.keys["google"]); got.status != 200 {
+		t.Fatalf("feed: %d", got.status)
+	}
+	formats, err := transform.NewRegistry(transform.Builtins()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noStore := strings.Replace(e.keys.fill(dropinConfig), `      store_code: "SH-001"`+"\n", "", 1)
+	if err := e.srv.Reload(parseConfig(t, noStore, formats)); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.gw(http.MethodGet, "/feeds/sunset/google", nil, "X-API-Key", e.keys["google"]); got.status != 200 {
+		t.Fatalf("the held feed's previous output: %d %s", got.status, got.body)
+	}
+
+	var st struct {
+		Data struct {
+			Feeds []struct {
+				Name     string
+				HeldBack *struct{ Reason string } `json:"held_back"`
+			}
+		}
+	}
+	got := e.gw(http.MethodGet, "/admin/tenants/sunset", nil, admin...)
+	if err := json.Unmarshal(got.body, &st); err != nil || len(st.Data.Feeds) != 2 {
+		t.Fatalf("status: %s", got.body)
+	}
+	if g := st.Data.Feeds[1]; g.Name != "google" || g.HeldBack == nil || !strings.Contains(g.HeldBack.Reason, "would be empty") {
+		t.Fatalf("google: %s", got.body)
+	}
+	if st.Data.Feeds[0].HeldBack != nil {
+		t.Errorf("the export feed is not held: %s", got.body)
+	}
+	var diag struct {
+		Data struct {
+			Included int
+			HeldBack *struct{ Reason string } `json:"held_back"`
+		}
+	}
+	got = e.gw(http.MethodGet, "/admin/tenants/sunset/feeds/google/diagnostics", nil, admin...)
+	if err := json.Unmarshal(got.body, &diag); err != nil || diag.Data.HeldBack == nil || diag.Data.Included == 0 {
+		t.Fatalf("diagnostics of a held feed (the previous output's): %s", got.body)
+	}
+	page := string(e.gw(http.MethodGet, "/admin/", nil, admin...).body)
+	if !strings.Contains(page, `<div class="heldfeed">held back: the google-vehicle-ads feed would be empty`) {
+		t.Error("the page does not say the google feed is held back and why")
 	}
 }
