@@ -60,6 +60,7 @@ func TestCheck(t *testing.T) {
 			"", 1, "", []string{
 				"feedgate.yaml: 1 problem:\n",
 				"  tenants[0].feeds[1] (sunset/google): dealer.store_code: missing",
+				"(line 7)\n",
 			}},
 		{"a YAML syntax error", "tenants: [\n", "", 1, "", []string{"feedgate: config: ", "feedgate.yaml: line 2: YAML syntax error at tenants: did not find expected node content"}},
 	} {
