@@ -68,11 +68,11 @@ type TenantStatus struct {
 
 	// HeldFeeds are the tenant's feeds whose latest render the render owner holds back (an
 	// empty or collapsed feed), by feed name; the previous good output keeps serving meanwhile.
-	HeldFeeds map[string]HeldFeed
+	HeldFeeds map[string]HeldFeedStatus
 }
 
-// HeldFeed says why and since when a feed's latest render is held back.
-type HeldFeed struct {
+// HeldFeedStatus says why and since when a feed's latest render is held back.
+type HeldFeedStatus struct {
 	Reason string
 	Since  time.Time
 }

@@ -115,7 +115,7 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 	st.cache = c
 	pub = publish.NewPublisher(c, publish.PublisherOptions{OnRender: metrics.ObserveRender,
 		ShrinkGuard: cfg.Cache.ShrinkGuard, Logger: o.Logger})
-	admin := bridge.Admin{C: c, P: pub}
+	admin := bridge.Admin{C: c}
 	if cfg.Refresh.Mode == config.RefreshScheduled {
 		st.schedule, err = refresh.New(c, refresh.Options{FreshFor: cfg.Cache.FreshFor,
 			Concurrency: cfg.Refresh.Concurrency, Logger: o.Logger})
@@ -125,6 +125,7 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 		}
 		admin.Scheduler = st.schedule
 	}
+	admin.P = pub // the status names the feeds it holds back
 	deps := gateway.Deps{
 		Store: bridge.Store{C: c}, Publisher: bridge.Publisher{P: pub, Formats: o.Formats}, Metrics: metrics, Reporter: bridge.Reporter{C: c},
 		Logger: o.Logger, Upstream: upstreamWriter{clients}, Admin: admin,

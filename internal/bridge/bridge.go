@@ -190,9 +190,9 @@ func (a Admin) TenantStatus(tenant string) gateway.TenantStatus {
 				continue
 			}
 			if out.HeldFeeds == nil {
-				out.HeldFeeds = map[string]gateway.HeldFeed{}
+				out.HeldFeeds = map[string]gateway.HeldFeedStatus{}
 			}
-			out.HeldFeeds[h.Feed] = gateway.HeldFeed{Reason: h.Reason, Since: h.Since}
+			out.HeldFeeds[h.Feed] = gateway.HeldFeedStatus{Reason: h.Reason, Since: h.Since}
 		}
 	}
 	for _, r := range a.C.History(tenant) {
