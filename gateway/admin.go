@@ -393,7 +393,10 @@ func (d *dropin) adminAction(c *gin.Context, action string, do func(context.Cont
 	}
 	if err := do(c.Request.Context(), tenant); err != nil {
 		d.m.admin.WithLabelValues(action, "failed").Inc()
-		d.s.fail(c, d.withCause(tenant, err))
+		if action == "refresh" {
+			err = d.withCause(tenant, err)
+		}
+		d.s.fail(c, err)
 		return
 	}
 	d.m.admin.WithLabelValues(action, "ok").Inc()
