@@ -3,9 +3,12 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -62,6 +65,16 @@ type TenantStatus struct {
 	HeldVehicles int
 	HeldVersion  string
 	HeldSince    time.Time
+
+	// HeldFeeds are the tenant's feeds whose latest render the render owner holds back (an
+	// empty or collapsed feed), by feed name; the previous good output keeps serving meanwhile.
+	HeldFeeds map[string]HeldFeedStatus
+}
+
+// HeldFeedStatus says why and since when a feed's latest render is held back.
+type HeldFeedStatus struct {
+	Reason string
+	Since  time.Time
 }
 
 // adminRealm is the Basic realm a browser asks the admin key for.
@@ -72,6 +85,7 @@ func (d *dropin) registerAdmin(e *gin.Engine) {
 	e.GET("/admin/", d.adminOnly(d.adminPage))
 	e.GET("/admin/tenants/:tenant", d.adminOnly(d.adminTenant))
 	e.GET("/admin/tenants/:tenant/changes", d.adminOnly(d.adminChanges))
+	e.GET("/admin/tenants/:tenant/feeds/:feed/diagnostics", d.adminOnly(d.adminDiagnostics))
 	e.POST("/admin/tenants/:tenant/refresh", d.adminOnly(d.adminRefresh))
 	e.POST("/admin/tenants/:tenant/accept", d.adminOnly(d.adminAccept))
 }
@@ -165,7 +179,17 @@ type adminTenantView struct {
 	History  []SyncRecord      `json:"history"`
 	Actions  map[string]string `json:"actions"`
 	Upstream map[string]int    `json:"upstream_calls"`
-	status   TenantStatus      // for the page
+	// Keys are the tenant-wide keys that may fetch its feeds (scope feeds:read) and when each
+	// last fetched one.
+	Keys   []adminKeyView `json:"keys"`
+	status TenantStatus   // for the page
+}
+
+// adminKeyView is one key by its configured name and the time of its last feed fetch on this
+// replica (null: none since start).
+type adminKeyView struct {
+	Name      string     `json:"name"`
+	LastFetch *time.Time `json:"last_fetch"`
 }
 
 type adminSnapshotView struct {
@@ -177,6 +201,10 @@ type adminSnapshotView struct {
 	AgeSeconds int64      `json:"age_seconds"`
 	Stale      bool       `json:"stale"`
 	Syncing    bool       `json:"syncing"`
+	// LastSuccess is this replica's last successful sync (null: none since start).
+	LastSuccess *time.Time `json:"last_success"`
+	// NextSync is when the schedule syncs the tenant next (null: refresh on request).
+	NextSync *time.Time `json:"next_sync"`
 }
 
 type adminSyncView struct {
@@ -203,6 +231,56 @@ type adminFeedView struct {
 	Excluded int            `json:"excluded"`
 	Reasons  map[string]int `json:"excluded_by_reason"`
 	Error    string         `json:"error,omitempty"`
+	// LastFetch is the feed's last fetch on this replica by any key (null: none since start).
+	LastFetch *time.Time `json:"last_fetch"`
+	// Keys are the feed's own keys and their last fetches.
+	Keys []adminKeyView `json:"keys"`
+	// HeldBack says why the feed's latest render is held back (the previous output serves).
+	HeldBack *adminFeedHeldView `json:"held_back"`
+	// Diagnostics is the route listing every excluded VIN and warning.
+	Diagnostics string `json:"diagnostics"`
+}
+
+type adminFeedHeldView struct {
+	Reason string    `json:"reason"`
+	Since  time.Time `json:"since"`
+}
+
+// timePtr is t in UTC, or nil when t is zero (JSON null).
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+// lastSuccess is the newest successful sync among the status's last sync and its history.
+func lastSuccess(s TenantStatus) time.Time {
+	var at time.Time
+	if s.LastSyncOK {
+		at = s.LastSync
+	}
+	for _, r := range s.History {
+		if r.OK && r.At.After(at) {
+			at = r.At
+		}
+	}
+	return at
+}
+
+// keyViews lists the keys of tenant bound to feed, by name; with feed "" the tenant-wide keys
+// that may fetch its feeds (scope feeds:read).
+func keyViews(st *state, tenant, feed string) []adminKeyView {
+	out := []adminKeyView{}
+	for _, g := range st.keys {
+		if g.admin || g.tenant != tenant || g.feed != feed || (feed == "" && !slices.Contains(g.scopes, ScopeFeedsRead)) {
+			continue
+		}
+		out = append(out, adminKeyView{Name: g.name, LastFetch: timePtr(lastFetch(g.lastFetch))})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
 
 // tenantView gathers a tenant's status. Feed counts come from rendering each feed of the
@@ -229,7 +307,9 @@ func (d *dropin) tenantView(ctx context.Context, st *state, tenant string) (*adm
 		v.Upstream = map[string]int{}
 	}
 	v.Snapshot = adminSnapshotView{Present: status.HasSnapshot, Vehicles: status.Vehicles, Version: status.Version,
-		Stale: status.Stale, Syncing: status.InFlight}
+		Stale: status.Stale, Syncing: status.InFlight,
+		LastSuccess: timePtr(lastSuccess(status)), NextSync: timePtr(status.NextSync)}
+	v.Keys = keyViews(st, tenant, "")
 	if status.HasSnapshot {
 		f, m := status.FetchedAt.UTC(), status.ModifiedAt.UTC()
 		v.Snapshot.FetchedAt, v.Snapshot.ModifiedAt = &f, &m
@@ -250,13 +330,19 @@ func (d *dropin) tenantView(ctx context.Context, st *state, tenant string) (*adm
 	sort.Strings(names)
 	v.Feeds = make([]adminFeedView, 0, len(names))
 	for _, name := range names {
-		v.Feeds = append(v.Feeds, d.feedView(ctx, st, ts.feeds[name], status.HasSnapshot))
+		fv := d.feedView(ctx, st, ts.feeds[name], status.HasSnapshot)
+		if h, ok := status.HeldFeeds[name]; ok {
+			fv.HeldBack = &adminFeedHeldView{Reason: h.Reason, Since: h.Since.UTC()}
+		}
+		v.Feeds = append(v.Feeds, fv)
 	}
 	return v, true
 }
 
 func (d *dropin) feedView(ctx context.Context, st *state, fs *feedState, hasSnapshot bool) adminFeedView {
-	fv := adminFeedView{Name: fs.name, Format: fs.writer.Name(), Reasons: map[string]int{}}
+	fv := adminFeedView{Name: fs.name, Format: fs.writer.Name(), Reasons: map[string]int{},
+		LastFetch: timePtr(lastFetch(fs.lastFetch)), Keys: keyViews(st, fs.tenant, fs.name),
+		Diagnostics: diagnosticsPath(fs.tenant, fs.name)}
 	if !hasSnapshot {
 		return fv
 	}
@@ -307,11 +393,93 @@ func (d *dropin) adminAction(c *gin.Context, action string, do func(context.Cont
 	}
 	if err := do(c.Request.Context(), tenant); err != nil {
 		d.m.admin.WithLabelValues(action, "failed").Inc()
+		if action == "refresh" {
+			err = d.withCause(tenant, err)
+		}
 		d.s.fail(c, err)
 		return
 	}
 	d.m.admin.WithLabelValues(action, "ok").Inc()
 	d.s.deps.Logger.Info("admin action", "action", action, "tenant", tenant, "key_name", logKeyName(c))
 	v, _ := d.tenantView(c.Request.Context(), st, tenant)
+	d.writeJSON(c, http.StatusOK, dataBody{v})
+}
+
+// withCause adds to a failed admin action's error what the tenant's last sync failed with, so
+// that an operator who pressed Refresh reads why ("upstream: list: 503 ...") instead of a bare
+// "unavailable". Secrets are masked as in the logs.
+func (d *dropin) withCause(tenant string, err error) error {
+	var e *inventory.Error
+	if !errors.As(err, &e) || e.Code == inventory.ENotFound {
+		return err
+	}
+	status := d.s.deps.Admin.TenantStatus(tenant)
+	if status.LastSyncOK || status.LastSyncError == "" {
+		return err
+	}
+	cause := (&redactor{s: d.s}).current().text(status.LastSyncError)
+	out := *e
+	out.Message = strings.TrimSpace(e.Message) + " The last sync failed: " + cause
+	out.Details = make(map[string]any, len(e.Details)+2)
+	for k, v := range e.Details {
+		out.Details[k] = v
+	}
+	out.Details["cause"] = cause
+	out.Details["consecutive_failures"] = status.ConsecutiveFailures
+	return &out
+}
+
+// diagnosticsPath is the route of a feed's diagnostics.
+func diagnosticsPath(tenant, feed string) string {
+	return "/admin/tenants/" + url.PathEscape(tenant) + "/feeds/" + url.PathEscape(feed) + "/diagnostics"
+}
+
+// adminDiagnosticsView is GET /admin/tenants/{tenant}/feeds/{feed}/diagnostics's data object:
+// what the render of the output the feed serves now did with each vehicle.
+type adminDiagnosticsView struct {
+	Tenant   string                `json:"tenant"`
+	Feed     string                `json:"feed"`
+	Format   string                `json:"format"`
+	Included int                   `json:"included"`
+	Filtered int                   `json:"filtered"`
+	Excluded []transform.Exclusion `json:"excluded"`
+	Warnings []transform.Warning   `json:"warnings"`
+	// HeldBack, when set, says the latest render is held back: these diagnostics are those of
+	// the previous good output, which still serves.
+	HeldBack *adminFeedHeldView `json:"held_back"`
+}
+
+// adminDiagnostics answers GET /admin/tenants/{tenant}/feeds/{feed}/diagnostics: every VIN the
+// channel excluded with its reason and detail, and every warning, of the feed's current output
+// (synced and rendered as a fetch of the feed would be).
+func (d *dropin) adminDiagnostics(c *gin.Context) {
+	st := d.s.state.Load()
+	fs, _, ok := st.feed(c.Param("tenant"), c.Param("feed"))
+	if !ok {
+		d.s.fail(c, inventory.Errorf(inventory.ENotFound, "Feed not found"))
+		return
+	}
+	out, _, err := st.feeds.Output(c.Request.Context(), fs.tenant, fs.name)
+	if err != nil {
+		d.s.fail(c, err)
+		return
+	}
+	var diag transform.Diagnostics
+	if err := json.Unmarshal(out.Meta, &diag); err != nil {
+		d.s.fail(c, &inventory.Error{Code: inventory.EInternal, Message: "The feed's diagnostics are unreadable.",
+			Err: fmt.Errorf("gateway: diagnostics of %s/%s: %w", fs.tenant, fs.name, err)})
+		return
+	}
+	v := adminDiagnosticsView{Tenant: fs.tenant, Feed: fs.name, Format: fs.writer.Name(),
+		Included: diag.Included, Filtered: diag.Filtered, Excluded: diag.Excluded, Warnings: diag.Warnings}
+	if v.Excluded == nil {
+		v.Excluded = []transform.Exclusion{}
+	}
+	if v.Warnings == nil {
+		v.Warnings = []transform.Warning{}
+	}
+	if h, ok := d.s.deps.Admin.TenantStatus(fs.tenant).HeldFeeds[fs.name]; ok {
+		v.HeldBack = &adminFeedHeldView{Reason: h.Reason, Since: h.Since.UTC()}
+	}
 	d.writeJSON(c, http.StatusOK, dataBody{v})
 }

@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/feedgate/feedgate/transform"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
 
@@ -205,5 +207,226 @@ func TestAdminRefusesCrossSiteRequests(t *testing.T) {
 	got = e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", []byte("{}"), append([]string{"Content-Type", "application/json"}, basicAuth...)...)
 	if got.status != 200 {
 		t.Fatalf("JSON refresh: %d %s", got.status, got.body)
+	}
+}
+
+// TestAdminFeedDiagnostics: the diagnostics route lists every VIN the channel excluded with its
+// own reason and detail, agreeing with the status's counts; the status says when each feed and
+// each of its keys last fetched, and the tenant's last successful sync.
+func TestAdminFeedDiagnostics(t *testing.T) {
+	e := newDropinEnv(t, hriznsim.Options{})
+	admin := []string{"X-API-Key", e.keys["admin"]}
+	if got := e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", nil, admin...); got.status != 200 {
+		t.Fatalf("refresh: %d %s", got.status, got.body)
+	}
+	if got := e.gw(http.MethodGet, "/feeds/sunset/google", nil, "X-API-Key", e.keys["google"]); got.status != 200 {
+		t.Fatalf("feed: %d", got.status)
+	}
+	var diag struct {
+		Data struct {
+			Tenant, Feed, Format string
+			Included             int
+			Excluded             []struct{ VIN, Reason, Detail string }
+			Warnings             []struct{ VIN, Field, Message string }
+			HeldBack             *struct{ Reason string } `json:"held_back"`
+		}
+	}
+	got := e.gw(http.MethodGet, "/admin/tenants/sunset/feeds/google/diagnostics", nil, admin...)
+	if err := json.Unmarshal(got.body, &diag); err != nil || got.status != 200 {
+		t.Fatalf("diagnostics: %d %s", got.status, got.body)
+	}
+	d := diag.Data
+	if d.Tenant != "sunset" || d.Feed != "google" || d.Format != "google-vehicle-ads" || d.HeldBack != nil || d.Warnings == nil {
+		t.Fatalf("diagnostics: %s", got.body)
+	}
+	missing := 0
+	for _, x := range d.Excluded {
+		if len(x.VIN) != 17 || x.Reason == "" {
+			t.Errorf("exclusion without VIN or reason: %+v", x)
+		}
+		if x.Reason == "missing_price" {
+			missing++
+		}
+	}
+	if missing != 2 || d.Included+len(d.Excluded) > 150 {
+		t.Fatalf("%d included, %d excluded (%d missing_price)", d.Included, len(d.Excluded), missing)
+	}
+
+	var st struct {
+		Data struct {
+			Snapshot struct {
+				LastSuccess *time.Time `json:"last_success"`
+			}
+			Keys  []struct{ Name string }
+			Feeds []struct {
+				Name        string
+				Included    int
+				Excluded    int
+				LastFetch   *time.Time `json:"last_fetch"`
+				Diagnostics string
+				Keys        []struct {
+					Name      string
+					LastFetch *time.Time `json:"last_fetch"`
+				}
+			}
+		}
+	}
+	got = e.gw(http.MethodGet, "/admin/tenants/sunset", nil, admin...)
+	if err := json.Unmarshal(got.body, &st); err != nil || st.Data.Snapshot.LastSuccess == nil || len(st.Data.Keys) != 1 || st.Data.Keys[0].Name != "reader" {
+		t.Fatalf("status: %s", got.body)
+	}
+	feeds := st.Data.Feeds
+	if len(feeds) != 2 || feeds[0].Name != "export" || feeds[1].Name != "google" {
+		t.Fatalf("feeds: %+v", feeds)
+	}
+	if feeds[0].LastFetch != nil || len(feeds[0].Keys) != 1 || feeds[0].Keys[0].LastFetch != nil {
+		t.Errorf("the export feed was never fetched: %+v", feeds[0])
+	}
+	g := feeds[1]
+	if g.LastFetch == nil || len(g.Keys) != 1 || g.Keys[0].Name != "merchant" || g.Keys[0].LastFetch == nil ||
+		g.Included != d.Included || g.Excluded != len(d.Excluded) || g.Diagnostics != "/admin/tenants/sunset/feeds/google/diagnostics" {
+		t.Errorf("google: %+v", g)
+	}
+
+	for _, target := range []string{"/admin/tenants/sunset/feeds/nope/diagnostics", "/admin/tenants/nobody/feeds/google/diagnostics"} {
+		if got := e.gw(http.MethodGet, target, nil, admin...); got.status != 404 {
+			t.Errorf("%s: %d", target, got.status)
+		}
+	}
+	if got := e.gw(http.MethodGet, "/admin/tenants/sunset/feeds/google/diagnostics", nil, "X-API-Key", e.keys["google"]); got.status != 403 {
+		t.Errorf("a feed key read the diagnostics: %d", got.status)
+	}
+}
+
+// TestAdminRefreshFailureSaysWhy: a refresh that fails answers with what the sync failed with,
+// not a bare "unavailable".
+func TestAdminRefreshFailureSaysWhy(t *testing.T) {
+	e := newDropinEnv(t, hriznsim.Options{Vehicles: 5})
+	e.sim.SetFaults(hriznsim.Faults{ErrorRate: 1, ErrorStatus: http.StatusBadGateway})
+	got := e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", nil, "X-API-Key", e.keys["admin"])
+	var body struct {
+		Error struct {
+			Code    string
+			Message string
+			Details map[string]any
+		}
+	}
+	if err := json.Unmarshal(got.body, &body); err != nil || got.status != 503 {
+		t.Fatalf("refresh: %d %s", got.status, got.body)
+	}
+	cause, _ := body.Error.Details["cause"].(string)
+	if !strings.Contains(body.Error.Message, "The last sync failed: ") || !strings.Contains(cause, "502") ||
+		strings.Contains(string(got.body), "hzk_sim_rw") {
+		t.Fatalf("refresh failure: %s", got.body)
+	}
+}
+
+// TestAdminPageAtAGlance: the page says whether Redis is used, what the last sync fetched in
+// plain words, marks a failed sync on both charts, links each feed's left-out count to its
+// diagnostics and shows when each feed and key last fetched.
+func TestAdminPageAtAGlance(t *testing.T) {
+	e := newDropinEnv(t, hriznsim.Options{Vehicles: 20})
+	admin := []string{"X-API-Key", e.keys["admin"]}
+	page := func() string {
+		got := e.gw(http.MethodGet, "/admin/", nil, admin...)
+		if got.status != 200 {
+			t.Fatalf("page: %d %s", got.status, got.body)
+		}
+		return string(got.body)
+	}
+	e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", nil, admin...)
+	if p := page(); strings.Contains(p, `class="fail"`) || !strings.Contains(p, "20 vehicle pages, 1 list page fetched") ||
+		strings.Contains(p, "details 20") {
+		t.Fatalf("after one good sync the page reads:\n%s", p)
+	}
+	e.sim.SetFaults(hriznsim.Faults{ErrorRate: 1, ErrorStatus: http.StatusBadGateway})
+	if got := e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", nil, admin...); got.status == 200 {
+		t.Fatalf("refresh with a failing upstream: %d", got.status)
+	}
+	e.sim.SetFaults(hriznsim.Faults{})
+	e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", nil, admin...)
+	e.gw(http.MethodGet, "/feeds/sunset/export", nil, "X-API-Key", e.keys["export"])
+
+	p := page()
+	_, sunset, _ := strings.Cut(p, `id="tenant-sunset"`)
+	sunset, _, _ = strings.Cut(sunset, "</section>")
+	for _, want := range []string{
+		`id="redis">no Redis`,
+		`<a href="/admin/tenants/sunset/feeds/google/diagnostics"`,
+		`title="missing_price">no price: `,
+		"key office: ",
+		"key merchant: never",
+		"no change log: it needs Redis or a local store",
+		"next sync</div>",
+	} {
+		if !strings.Contains(p, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	// One failed sync among three: marked once on each chart.
+	if n := strings.Count(sunset, `class="fail"`); n != 2 {
+		t.Errorf("%d failed-sync marks on sunset's charts, want 2", n)
+	}
+	if !strings.Contains(sunset, "red: 1 failed") {
+		t.Error("the vehicle chart's caption does not count the failed sync")
+	}
+	if strings.Contains(sunset, "key office: never") || !strings.Contains(sunset, "Tenant keys (any feed): reader never fetched a feed</p>") {
+		t.Errorf("fetch times: the office key fetched the export feed, and the tenant keys are listed:\n%s", sunset)
+	}
+}
+
+// TestAdminShowsAHeldBackFeed: a configuration that drops the Google feed's store code would
+// render it empty; the render is held back, the previous output keeps serving, and the status,
+// the diagnostics and the page say why.
+func TestAdminShowsAHeldBackFeed(t *testing.T) {
+	e := newDropinEnv(t, hriznsim.Options{Vehicles: 20})
+	admin := []string{"X-API-Key", e.keys["admin"]}
+	e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", nil, admin...)
+	if got := e.gw(http.MethodGet, "/feeds/sunset/google", nil, "X-API-Key", e.keys["google"]); got.status != 200 {
+		t.Fatalf("feed: %d", got.status)
+	}
+	formats, err := transform.NewRegistry(transform.Builtins()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noStore := strings.Replace(e.keys.fill(dropinConfig), `      store_code: "SH-001"`+"\n", "", 1)
+	if err := e.srv.Reload(parseConfig(t, noStore, formats)); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.gw(http.MethodGet, "/feeds/sunset/google", nil, "X-API-Key", e.keys["google"]); got.status != 200 {
+		t.Fatalf("the held feed's previous output: %d %s", got.status, got.body)
+	}
+
+	var st struct {
+		Data struct {
+			Feeds []struct {
+				Name     string
+				HeldBack *struct{ Reason string } `json:"held_back"`
+			}
+		}
+	}
+	got := e.gw(http.MethodGet, "/admin/tenants/sunset", nil, admin...)
+	if err := json.Unmarshal(got.body, &st); err != nil || len(st.Data.Feeds) != 2 {
+		t.Fatalf("status: %s", got.body)
+	}
+	if g := st.Data.Feeds[1]; g.Name != "google" || g.HeldBack == nil || !strings.Contains(g.HeldBack.Reason, "would be empty") {
+		t.Fatalf("google: %s", got.body)
+	}
+	if st.Data.Feeds[0].HeldBack != nil {
+		t.Errorf("the export feed is not held: %s", got.body)
+	}
+	var diag struct {
+		Data struct {
+			Included int
+			HeldBack *struct{ Reason string } `json:"held_back"`
+		}
+	}
+	got = e.gw(http.MethodGet, "/admin/tenants/sunset/feeds/google/diagnostics", nil, admin...)
+	if err := json.Unmarshal(got.body, &diag); err != nil || diag.Data.HeldBack == nil || diag.Data.Included == 0 {
+		t.Fatalf("diagnostics of a held feed (the previous output's): %s", got.body)
+	}
+	page := string(e.gw(http.MethodGet, "/admin/", nil, admin...).body)
+	if !strings.Contains(page, `<div class="heldfeed">held back: the google-vehicle-ads feed would be empty`) {
+		t.Error("the page does not say the google feed is held back and why")
 	}
 }

@@ -111,7 +111,8 @@ func newDropinEnv(t *testing.T, simOpts hriznsim.Options) *dropinEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	admin := bridge.Admin{C: c}
+	pub := publish.NewPublisher(c, publish.PublisherOptions{})
+	admin := bridge.Admin{C: c, P: pub}
 	formats, err := transform.NewRegistry(transform.Builtins()...)
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +123,7 @@ func newDropinEnv(t *testing.T, simOpts hriznsim.Options) *dropinEnv {
 	}
 	metrics := gateway.NewMetrics()
 	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(dropinConfig), formats)},
-		gateway.Deps{Store: bridge.Store{C: c}, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{}), Publisher: bridge.Publisher{P: publish.NewPublisher(c, publish.PublisherOptions{}), Formats: formats}, Metrics: metrics, Upstream: forwarder{clients},
+		gateway.Deps{Store: bridge.Store{C: c}, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{}), Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, Upstream: forwarder{clients},
 			Admin: admin, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

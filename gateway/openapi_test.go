@@ -30,11 +30,9 @@ const specFile = "../docs/openapi.yaml"
 const specURL = "https://feedgate.invalid/docs/openapi.yaml"
 
 // plannedRoutes are in docs/openapi.yaml (marked x-feedgate-planned) before the gateway serves
-// them: the change log (issue 11) and per-feed diagnostics. Remove an entry when its route lands;
-// the test fails while a served route is still listed here.
-var plannedRoutes = []string{
-	"GET /admin/tenants/{tenant}/feeds/{feed}/diagnostics",
-}
+// them (none today). Remove an entry when its route lands; the test fails while a served route
+// is still listed here.
+var plannedRoutes = []string{}
 
 // openAPI is docs/openapi.yaml decoded into JSON values, with a schema compiler over it.
 type openAPI struct {
@@ -308,6 +306,8 @@ func TestOpenAPISchemasMatchLiveAnswers(t *testing.T) {
 			[]byte(`{"vins":["` + vin + `","1FTFW1E50PFA00000"]}`), crm, 202},
 		{"POST", "/admin/tenants/sunset/refresh", "/admin/tenants/{tenant}/refresh", nil, admin, 200},
 		{"GET", "/admin/tenants/sunset", "/admin/tenants/{tenant}", nil, admin, 200},
+		{"GET", "/admin/tenants/sunset/feeds/google/diagnostics", "/admin/tenants/{tenant}/feeds/{feed}/diagnostics", nil, admin, 200},
+		{"GET", "/admin/tenants/sunset/feeds/nope/diagnostics", "/admin/tenants/{tenant}/feeds/{feed}/diagnostics", nil, admin, 404},
 		{"POST", "/admin/tenants/sunset/accept", "/admin/tenants/{tenant}/accept", nil, admin, 404},
 		{"POST", "/webhooks/sunset", "/webhooks/{tenant}", event, []string{"Authorization", "Bearer whsec_sunset"}, 0},
 		{"POST", "/webhooks/sunset", "/webhooks/{tenant}", event, []string{"Authorization", "Bearer whsec_sunset"}, 200}, // duplicate

@@ -53,6 +53,15 @@ func TestCheck(t *testing.T) {
 			"my-export", 0, "ok: 1 tenant, 1 feed\n", nil},
 		{"a broken templates_dir", "templates_dir: nowhere\n", "", 1, "",
 			[]string{"  templates_dir: ", "nowhere"}},
+		{"a feed whose dealer section lacks what its channel needs", "tenants:\n  - id: sunset\n    upstream_key: k\n" +
+			"    dealer: {name: Sunset, vdp_url: \"https://s.example/{vin}\", address: {street: 1 Main, city: X, region: IL, postal_code: \"1\", country: US}}\n" +
+			"    feeds:\n      - {name: export, format: csv, keys: [{name: a, hash: " + hash + "}]}\n" +
+			"      - {name: google, format: google-vehicle-ads, keys: [{name: b, hash: " + strings.Replace(hash, "0000", "1111", 1) + "}]}\n",
+			"", 1, "", []string{
+				"feedgate.yaml: 1 problem:\n",
+				"  tenants[0].feeds[1] (sunset/google): dealer.store_code: missing",
+				"(line 7)\n",
+			}},
 		{"a YAML syntax error", "tenants: [\n", "", 1, "", []string{"feedgate: config: ", "feedgate.yaml: line 2: YAML syntax error at tenants: did not find expected node content"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,12 +2,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,9 +19,6 @@ import (
 
 // renderMaxWarnings is how many warnings render prints before summing up the rest.
 const renderMaxWarnings = 50
-
-// renderMaxVINs is how many VINs render lists per exclusion reason.
-const renderMaxVINs = 10
 
 // usageError is a mistake in how render was called (exit 2), as opposed to a failure (exit 1).
 type usageError struct{ msg string }
@@ -34,6 +32,8 @@ func usagef(format string, args ...any) error {
 // renderRequest is what render's flags ask for.
 type renderRequest struct {
 	format, configPath, tenant, feed, in, at string
+	// diagnostics is how the diagnostics go to stderr: "text" or "json".
+	diagnostics string
 }
 
 // runRender is `feedgate render`: it reads a Hrizn feed (JSON or XML, told apart by its first
@@ -58,6 +58,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&req.feed, "feed", "", "feed `NAME` of the tenant whose format, filter and options to apply")
 	fs.StringVar(&req.in, "in", "", "input `FILE`, a Hrizn JSON or XML feed; default stdin")
 	fs.StringVar(&req.at, "time", "", "snapshot time, RFC 3339 (default: the input file's modification time, or the Unix epoch for stdin)")
+	fs.StringVar(&req.diagnostics, "diagnostics", "text", "how the diagnostics go to stderr: `text` for people, json for scripts")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -67,6 +68,10 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "feedgate render: unexpected argument %q\n", fs.Arg(0))
 		fs.Usage()
+		return 2
+	}
+	if req.diagnostics != "text" && req.diagnostics != "json" {
+		fmt.Fprintf(stderr, "feedgate render: --diagnostics %q: want text or json\n", req.diagnostics)
 		return 2
 	}
 	out, name, d, err := render(req, stdin)
@@ -81,6 +86,13 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if _, err := stdout.Write(out); err != nil {
 		fmt.Fprintf(stderr, "feedgate render: writing the output: %v\n", err)
 		return 1
+	}
+	if req.diagnostics == "json" {
+		if err := writeDiagnosticsJSON(stderr, name, d); err != nil {
+			fmt.Fprintf(stderr, "feedgate render: writing the diagnostics: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	printDiagnostics(stderr, name, d)
 	return 0
@@ -197,40 +209,24 @@ func inputName(path string) string {
 	return path
 }
 
-// printDiagnostics writes what the render did to stderr: the counts, the excluded VINs per
-// reason and the warnings, each list capped so that a large inventory stays readable.
+// printDiagnostics writes what the render did to stderr: the counts, then every excluded VIN
+// with its own reason and detail (grouped by reason), then the warnings, capped so that a large
+// inventory stays readable.
 func printDiagnostics(w io.Writer, format string, d transform.Diagnostics) {
 	fmt.Fprintf(w, "%s: %d included, %d filtered, %d excluded, %d warning%s\n",
 		format, d.Included, d.Filtered, len(d.Excluded), len(d.Warnings), plural(len(d.Warnings)))
-	byReason := make(map[string][]string)
-	detail := make(map[string]string) // the first detail of each reason, as an example
-	for _, e := range d.Excluded {
-		byReason[e.Reason] = append(byReason[e.Reason], terminalSafe(e.VIN))
-		if _, ok := detail[e.Reason]; !ok {
-			detail[e.Reason] = terminalSafe(e.Detail)
+	excluded := slices.Clone(d.Excluded)
+	slices.SortStableFunc(excluded, func(a, b transform.Exclusion) int { return strings.Compare(a.Reason, b.Reason) })
+	for _, e := range excluded {
+		detail := ""
+		if e.Detail != "" {
+			detail = ": " + terminalSafe(e.Detail)
 		}
-	}
-	reasons := make([]string, 0, len(byReason))
-	for r := range byReason {
-		reasons = append(reasons, r)
-	}
-	sort.Strings(reasons)
-	for _, r := range reasons {
-		vins := byReason[r]
-		shown := vins[:min(len(vins), renderMaxVINs)]
-		more := ""
-		if len(vins) > len(shown) {
-			more = fmt.Sprintf(" and %d more", len(vins)-len(shown))
-		}
-		example := ""
-		if detail[r] != "" {
-			example = ": " + detail[r]
-		}
-		fmt.Fprintf(w, "  excluded %s: %d (%s%s)%s\n", r, len(vins), strings.Join(shown, ", "), more, example)
+		fmt.Fprintf(w, "  excluded %s %s%s\n", terminalSafe(e.VIN), e.Reason, detail)
 	}
 	for i, x := range d.Warnings {
 		if i == renderMaxWarnings {
-			fmt.Fprintf(w, "  ... and %d more warnings\n", len(d.Warnings)-i)
+			fmt.Fprintf(w, "  ... and %d more warnings (--diagnostics json lists them all)\n", len(d.Warnings)-i)
 			break
 		}
 		vin := terminalSafe(x.VIN)
@@ -239,6 +235,29 @@ func printDiagnostics(w io.Writer, format string, d transform.Diagnostics) {
 		}
 		fmt.Fprintf(w, "  warning %s %s: %s\n", vin, x.Field, terminalSafe(x.Message))
 	}
+}
+
+// renderDiagnostics is --diagnostics json's document: the render's diagnostics with the format's
+// name, the lists never null.
+type renderDiagnostics struct {
+	Format string `json:"format"`
+	transform.Diagnostics
+	Excluded []transform.Exclusion `json:"excluded"`
+	Warnings []transform.Warning   `json:"warnings"`
+}
+
+// writeDiagnosticsJSON writes the diagnostics as one JSON document (and a newline) for scripts.
+func writeDiagnosticsJSON(w io.Writer, format string, d transform.Diagnostics) error {
+	doc := renderDiagnostics{Format: format, Diagnostics: d, Excluded: d.Excluded, Warnings: d.Warnings}
+	if doc.Excluded == nil {
+		doc.Excluded = []transform.Exclusion{}
+	}
+	if doc.Warnings == nil {
+		doc.Warnings = []transform.Warning{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
 }
 
 // terminalSafe keeps text from the input (VINs, messages quoting it) from moving the cursor or

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/feedgate/feedgate/inventory"
+	"github.com/feedgate/feedgate/transform"
 )
 
 // renderFeed is a small Hrizn feed: a new Honda, a used Ford listed twice (a duplicate VIN,
@@ -97,8 +99,9 @@ func TestRender(t *testing.T) {
 		{name: "stdin to rss, fixed epoch, no dealer: no link, all excluded", stdin: jsonFeed, args: []string{"--format", "rss"}, code: 0,
 			stdout: []string{"<lastBuildDate>Thu, 01 Jan 1970 00:00:00 +0000</lastBuildDate>"},
 			stderr: []string{"rss: 0 included, 0 filtered, 4 excluded",
-				"excluded duplicate_vin: 2 (3FA6P0H71HR000002, 3FA6P0H71HR000002)",
-				"excluded missing_field: 2 (1HGBH41JXMN109186, 1M8GDM9AXKP042788): no link"},
+				"  excluded 3FA6P0H71HR000002 duplicate_vin",
+				"  excluded 1HGBH41JXMN109186 missing_field: no link: neither dealer.vdp_url",
+				"  excluded 1M8GDM9AXKP042788 missing_field: no link: neither dealer.vdp_url"},
 			without: []string{"<item>"}},
 		{name: "--time", stdin: jsonFeed, args: []string{"--format", "atom", "--time", "2026-02-01T12:00:00Z"}, code: 0,
 			stdout: []string{"<updated>2026-02-01T12:00:00Z</updated>"}},
@@ -205,5 +208,55 @@ func TestRenderDeterministic(t *testing.T) {
 				t.Errorf("output lacks %q:\n%s", tc.want, first)
 			}
 		})
+	}
+}
+
+// TestRenderPrintsEachVINWithItsOwnReason: two VINs excluded for the same reason but different
+// details each read their own detail, not the first one's.
+func TestRenderPrintsEachVINWithItsOwnReason(t *testing.T) {
+	var b bytes.Buffer
+	printDiagnostics(&b, "google-vehicle-ads", transform.Diagnostics{Included: 1, Excluded: []transform.Exclusion{
+		{VIN: "SHORT", Reason: "invalid_vin", Detail: "a VIN must have 17 characters"},
+		{VIN: "1M8GDM9AXKP042788", Reason: "missing_price", Detail: "no price"},
+		{VIN: "WVWZZZ1JZXW000001", Reason: "invalid_vin", Detail: "a VIN has no I, O or Q"},
+	}})
+	want := "google-vehicle-ads: 1 included, 0 filtered, 3 excluded, 0 warnings\n" +
+		"  excluded SHORT invalid_vin: a VIN must have 17 characters\n" +
+		"  excluded WVWZZZ1JZXW000001 invalid_vin: a VIN has no I, O or Q\n" +
+		"  excluded 1M8GDM9AXKP042788 missing_price: no price\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// TestRenderDiagnosticsJSON: --diagnostics json writes the diagnostics to stderr as one JSON
+// document a script can decode, and the feed to stdout as always.
+func TestRenderDiagnosticsJSON(t *testing.T) {
+	code, stdout, stderr := runRenderIn(t, renderFeed(t, false), "--format", "rss", "--diagnostics", "json")
+	if code != 0 || !strings.Contains(stdout, "<rss") {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var doc struct {
+		Format   string
+		Included int
+		Excluded []transform.Exclusion
+		Warnings []transform.Warning
+	}
+	if err := json.Unmarshal([]byte(stderr), &doc); err != nil {
+		t.Fatalf("stderr is not one JSON document: %v\n%s", err, stderr)
+	}
+	if doc.Format != "rss" || doc.Included != 0 || len(doc.Excluded) != 4 || doc.Warnings == nil {
+		t.Fatalf("diagnostics: %s", stderr)
+	}
+	byVIN := map[string]string{}
+	for _, e := range doc.Excluded {
+		byVIN[e.VIN] = e.Reason + ": " + e.Detail
+	}
+	if !strings.HasPrefix(byVIN["1M8GDM9AXKP042788"], "missing_field: no link") || !strings.HasPrefix(byVIN["3FA6P0H71HR000002"], "duplicate_vin") {
+		t.Errorf("excluded: %v", byVIN)
+	}
+	if code, _, stderr := runRenderIn(t, renderFeed(t, false), "--format", "rss", "--diagnostics", "xml"); code != 2 ||
+		!strings.Contains(stderr, "want text or json") {
+		t.Errorf("--diagnostics xml: exit %d %s", code, stderr)
 	}
 }
