@@ -373,10 +373,27 @@ func (d *dropin) adminTenant(c *gin.Context) {
 	d.writeJSON(c, http.StatusOK, dataBody{v})
 }
 
-// adminRefresh answers POST /admin/tenants/{tenant}/refresh: a sync now, then the status.
+// adminRefresh answers POST /admin/tenants/{tenant}/refresh: a sync now, on a context of its own.
+// When it finishes within Options.AdminRefreshWait the answer is the status (or the failure with its
+// cause); a longer sync is not waited for — 202 with a link to the status, where its outcome
+// appears — so an operator's request never hangs for the minutes a large sync may take.
 func (d *dropin) adminRefresh(c *gin.Context) {
-	d.adminAction(c, "refresh", d.s.deps.Admin.Refresh)
+	d.adminAction(c, "refresh", func(ctx context.Context, tenant string) error {
+		done := make(chan error, 1)
+		go func() { done <- d.s.deps.Admin.Refresh(context.WithoutCancel(ctx), tenant) }()
+		timer := time.NewTimer(d.s.opts.AdminRefreshWait)
+		defer timer.Stop()
+		select {
+		case err := <-done:
+			return err
+		case <-timer.C:
+			return errRefreshRunning
+		}
+	})
 }
+
+// errRefreshRunning is a refresh still running when the admin's request stops waiting for it.
+var errRefreshRunning = errors.New("gateway: the refresh is still running")
 
 // adminAccept answers POST /admin/tenants/{tenant}/accept: the held-back snapshot goes into
 // service (404 when none is held).
@@ -391,7 +408,15 @@ func (d *dropin) adminAction(c *gin.Context, action string, do func(context.Cont
 		d.s.fail(c, inventory.Errorf(inventory.ENotFound, "Tenant not found"))
 		return
 	}
-	if err := do(c.Request.Context(), tenant); err != nil {
+	err := do(c.Request.Context(), tenant)
+	if errors.Is(err, errRefreshRunning) {
+		d.m.admin.WithLabelValues(action, "running").Inc()
+		d.writeJSON(c, http.StatusAccepted, dataBody{map[string]string{
+			"status": "refreshing", "status_url": "/admin/tenants/" + tenant,
+			"message": "The sync is still running; its outcome appears in the tenant's status."}})
+		return
+	}
+	if err != nil {
 		d.m.admin.WithLabelValues(action, "failed").Inc()
 		if action == "refresh" {
 			err = d.withCause(tenant, err)

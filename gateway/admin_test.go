@@ -321,6 +321,31 @@ func TestAdminRefreshFailureSaysWhy(t *testing.T) {
 	}
 }
 
+// TestAdminRefreshDoesNotHang: a sync that takes longer than the admin's wait is not waited for:
+// 202 with the status link at once, and the sync finishes in the background (before, the request
+// hung for as long as the sync took, up to its 5-minute timeout).
+func TestAdminRefreshDoesNotHang(t *testing.T) {
+	e := newDropinEnv(t, hriznsim.Options{Vehicles: 5})
+	e.sim.SetFaults(hriznsim.Faults{LatencyMS: 4000, Endpoints: []string{"list"}})
+	got := e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", nil, "X-API-Key", e.keys["admin"])
+	var body struct {
+		Data struct{ Status string } `json:"data"`
+	}
+	if err := json.Unmarshal(got.body, &body); err != nil || got.status != http.StatusAccepted || body.Data.Status != "refreshing" {
+		t.Fatalf("slow refresh: %d %s", got.status, got.body)
+	}
+	if !strings.Contains(string(got.body), `"status_url":"/admin/tenants/sunset"`) {
+		t.Errorf("no status link: %s", got.body)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for e.admin.TenantStatus("sunset").LastSync.IsZero() {
+		if time.Now().After(deadline) {
+			t.Fatal("the background sync never finished")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // TestAdminPageAtAGlance: the page says whether Redis is used, what the last sync fetched in
 // plain words, marks a failed sync on both charts, links each feed's left-out count to its
 // diagnostics and shows when each feed and key last fetched.

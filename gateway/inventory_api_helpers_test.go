@@ -122,7 +122,8 @@ func newDropinEnv(t *testing.T, simOpts hriznsim.Options) *dropinEnv {
 		k[n] = newKey(t)
 	}
 	metrics := gateway.NewMetrics()
-	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(dropinConfig), formats)},
+	// A refresh the admin waits for longer than 2 s answers 202 (TestAdminRefreshDoesNotHang).
+	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(dropinConfig), formats), AdminRefreshWait: 2 * time.Second},
 		gateway.Deps{Store: bridge.Store{C: c}, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{}), Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, Upstream: forwarder{clients},
 			Admin: admin, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

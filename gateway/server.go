@@ -42,6 +42,9 @@ type Options struct {
 	Now func() time.Time
 	// Webhook tunes POST /webhooks/{tenant} (see webhook.go).
 	Webhook WebhookOptions
+	// AdminRefreshWait is how long POST /admin/tenants/{tenant}/refresh waits for its sync
+	// before answering 202 with a status link (default 10s).
+	AdminRefreshWait time.Duration
 }
 
 // Deps are a Server's collaborators.
@@ -107,6 +110,9 @@ func New(opts Options, deps Deps) (*Server, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.AdminRefreshWait <= 0 {
+		opts.AdminRefreshWait = 10 * time.Second
 	}
 	if deps.Metrics == nil {
 		deps.Metrics = NewMetrics()
