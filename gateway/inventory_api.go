@@ -51,9 +51,15 @@ func (s *Server) registerDropin(e *gin.Engine) {
 func (d *dropin) registerInventoryAPI(e *gin.Engine) {
 	read := func(h func(*gin.Context, *grant)) gin.HandlerFunc {
 		return func(c *gin.Context) {
-			if g, ok := d.authorizeTenantKey(c, ScopeInventoryRead); ok {
-				h(c, g)
+			g, ok := d.authorizeTenantKey(c, ScopeInventoryRead)
+			if !ok {
+				return
 			}
+			if err := checkQuery(c.Request.URL.RawQuery); err != nil {
+				d.s.fail(c, err)
+				return
+			}
+			h(c, g)
 		}
 	}
 	e.GET(dropinPrefix, read(d.list))
