@@ -23,10 +23,22 @@ import (
 const ctxGrant = "feedgate.grant"
 
 // requestIDs makes request ids: a random per-process prefix and a counter, unique across
-// replicas without reading crypto/rand on every request.
+// replicas without reading crypto/rand on every request. Ids are made idBatch at a time, as one
+// string and one header slice that the batch's requests share, so that a request allocates
+// nothing for its id.
 type requestIDs struct {
-	prefix string
-	n      atomic.Uint64
+	prefix  string
+	n       atomic.Uint64
+	batches sync.Pool // of *idRun
+}
+
+// idBatch is the size of a batch of request ids.
+const idBatch = 64
+
+// idRun is a batch of request ids: X-Request-Id header values, each a slice of one.
+type idRun struct {
+	hdrs []string
+	next int
 }
 
 func newRequestIDs() *requestIDs {
@@ -35,10 +47,39 @@ func newRequestIDs() *requestIDs {
 	return &requestIDs{prefix: hex.EncodeToString(b[:]) + "-"}
 }
 
-func (r *requestIDs) next() string {
-	var buf [40]byte
-	return string(strconv.AppendUint(append(buf[:0], r.prefix...), r.n.Add(1), 36))
+// header returns a fresh id as a header value (a slice of one that nobody may change).
+func (r *requestIDs) header() []string {
+	run, _ := r.batches.Get().(*idRun)
+	if run == nil || run.next == len(run.hdrs) {
+		run = r.newRun()
+	}
+	h := run.hdrs[run.next : run.next+1 : run.next+1]
+	run.next++
+	r.batches.Put(run)
+	return h
 }
+
+// newRun reserves idBatch numbers and formats their ids into one string.
+func (r *requestIDs) newRun() *idRun {
+	first := r.n.Add(idBatch) - idBatch + 1
+	buf := make([]byte, 0, idBatch*(len(r.prefix)+8))
+	ends := make([]int, idBatch)
+	for i := range uint64(idBatch) {
+		buf = strconv.AppendUint(append(buf, r.prefix...), first+i, 36)
+		ends[i] = len(buf)
+	}
+	all := string(buf)
+	run := &idRun{hdrs: make([]string, idBatch)}
+	start := 0
+	for i, end := range ends {
+		run.hdrs[i] = all[start:end]
+		start = end
+	}
+	return run
+}
+
+// next returns a fresh id.
+func (r *requestIDs) next() string { return r.header()[0] }
 
 // requestID honours a sane X-Request-ID from the client (or a proxy in front) and makes one up
 // otherwise; it is echoed in the response, where the access log reads it back. An id that is a
@@ -51,12 +92,12 @@ func (s *Server) requestID(r *redactor) gin.HandlerFunc {
 	// the access log has read it.
 	keys := sync.Pool{New: func() any { return map[any]any{} }}
 	return func(c *gin.Context) {
-		id := headerValue(c.Request.Header, "X-Request-Id")
-		if !saneRequestID(id) || r.current().isSecret(id) {
-			id = s.ids.next()
-		}
 		h := c.Writer.Header()
-		h["X-Request-Id"] = []string{id}
+		if id := headerValue(c.Request.Header, "X-Request-Id"); saneRequestID(id) && !r.current().isSecret(id) {
+			h["X-Request-Id"] = []string{id}
+		} else {
+			h["X-Request-Id"] = s.ids.header()
+		}
 		h["X-Content-Type-Options"] = nosniff
 		m := keys.Get().(map[any]any)
 		c.Keys = m
