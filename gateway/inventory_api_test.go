@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -262,4 +263,34 @@ func gunzip(t *testing.T, b []byte) string {
 		t.Fatal(err)
 	}
 	return string(out)
+}
+
+// BenchmarkDropinRead measures cached drop-in reads, gzip asked, next to BenchmarkFeedHit: list
+// pages of 25 and 100 vehicles, a details page and stats, each served from its stored bytes.
+func BenchmarkDropinRead(b *testing.B) {
+	e := newDropinEnvLimit(b, hriznsim.Options{}, 1<<30)
+	vin := e.sim.Vehicles("")[0].VIN
+	for _, bc := range []struct{ name, target string }{
+		{"list=25", "/v1/public/inventory?limit=25"}, {"list=100", "/v1/public/inventory?limit=100"},
+		{"details", "/v1/public/inventory/" + vin}, {"stats", "/v1/public/inventory/stats"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, bc.target, nil)
+			req.Header.Set("X-API-Key", e.keys["website"])
+			req.Header.Set("Accept-Encoding", "gzip")
+			if got := e.gw(http.MethodGet, bc.target, nil, "X-API-Key", e.keys["website"]); got.status != 200 {
+				b.Fatalf("%s: %d %s", bc.target, got.status, got.body)
+			}
+			w := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				clear(w.h)
+				e.srv.ServeHTTP(w, req)
+			}
+			if w.h.Get("Content-Encoding") != "gzip" || w.h.Get("ETag") == "" {
+				b.Fatalf("the last answer was not the stored gzip bytes: %v", w.h)
+			}
+		})
+	}
 }
