@@ -14,8 +14,9 @@ import (
 // line to a buffer under a short lock and goes on; a goroutine of its own writes the buffer in
 // batches. A slow or blocked output never stalls a request: past the buffer's limit, access lines
 // are dropped and counted (feedgate_access_log_dropped_total) instead. Other log lines (those a
-// slog handler writes through Write) are never dropped. Close writes everything still buffered,
-// so no line is lost at shutdown.
+// slog handler writes through Write: events, rare) are never dropped and are written at once,
+// with the access lines buffered before them, as a synchronous logger would write them. Close
+// writes everything still buffered, so no line is lost at shutdown.
 type LogWriter struct {
 	w        io.Writer
 	limit    int
@@ -64,15 +65,16 @@ func NewLogWriter(w io.Writer, o LogWriterOptions) *LogWriter {
 	return l
 }
 
-// Write buffers p, one or more whole lines (a slog handler writes one record per call). These
-// lines are never dropped; after Close they are written at once.
+// Write writes p, one or more whole lines (a slog handler writes one record per call), after the
+// access lines buffered before it, before returning: these lines are never dropped, and whoever
+// logs an event finds it in the output when the call returns.
 func (l *LogWriter) Write(p []byte) (int, error) {
 	if !l.appendLine(p, false) {
 		l.wmu.Lock()
 		defer l.wmu.Unlock()
 		return l.w.Write(p)
 	}
-	return len(p), nil
+	return len(p), l.Flush()
 }
 
 // appendLine buffers a copy of p, reporting false when the writer is closed, or when p is an

@@ -41,6 +41,21 @@ func TestLogWriterLosesNoLineAtClose(t *testing.T) {
 	}
 }
 
+// TestLogWriterEventIsWrittenAtOnce wants a non-access line, and the access lines before it, in
+// the output when Write returns, though no batch is due for an hour.
+func TestLogWriterEventIsWrittenAtOnce(t *testing.T) {
+	var out syncbuf.Buffer
+	lw := gateway.NewLogWriter(&out, gateway.LogWriterOptions{Interval: time.Hour})
+	defer func() { _ = lw.Close() }()
+	gateway.AppendAccessLine(lw, []byte("access\n"))
+	if _, err := lw.Write([]byte("event\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "access\nevent\n" {
+		t.Errorf("output after Write: %q", got)
+	}
+}
+
 // blockedWriter blocks every Write until released, like a stdout pipe nobody reads.
 type blockedWriter struct {
 	release chan struct{}
@@ -56,8 +71,9 @@ func (w *blockedWriter) Write(p []byte) (int, error) {
 }
 
 // TestLogWriterDropsRatherThanStalls blocks the output: access lines keep being accepted without
-// waiting until the buffer is full, then are dropped and counted; other lines are kept. Once the
-// output moves again, every line that was not dropped is written.
+// waiting until the buffer is full, then are dropped and counted; other lines are kept (their
+// writer waits for the output, as with a synchronous logger). Once the output moves again, every
+// line that was not dropped is written.
 func TestLogWriterDropsRatherThanStalls(t *testing.T) {
 	w := &blockedWriter{release: make(chan struct{})}
 	lw := gateway.NewLogWriter(w, gateway.LogWriterOptions{Limit: 4096, Batch: 64, Interval: time.Millisecond})
@@ -69,14 +85,21 @@ func TestLogWriterDropsRatherThanStalls(t *testing.T) {
 		for range n {
 			gateway.AppendAccessLine(lw, line)
 		}
-		_, _ = lw.Write([]byte("event\n"))
 	}()
 	<-done // would hang here if a request waited for the blocked output
 	dropped := lw.Dropped()
 	if dropped == 0 || dropped >= n {
 		t.Fatalf("%d of %d lines dropped with the output blocked and room for ~41", dropped, n)
 	}
+	event := make(chan error)
+	go func() {
+		_, err := lw.Write([]byte("event\n"))
+		event <- err
+	}()
 	close(w.release)
+	if err := <-event; err != nil {
+		t.Fatal(err)
+	}
 	if err := lw.Close(); err != nil {
 		t.Fatal(err)
 	}
