@@ -25,6 +25,10 @@ func (s *Server) serveFeed(c *gin.Context) {
 		return
 	}
 	setLogKey(c, g)
+	if err := checkQuery(c.Request.URL.RawQuery); err != nil {
+		s.fail(c, err)
+		return
+	}
 	if err := authorizeFeed(g, tenant, name); err != nil {
 		s.fail(c, err)
 		return

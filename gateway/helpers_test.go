@@ -80,6 +80,8 @@ type env struct {
 	keys    keys
 	formats *transform.Registry
 	logs    *syncbuf.Buffer
+	// logWriter is the LogWriter the gateway logs through, when the env was made with one.
+	logWriter *gateway.LogWriter
 }
 
 const testConfig = `
@@ -157,6 +159,19 @@ func newEnv(t testing.TB, perMinute int) *env {
 // log_level: warn does).
 func newEnvLogging(t testing.TB, perMinute int, level slog.Level) *env {
 	t.Helper()
+	return newEnvLog(t, perMinute, logSetup{level: level})
+}
+
+// logSetup says how an env logs: at level, onto out (nil: env.logs), and through a LogWriter
+// (Deps.AccessLog, which the logger writes onto too) when async is set.
+type logSetup struct {
+	level slog.Level
+	out   io.Writer
+	async bool
+}
+
+func newEnvLog(t testing.TB, perMinute int, ls logSetup) *env {
+	t.Helper()
 	formats, err := transform.NewRegistry(append(transform.Builtins(), brokenWriter{}, brokenWriter{panics: true})...)
 	if err != nil {
 		t.Fatal(err)
@@ -170,14 +185,24 @@ func newEnvLogging(t testing.TB, perMinute int, level slog.Level) *env {
 	t.Cleanup(func() { _ = c.Close() })
 	k := newKeys(t)
 	logs := &syncbuf.Buffer{}
+	var out io.Writer = logs
+	if ls.out != nil {
+		out = ls.out
+	}
+	var lw *gateway.LogWriter
+	if ls.async {
+		lw = gateway.NewLogWriter(out, gateway.LogWriterOptions{})
+		t.Cleanup(func() { _ = lw.Close() })
+		out = lw
+	}
 	metrics := gateway.NewMetrics()
 	pub := publish.NewPublisher(c, publish.PublisherOptions{OnRender: metrics.ObserveRender})
 	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.config(perMinute), formats), Now: clk.Now},
-		gateway.Deps{Store: bridge.Store{C: c}, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{Now: clk.Now}), Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))})
+		gateway.Deps{Store: bridge.Store{C: c}, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{Now: clk.Now}), Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, AccessLog: lw, Logger: slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: ls.level}))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, srv: srv, clock: clk, syncer: sy, keys: k, formats: formats, logs: logs}
+	return &env{t: t, srv: srv, clock: clk, syncer: sy, keys: k, formats: formats, logs: logs, logWriter: lw}
 }
 
 // do sends a request through the gateway; headers are name/value pairs.

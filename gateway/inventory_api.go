@@ -2,6 +2,9 @@ package gateway
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -51,9 +54,15 @@ func (s *Server) registerDropin(e *gin.Engine) {
 func (d *dropin) registerInventoryAPI(e *gin.Engine) {
 	read := func(h func(*gin.Context, *grant)) gin.HandlerFunc {
 		return func(c *gin.Context) {
-			if g, ok := d.authorizeTenantKey(c, ScopeInventoryRead); ok {
-				h(c, g)
+			g, ok := d.authorizeTenantKey(c, ScopeInventoryRead)
+			if !ok {
+				return
 			}
+			if err := checkQuery(c.Request.URL.RawQuery); err != nil {
+				d.s.fail(c, err)
+				return
+			}
+			h(c, g)
 		}
 	}
 	e.GET(dropinPrefix, read(d.list))
@@ -214,72 +223,110 @@ func parseListQuery(c *gin.Context) (q inventory.Query, cursor string, limit int
 	return q, cursor, limit, nil
 }
 
-// list answers GET /v1/public/inventory.
+// list answers GET /v1/public/inventory. A page is stored per snapshot version and normalised
+// query (limit, cursor, filters), so a page asked again is served from its stored bytes.
 func (d *dropin) list(c *gin.Context, g *grant) {
 	q, cursor, limit, err := parseListQuery(c)
 	if err != nil {
 		d.s.fail(c, err)
 		return
 	}
-	snap, _, ok := d.snapshot(c, g)
+	snap, lk, ok := d.snapshot(c, g)
 	if !ok {
 		return
 	}
-	page, err := inventory.List(snap.Vehicles, q, cursor, limit)
-	if err != nil {
-		d.s.fail(c, validation("cursor", "cursor must be the base64-encoded cursor of a previous response"))
-		return
-	}
-	out := inventory.ListResponse{
-		Data:       make([]inventory.ListItem, len(page.Items)),
-		Pagination: inventory.Pagination{HasMore: page.HasMore, TotalCount: page.TotalCount},
-	}
-	for i := range page.Items {
-		out.Data[i] = page.Items[i].ToListItem()
-	}
-	if page.NextCursor != "" {
-		out.Pagination.NextCursor = &page.NextCursor
-	}
-	d.writeJSON(c, http.StatusOK, out)
+	norm := listKey(q, cursor, limit)
+	d.serveStored(c, g, snap, lk, "hrizn-list", norm, func(vs []inventory.Vehicle) (any, error) {
+		page, err := inventory.List(vs, q, cursor, limit)
+		if err != nil {
+			return nil, validation("cursor", "cursor must be the base64-encoded cursor of a previous response")
+		}
+		out := inventory.ListResponse{
+			Data:       make([]inventory.ListItem, len(page.Items)),
+			Pagination: inventory.Pagination{HasMore: page.HasMore, TotalCount: page.TotalCount},
+		}
+		for i := range page.Items {
+			out.Data[i] = page.Items[i].ToListItem()
+		}
+		if page.NextCursor != "" {
+			out.Pagination.NextCursor = &page.NextCursor
+		}
+		return out, nil
+	})
+}
+
+// listKey names a list page in the Store: a hash of its normalised parameters, so that any
+// spelling of the same query (order, escapes, defaults) finds the same stored page, and a
+// client's long filter values make no long keys.
+func listKey(q inventory.Query, cursor string, limit int) string {
+	var buf [256]byte
+	b := strconv.AppendQuote(buf[:0], q.Make)
+	b = strconv.AppendQuote(b, q.Model)
+	b = strconv.AppendInt(append(b, '|'), int64(q.Year), 10)
+	b = strconv.AppendQuote(append(b, '|'), string(q.Condition))
+	b = strconv.AppendQuote(b, cursor)
+	b = strconv.AppendInt(append(b, '|'), int64(limit), 10)
+	sum := sha256.Sum256(b)
+	var out [3 + 32]byte
+	copy(out[:], "v1-")
+	hex.Encode(out[3:], sum[:16])
+	return string(out[:])
 }
 
 // vehicle finds the path's VIN in the tenant's snapshot, answering 400 or 404 itself.
-func (d *dropin) vehicle(c *gin.Context, g *grant) (*inventory.Vehicle, bool) {
+func (d *dropin) vehicle(c *gin.Context, g *grant) (*inventory.Snapshot, Lookup, *inventory.Vehicle, bool) {
 	vin := strings.TrimSpace(c.Param("vin"))
 	if vin == "" {
 		d.s.fail(c, validation("vin", msgVINRequired))
-		return nil, false
+		return nil, Lookup{}, nil, false
 	}
-	snap, _, ok := d.snapshot(c, g)
+	snap, lk, ok := d.snapshot(c, g)
 	if !ok {
-		return nil, false
+		return nil, lk, nil, false
 	}
 	v, found := snap.Find(vin)
 	if !found {
 		d.s.fail(c, inventory.Errorf(inventory.ENotFound, msgVehicleNotFound))
-		return nil, false
+		return nil, lk, nil, false
 	}
-	return v, true
+	return snap, lk, v, true
 }
 
-// details answers GET /v1/public/inventory/{vin}.
+// details answers GET /v1/public/inventory/{vin}, stored per snapshot version and VIN.
 func (d *dropin) details(c *gin.Context, g *grant) {
-	if v, ok := d.vehicle(c, g); ok {
-		d.writeJSON(c, http.StatusOK, dataBody{v.ToDetails()})
-	}
+	d.serveVehicle(c, g, "hrizn-details", func(v *inventory.Vehicle) any { return v.ToDetails() })
 }
 
-// description answers GET /v1/public/inventory/{vin}/description, not_generated included.
+// description answers GET /v1/public/inventory/{vin}/description, not_generated included,
+// stored per snapshot version and VIN.
 func (d *dropin) description(c *gin.Context, g *grant) {
-	if v, ok := d.vehicle(c, g); ok {
-		d.writeJSON(c, http.StatusOK, dataBody{v.ToDescriptionView()})
+	d.serveVehicle(c, g, "hrizn-description", func(v *inventory.Vehicle) any { return v.ToDescriptionView() })
+}
+
+// serveVehicle answers with view of the path's vehicle, from its stored bytes once rendered.
+func (d *dropin) serveVehicle(c *gin.Context, g *grant, name string, view func(*inventory.Vehicle) any) {
+	snap, lk, v, ok := d.vehicle(c, g)
+	if !ok {
+		return
 	}
+	vin := v.VIN
+	d.serveStored(c, g, snap, lk, name, "v1-"+vin, func([]inventory.Vehicle) (any, error) {
+		v, found := snap.Find(vin)
+		if !found {
+			return nil, inventory.Errorf(inventory.ENotFound, msgVehicleNotFound)
+		}
+		return dataBody{view(v)}, nil
+	})
 }
 
 // stats answers GET /v1/public/inventory/stats. Counting walks the whole inventory, so the
 // answer is stored per snapshot version like the feed rather than counted on every request.
 func (d *dropin) stats(c *gin.Context, g *grant) {
-	d.serveStored(c, g, "hrizn-stats", "application/json", func(w io.Writer, vs []inventory.Vehicle) error {
+	snap, lk, ok := d.snapshot(c, g)
+	if !ok {
+		return
+	}
+	d.serveRendered(c, g, snap, lk, "hrizn-stats", "v1", "application/json", func(w io.Writer, vs []inventory.Vehicle) error {
 		return inventory.WriteJSON(w, dataBody{inventory.ComputeStats(vs)})
 	})
 }
@@ -301,20 +348,47 @@ func (d *dropin) feed(c *gin.Context, g *grant) {
 		d.s.fail(c, validation("format", "format must be json or xml"))
 		return
 	}
-	d.serveStored(c, g, "hrizn-"+format, ctype, write)
-}
-
-// serveStored answers with a document derived from the tenant's snapshot alone, rendered once
-// per snapshot version and kept in the Store (with its gzip copy) like a feed.
-func (d *dropin) serveStored(c *gin.Context, g *grant, name, ctype string, write func(io.Writer, []inventory.Vehicle) error) {
 	snap, lk, ok := d.snapshot(c, g)
 	if !ok {
 		return
 	}
-	key := OutputKey{Tenant: g.tenant, Feed: dropinOutputFeed, Format: name, Fingerprint: "v1", Version: snap.Version}
+	d.serveRendered(c, g, snap, lk, "hrizn-"+format, "v1", ctype, write)
+}
+
+// serveStored answers with a JSON document derived from the tenant's snapshot alone, the bytes
+// writeJSON would send, rendered once per snapshot version and variant and then served from
+// the Store like a feed.
+func (d *dropin) serveStored(c *gin.Context, g *grant, snap *inventory.Snapshot, lk Lookup, name, variant string,
+	body func([]inventory.Vehicle) (any, error)) {
+	d.serveRendered(c, g, snap, lk, name, variant, "application/json", func(w io.Writer, vs []inventory.Vehicle) error {
+		b, err := body(vs)
+		if err != nil {
+			return err
+		}
+		data, err := inventory.MarshalJSON(b)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(data)
+		return err
+	})
+}
+
+// serveRendered answers with a document derived from the tenant's snapshot alone, rendered once
+// per snapshot version (and variant: a page's query, a VIN) and kept in the Store, with its
+// gzip copy, like a feed: a strong ETag, 304 when If-None-Match has it, gzip when asked. A new
+// snapshot has another version, so an old document cannot answer for it. A render that fails
+// with an *inventory.Error answers with that error (nothing is stored).
+func (d *dropin) serveRendered(c *gin.Context, g *grant, snap *inventory.Snapshot, lk Lookup, name, variant, ctype string,
+	write func(io.Writer, []inventory.Vehicle) error) {
+	key := OutputKey{Tenant: g.tenant, Feed: dropinOutputFeed, Format: name, Fingerprint: variant, Version: snap.Version}
 	out, outLk, err := d.s.deps.Store.Output(c.Request.Context(), key, snap, func() (Rendered, error) {
 		var buf bytes.Buffer
 		if err := write(&buf, snap.Vehicles); err != nil {
+			var ie *inventory.Error
+			if errors.As(err, &ie) {
+				return Rendered{}, err
+			}
 			return Rendered{}, &inventory.Error{Code: inventory.EInternal, Message: "An internal error occurred.", Err: err}
 		}
 		return Rendered{Body: buf.Bytes(), ContentType: ctype, ModifiedAt: snap.ModifiedAt}, nil
@@ -324,13 +398,34 @@ func (d *dropin) serveStored(c *gin.Context, g *grant, name, ctype string, write
 		return
 	}
 	lk.Outcome = cacheOutcome(lk, outLk)
-	d.cacheHeaders(c, lk)
-	h := c.Writer.Header()
-	h.Add("Vary", "Accept-Encoding")
-	body := out.Body
-	if len(out.Gzip) > 0 && acceptsGzip(c.GetHeader("Accept-Encoding")) {
-		body = out.Gzip
-		h.Set("Content-Encoding", "gzip")
+	// The header values in one allocation (what feeds build once per output, feed_headers.go).
+	quoted := quoteETag(out.ETag)
+	useGzip := len(out.Gzip) > 0 && acceptsGzip(headerValue(c.Request.Header, "Accept-Encoding"))
+	body, etag := out.Body, quoted
+	if useGzip {
+		body, etag = out.Gzip, gzipETag(quoted)
 	}
-	c.Data(http.StatusOK, ctype, body)
+	vals := []string{"private, no-cache", strconv.FormatInt(int64(max(0, lk.Age)/time.Second), 10),
+		cacheStatus(lk.Outcome, int64(lk.TTL/time.Second)), "Accept-Encoding", etag, "gzip", ctype, strconv.Itoa(len(body))}
+	one := func(i int) []string { return vals[i : i+1 : i+1] }
+	h := c.Writer.Header()
+	h["Cache-Control"], h["Age"], h["Cache-Status"] = one(0), one(1), one(2)
+	if len(h["Vary"]) == 0 {
+		h["Vary"] = one(3)
+	} else {
+		h["Vary"] = append(h["Vary"], vals[3])
+	}
+	if out.ETag != "" {
+		h["Etag"] = one(4)
+		if inm := headerValue(c.Request.Header, "If-None-Match"); inm != "" && etagMatches(inm, quoted, gzipETag(quoted)) {
+			c.Status(http.StatusNotModified)
+			return
+		}
+	}
+	if useGzip {
+		h["Content-Encoding"] = one(5)
+	}
+	h["Content-Type"], h["Content-Length"] = one(6), one(7)
+	c.Status(http.StatusOK)
+	_, _ = c.Writer.Write(body)
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func (f forwarder) Forward(ctx context.Context, tenant, method, path string, bod
 
 // dropinEnv is a gateway, its simulator and the keys of its configuration.
 type dropinEnv struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *gateway.Server
 	sim     *hriznsim.Server
 	simURL  string
@@ -85,7 +86,14 @@ tenants:
 `
 
 // newDropinEnv starts a simulator with simOpts (Vehicles defaults to 150) and a gateway over it.
-func newDropinEnv(t *testing.T, simOpts hriznsim.Options) *dropinEnv {
+func newDropinEnv(t testing.TB, simOpts hriznsim.Options) *dropinEnv {
+	t.Helper()
+	return newDropinEnvLimit(t, simOpts, 0)
+}
+
+// newDropinEnvLimit is newDropinEnv with the sunset tenant's rate_limit.per_minute set (0: the
+// default).
+func newDropinEnvLimit(t testing.TB, simOpts hriznsim.Options, perMinute int) *dropinEnv {
 	t.Helper()
 	if simOpts.Vehicles == 0 {
 		simOpts.Vehicles = 150
@@ -122,8 +130,12 @@ func newDropinEnv(t *testing.T, simOpts hriznsim.Options) *dropinEnv {
 		k[n] = newKey(t)
 	}
 	metrics := gateway.NewMetrics()
+	cfg := dropinConfig
+	if perMinute > 0 {
+		cfg = strings.Replace(cfg, "  - id: sunset\n", "  - id: sunset\n    rate_limit: {per_minute: "+strconv.Itoa(perMinute)+"}\n", 1)
+	}
 	// A refresh the admin waits for longer than 2 s answers 202 (TestAdminRefreshDoesNotHang).
-	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(dropinConfig), formats), AdminRefreshWait: 2 * time.Second},
+	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(cfg), formats), AdminRefreshWait: 2 * time.Second},
 		gateway.Deps{Store: bridge.Store{C: c}, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{}), Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, Upstream: forwarder{clients},
 			Admin: admin, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -178,7 +190,7 @@ func (e *dropinEnv) metric() string {
 	return string(e.gw(http.MethodGet, "/metrics", nil).body)
 }
 
-func newKey(t *testing.T) string {
+func newKey(t testing.TB) string {
 	t.Helper()
 	key, _, err := config.NewKey()
 	if err != nil {

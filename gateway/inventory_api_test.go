@@ -1,8 +1,12 @@
 package gateway_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -194,6 +198,91 @@ func TestInventoryAPICORS(t *testing.T) {
 			}
 			if got.header.Get("Access-Control-Allow-Credentials") != "" {
 				t.Error("credentials must not be allowed")
+			}
+		})
+	}
+}
+
+// TestDropinAnswersFromStoredBytes wants list pages, details, descriptions and stats served like
+// feeds: the same bytes as rendered, a strong ETag, 304 on If-None-Match (either encoding's tag),
+// gzip when asked; one stored page for every spelling of a query; and a new snapshot making the
+// old answers unreachable.
+func TestDropinAnswersFromStoredBytes(t *testing.T) {
+	e := newDropinEnv(t, hriznsim.Options{Vehicles: 40})
+	key := []string{"X-API-Key", e.keys["website"]}
+	vin := e.sim.Vehicles("")[0].VIN
+	targets := []string{"/v1/public/inventory?limit=5", "/v1/public/inventory/" + vin,
+		"/v1/public/inventory/" + vin + "/description", "/v1/public/inventory/stats"}
+	etags := map[string]string{}
+	for _, target := range targets {
+		first := e.gw(http.MethodGet, target, nil, key...)
+		etag := first.header.Get("ETag")
+		if first.status != 200 || !strings.HasPrefix(etag, `"`) || first.header.Get("Content-Encoding") != "" {
+			t.Fatalf("%s: %d, ETag %q, %s", target, first.status, etag, first.body)
+		}
+		etags[target] = etag
+		again := e.gw(http.MethodGet, target, nil, key...)
+		if string(again.body) != string(first.body) || again.header.Get("ETag") != etag || again.header.Get("Cache-Status") != "feedgate; hit" {
+			t.Errorf("%s again: ETag %q, Cache-Status %q", target, again.header.Get("ETag"), again.header.Get("Cache-Status"))
+		}
+		gz := e.gw(http.MethodGet, target, nil, append(key, "Accept-Encoding", "gzip")...)
+		if gz.header.Get("Content-Encoding") != "gzip" || gz.header.Get("ETag") == etag || gunzip(t, gz.body) != string(first.body) {
+			t.Errorf("%s gzip: Content-Encoding %q, ETag %q", target, gz.header.Get("Content-Encoding"), gz.header.Get("ETag"))
+		}
+		for _, tag := range []string{etag, gz.header.Get("ETag")} {
+			if nm := e.gw(http.MethodGet, target, nil, append(key, "If-None-Match", tag)...); nm.status != 304 || len(nm.body) != 0 {
+				t.Errorf("%s If-None-Match %s: %d", target, tag, nm.status)
+			}
+		}
+	}
+	// Another spelling of the same page is the same stored page.
+	if got := e.gw(http.MethodGet, "/v1/public/inventory?make=&limit=%35", nil, append(key, "If-None-Match", etags[targets[0]])...); got.status != 304 {
+		t.Errorf("the same query spelt otherwise: %d", got.status)
+	}
+
+	e.sim.SetInventorySize("", 39)
+	if got := e.gw(http.MethodPost, "/admin/tenants/sunset/refresh", nil, "X-API-Key", e.keys["admin"]); got.status != 200 {
+		t.Fatalf("refresh: %d %s", got.status, got.body)
+	}
+	for _, target := range []string{targets[0], targets[3]} {
+		got := e.gw(http.MethodGet, target, nil, append(key, "If-None-Match", etags[target])...)
+		if got.status != 200 || got.header.Get("ETag") == etags[target] {
+			t.Errorf("%s after a new snapshot: %d, ETag %q (was %q)", target, got.status, got.header.Get("ETag"), etags[target])
+		}
+	}
+}
+
+func gunzip(t *testing.T, b []byte) string {
+	t.Helper()
+	r, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// BenchmarkDropinRead measures cached drop-in reads, gzip asked, next to BenchmarkFeedHit: list
+// pages of 25 and 100 vehicles, a details page and stats, each served from its stored bytes.
+func BenchmarkDropinRead(b *testing.B) {
+	e := newDropinEnvLimit(b, hriznsim.Options{}, 1<<30)
+	vin := e.sim.Vehicles("")[0].VIN
+	for _, bc := range []struct{ name, target string }{
+		{"list=25", "/v1/public/inventory?limit=25"}, {"list=100", "/v1/public/inventory?limit=100"},
+		{"details", "/v1/public/inventory/" + vin}, {"stats", "/v1/public/inventory/stats"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, bc.target, nil)
+			req.Header.Set("X-API-Key", e.keys["website"])
+			req.Header.Set("Accept-Encoding", "gzip")
+			if got := e.gw(http.MethodGet, bc.target, nil, "X-API-Key", e.keys["website"]); got.status != 200 {
+				b.Fatalf("%s: %d %s", bc.target, got.status, got.body)
+			}
+			if h := benchServe(b, e.srv, req); h.Get("Content-Encoding") != "gzip" || h.Get("ETag") == "" {
+				b.Fatalf("the last answer was not the stored gzip bytes: %v", h)
 			}
 		})
 	}

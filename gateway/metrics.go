@@ -160,6 +160,20 @@ func (c *children[K, V]) get(k K) V {
 	return v
 }
 
+// accessLogDropped is feedgate_access_log_dropped_total: the access lines l dropped because the
+// output fell behind (always 0 without a LogWriter).
+func accessLogDropped(l *LogWriter) prometheus.Collector {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "feedgate_access_log_dropped_total",
+		Help: "Access-log lines dropped because the log output fell behind (it is never waited for).",
+	}, func() float64 {
+		if l == nil {
+			return 0
+		}
+		return float64(l.Dropped())
+	})
+}
+
 // Register adds a collector (such as the cache's) to the registry.
 func (m *Metrics) Register(c prometheus.Collector) error {
 	if err := m.reg.Register(c); err != nil {

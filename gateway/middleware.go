@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,10 +23,22 @@ import (
 const ctxGrant = "feedgate.grant"
 
 // requestIDs makes request ids: a random per-process prefix and a counter, unique across
-// replicas without reading crypto/rand on every request.
+// replicas without reading crypto/rand on every request. Ids are made idBatch at a time, as one
+// string and one header slice that the batch's requests share, so that a request allocates
+// nothing for its id.
 type requestIDs struct {
-	prefix string
-	n      atomic.Uint64
+	prefix  string
+	n       atomic.Uint64
+	batches sync.Pool // of *idRun
+}
+
+// idBatch is the size of a batch of request ids.
+const idBatch = 64
+
+// idRun is a batch of request ids: X-Request-Id header values, each a slice of one.
+type idRun struct {
+	hdrs []string
+	next int
 }
 
 func newRequestIDs() *requestIDs {
@@ -34,10 +47,39 @@ func newRequestIDs() *requestIDs {
 	return &requestIDs{prefix: hex.EncodeToString(b[:]) + "-"}
 }
 
-func (r *requestIDs) next() string {
-	var buf [40]byte
-	return string(strconv.AppendUint(append(buf[:0], r.prefix...), r.n.Add(1), 36))
+// header returns a fresh id as a header value (a slice of one that nobody may change).
+func (r *requestIDs) header() []string {
+	run, _ := r.batches.Get().(*idRun)
+	if run == nil || run.next == len(run.hdrs) {
+		run = r.newRun()
+	}
+	h := run.hdrs[run.next : run.next+1 : run.next+1]
+	run.next++
+	r.batches.Put(run)
+	return h
 }
+
+// newRun reserves idBatch numbers and formats their ids into one string.
+func (r *requestIDs) newRun() *idRun {
+	first := r.n.Add(idBatch) - idBatch + 1
+	buf := make([]byte, 0, idBatch*(len(r.prefix)+8))
+	ends := make([]int, idBatch)
+	for i := range uint64(idBatch) {
+		buf = strconv.AppendUint(append(buf, r.prefix...), first+i, 36)
+		ends[i] = len(buf)
+	}
+	all := string(buf)
+	run := &idRun{hdrs: make([]string, idBatch)}
+	start := 0
+	for i, end := range ends {
+		run.hdrs[i] = all[start:end]
+		start = end
+	}
+	return run
+}
+
+// next returns a fresh id.
+func (r *requestIDs) next() string { return r.header()[0] }
 
 // requestID honours a sane X-Request-ID from the client (or a proxy in front) and makes one up
 // otherwise; it is echoed in the response, where the access log reads it back. An id that is a
@@ -45,15 +87,24 @@ func (r *requestIDs) next() string {
 // JSON or error body can be sniffed into something a browser runs.
 func (s *Server) requestID(r *redactor) gin.HandlerFunc {
 	nosniff := []string{"nosniff"}
+	// The request's Keys map (where setLogKey leaves the grant) is reused across requests rather
+	// than made by the first c.Set of each: it lives only until this middleware returns, after
+	// the access log has read it.
+	keys := sync.Pool{New: func() any { return map[any]any{} }}
 	return func(c *gin.Context) {
-		id := headerValue(c.Request.Header, "X-Request-Id")
-		if !saneRequestID(id) || r.current().isSecret(id) {
-			id = s.ids.next()
-		}
 		h := c.Writer.Header()
-		h["X-Request-Id"] = []string{id}
+		if id := headerValue(c.Request.Header, "X-Request-Id"); saneRequestID(id) && !r.current().isSecret(id) {
+			h["X-Request-Id"] = []string{id}
+		} else {
+			h["X-Request-Id"] = s.ids.header()
+		}
 		h["X-Content-Type-Options"] = nosniff
+		m := keys.Get().(map[any]any)
+		c.Keys = m
 		c.Next()
+		c.Keys = nil
+		clear(m)
+		keys.Put(m)
 	}
 }
 
@@ -87,15 +138,18 @@ func logKeyName(c *gin.Context) string {
 }
 
 // accessLog counts each request in the metrics and writes one JSON line for it when the logger
-// takes its level; the line's attributes are not even built otherwise. Nothing the client sent is
-// logged before the redactor has masked its secrets (redact.go). Health probes and scrapes are
-// logged at debug, so that they do not drown the requests that matter; a /readyz that fails
-// (a draining replica) is logged at info.
+// takes its level; the line is not even built otherwise. With a LogWriter (Deps.AccessLog) the
+// line is formatted here, without reflection, and handed to it without waiting for the output;
+// without one it goes through the logger. Nothing the client sent is logged before the redactor
+// has masked its secrets (redact.go). Health probes and scrapes are logged at debug, so that they
+// do not drown the requests that matter; a /readyz that fails (a draining replica) is logged at
+// info.
 func (s *Server) accessLog(r *redactor) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		d := time.Since(start)
+		end := time.Now()
+		d := end.Sub(start)
 		route := c.FullPath()
 		if route == "" {
 			route = "unmatched"
@@ -109,36 +163,91 @@ func (s *Server) accessLog(r *redactor) gin.HandlerFunc {
 		if !s.deps.Logger.Enabled(ctx, level) {
 			return
 		}
-		sec := r.current()
-		attrs := []slog.Attr{
-			slog.String("request_id", headerValue(c.Writer.Header(), "X-Request-Id")),
-			slog.String("method", method),
-			slog.String("path", sec.path(c.Request.URL.Path)),
-			slog.String("route", route),
-			slog.Int("status", status),
-			slog.Int("bytes", max(0, c.Writer.Size())),
-			slog.Float64("duration_ms", float64(d.Microseconds())/1000),
-			slog.String("remote", sec.clientAddr(c.Request)),
+		f := accessFields{
+			requestID: headerValue(c.Writer.Header(), "X-Request-Id"), method: method,
+			route: route, status: status, bytes: max(0, c.Writer.Size()),
+			durationMS: float64(d.Microseconds()) / 1000,
+			keyName:    logKeyName(c), cacheStatus: headerValue(c.Writer.Header(), "Cache-Status"),
 		}
-		if q := sec.query(c.Request.URL.RawQuery); q != "" {
-			attrs = append(attrs, slog.String("query", q))
+		s.redactFields(r.current(), c, &f)
+		if s.deps.AccessLog == nil {
+			s.deps.Logger.LogAttrs(ctx, level, "request", f.attrs()...)
+			return
 		}
-		if ua := c.Request.UserAgent(); ua != "" {
-			attrs = append(attrs, slog.String("user_agent", sec.text(ua)))
-		}
-		if k := logKeyName(c); k != "" {
-			attrs = append(attrs, slog.String("key_name", k))
-		}
-		if cs := headerValue(c.Writer.Header(), "Cache-Status"); cs != "" {
-			attrs = append(attrs, slog.String("cache_status", cs))
-		}
-		if len(c.Errors) > 0 {
-			if msg := sec.text(c.Errors.Last().Error()); msg != "" {
-				attrs = append(attrs, slog.String("err", msg))
-			}
-		}
-		s.deps.Logger.LogAttrs(ctx, level, "request", attrs...)
+		a := s.lines.Get().(*accessLine)
+		f.format(a, end, level)
+		s.deps.AccessLog.appendLine(a.b, true)
+		s.lines.Put(a)
 	}
+}
+
+// accessFields are the fields of an access-log line, in their order; the optional ones are left
+// out when empty.
+type accessFields struct {
+	requestID, method, path, route string
+	status, bytes                  int
+	durationMS                     float64
+	remote                         string
+	query, userAgent, keyName      string
+	cacheStatus, err               string
+}
+
+// redactFields fills the fields that carry what the client sent, masked.
+func (s *Server) redactFields(sec *secretSet, c *gin.Context, f *accessFields) {
+	f.path = sec.path(c.Request.URL.Path)
+	f.remote = sec.clientAddr(c.Request)
+	f.query = sec.query(c.Request.URL.RawQuery)
+	if ua := headerValue(c.Request.Header, "User-Agent"); ua != "" {
+		f.userAgent = sec.text(ua)
+	}
+	if len(c.Errors) > 0 {
+		f.err = sec.text(c.Errors.Last().Error())
+	}
+}
+
+// attrs are the fields as slog attributes, for a logger without a LogWriter.
+func (f *accessFields) attrs() []slog.Attr {
+	attrs := []slog.Attr{
+		slog.String("request_id", f.requestID),
+		slog.String("method", f.method),
+		slog.String("path", f.path),
+		slog.String("route", f.route),
+		slog.Int("status", f.status),
+		slog.Int("bytes", f.bytes),
+		slog.Float64("duration_ms", f.durationMS),
+		slog.String("remote", f.remote),
+	}
+	for _, o := range f.optional() {
+		if o[1] != "" {
+			attrs = append(attrs, slog.String(o[0], o[1]))
+		}
+	}
+	return attrs
+}
+
+// optional names the optional fields and their values, in order.
+func (f *accessFields) optional() [5][2]string {
+	return [5][2]string{{"query", f.query}, {"user_agent", f.userAgent}, {"key_name", f.keyName},
+		{"cache_status", f.cacheStatus}, {"err", f.err}}
+}
+
+// format writes the line as slog's JSON handler would write the record "request" at t.
+func (f *accessFields) format(a *accessLine, t time.Time, level slog.Level) {
+	a.begin(t, level, "request")
+	a.str("request_id", f.requestID)
+	a.str("method", f.method)
+	a.str("path", f.path)
+	a.str("route", f.route)
+	a.int("status", f.status)
+	a.int("bytes", f.bytes)
+	a.float("duration_ms", f.durationMS)
+	a.str("remote", f.remote)
+	for _, o := range f.optional() {
+		if o[1] != "" {
+			a.str(o[0], o[1])
+		}
+	}
+	a.end()
 }
 
 // accessLevel is the level of a request's log line: error for a 5xx, debug for probes and

@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -161,4 +163,45 @@ func acceptable(header, contentType string) bool {
 		}
 	}
 	return !parsed
+}
+
+// isQueryParam reports whether name is a query parameter the routes read: only these are named
+// in the answer to a malformed query string, since any other name might be a secret the client
+// sent by mistake.
+func isQueryParam(name string) bool {
+	switch name {
+	case "key", "download", "limit", "cursor", "make", "model", "year", "condition", "format":
+		return true
+	}
+	return false
+}
+
+// checkQuery refuses a query string that the query parser would read only in part: a pair with
+// a bad percent escape or a semicolon is otherwise dropped in silence, and a malformed cursor
+// would be answered with page one. The message names the parameter when it is one the routes
+// read, and never repeats a value.
+func checkQuery(raw string) error {
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" {
+			continue
+		}
+		name, value, _ := strings.Cut(pair, "=")
+		dname, nerr := url.QueryUnescape(name)
+		_, verr := url.QueryUnescape(value)
+		semi := strings.IndexByte(pair, ';') >= 0
+		if nerr == nil && verr == nil && !semi {
+			continue
+		}
+		problem := "has an invalid percent escape (a % must be followed by two hexadecimal digits)"
+		if semi {
+			problem = "contains a semicolon (parameters are separated by &)"
+		}
+		if nerr == nil && isQueryParam(dname) {
+			return validation(dname, fmt.Sprintf("The query string is malformed: parameter %q %s", dname, problem))
+		}
+		return validation("query", "The query string is malformed: a parameter "+problem)
+	}
+	return nil
 }

@@ -35,6 +35,10 @@ type secretSet struct {
 	st      *state
 	plain   map[string]struct{}
 	proxies []netip.Prefix
+	// paths memoizes whether a request path has a secret segment: a feed's path repeats on
+	// every fetch, and checking its segments costs more than a map read. Bounded by
+	// maxMemoized, as a client chooses paths.
+	paths children[string, bool]
 }
 
 // current is the secret set of the state being served, rebuilt after a reload.
@@ -44,6 +48,7 @@ func (r *redactor) current() *secretSet {
 		return c
 	}
 	c := &secretSet{st: st, plain: map[string]struct{}{}, proxies: trustedPrefixes(st.cfg.TrustedProxies)}
+	c.paths.make = c.pathHasSecret
 	for i := range st.cfg.Tenants {
 		t := &st.cfg.Tenants[i]
 		for _, s := range []string{t.UpstreamKey.Reveal(), t.WebhookSecret.Reveal()} {
@@ -157,13 +162,8 @@ func (c *secretSet) query(raw string) string {
 // path masks the segments of a request path that are secrets. A path without one is returned
 // as it is, without allocating.
 func (c *secretSet) path(p string) string {
-	found := false
-	for rest := p; rest != "" && !found; {
-		var seg string
-		seg, rest, _ = strings.Cut(rest, "/")
-		found = c.isSecret(seg)
-	}
-	if !found {
+	has := c.paths.make != nil && c.paths.get(p) || c.paths.make == nil && c.pathHasSecret(p)
+	if !has {
 		return p
 	}
 	segs := strings.Split(p, "/")
@@ -173,6 +173,18 @@ func (c *secretSet) path(p string) string {
 		}
 	}
 	return strings.Join(segs, "/")
+}
+
+// pathHasSecret reports whether a segment of p is a secret.
+func (c *secretSet) pathHasSecret(p string) bool {
+	for rest := p; rest != ""; {
+		var seg string
+		seg, rest, _ = strings.Cut(rest, "/")
+		if c.isSecret(seg) {
+			return true
+		}
+	}
+	return false
 }
 
 // text masks the secrets in free text (a user agent, an error): every plain-text secret it

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -59,8 +60,14 @@ type Deps struct {
 	Metrics *Metrics
 	// Reporter, when set, exports the cache's counters and per-tenant state as metrics.
 	Reporter Reporter
-	// Logger receives access logs and events; nil discards them.
+	// Logger receives access logs and events; nil discards them. Its level decides which access
+	// lines are written.
 	Logger *slog.Logger
+	// AccessLog, when set, receives the access-log lines instead of Logger (which still decides
+	// their level): formatted without reflection and written asynchronously, dropped and counted
+	// rather than waited for when the output falls behind. Logger usually writes through it too,
+	// so that lines stay whole and in order; its owner closes it after Serve returns.
+	AccessLog *LogWriter
 	// Upstream forwards the drop-in API's writes with the tenant's upstream key; nil answers
 	// them 503 (see inventory_api.go, writes.go).
 	Upstream UpstreamWriter
@@ -82,6 +89,7 @@ type Server struct {
 	engine   *gin.Engine
 	draining atomic.Bool
 	ids      *requestIDs
+	lines    *sync.Pool // of *accessLine
 }
 
 // New builds a Server for opts.Config, refusing a configuration that names an unknown format or
@@ -124,12 +132,15 @@ func New(opts Options, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, deps: deps, ids: newRequestIDs()}
+	s := &Server{opts: opts, deps: deps, ids: newRequestIDs(), lines: newAccessLines()}
 	s.state.Store(st)
 	if err := deps.Metrics.Register(newStateCollector(s)); err != nil {
 		return nil, err
 	}
 	if err := deps.Metrics.Register(newFetchCollector(s)); err != nil {
+		return nil, err
+	}
+	if err := deps.Metrics.Register(accessLogDropped(deps.AccessLog)); err != nil {
 		return nil, err
 	}
 	if s.engine, err = s.routes(); err != nil {

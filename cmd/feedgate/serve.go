@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/feedgate/feedgate/config"
+	"github.com/feedgate/feedgate/gateway"
 	"github.com/feedgate/feedgate/transform"
 )
 
@@ -66,9 +67,13 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if *listen != "" {
 		cfg.Listen = *listen
 	}
-	logger := newLogger(stdout, cfg.LogLevel)
+	// Every log line goes through one asynchronous writer, so that a request never waits for
+	// stdout; closing it after serve writes every line still buffered.
+	lw := gateway.NewLogWriter(stdout, gateway.LogWriterOptions{})
+	defer func() { _ = lw.Close() }()
+	logger := newLogger(lw, cfg.LogLevel)
 	setMemoryLimit(cfg, logger)
-	return serve(cfg, *path, opts, wireOptions{Formats: reg, Logger: logger}, nil, *drain, stderr)
+	return serve(cfg, *path, opts, wireOptions{Formats: reg, Logger: logger, AccessLog: lw}, nil, *drain, stderr)
 }
 
 // defaultDrainTimeout is serve's --drain-timeout.

@@ -43,6 +43,9 @@ type stack struct {
 type wireOptions struct {
 	Formats *transform.Registry
 	Logger  *slog.Logger
+	// AccessLog, when set, takes the access-log lines (gateway.Deps.AccessLog); Logger should
+	// write onto it too.
+	AccessLog *gateway.LogWriter
 	// HTTPClient reaches the upstream; nil means a client with sane connection limits.
 	HTTPClient *http.Client
 }
@@ -128,7 +131,7 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 	admin.P = pub // the status names the feeds it holds back
 	deps := gateway.Deps{
 		Store: bridge.Store{C: c}, Publisher: bridge.Publisher{P: pub, Formats: o.Formats}, Metrics: metrics, Reporter: bridge.Reporter{C: c},
-		Logger: o.Logger, Upstream: upstreamWriter{clients}, Admin: admin,
+		Logger: o.Logger, AccessLog: o.AccessLog, Upstream: upstreamWriter{clients}, Admin: admin,
 	}
 	if st.changes != nil {
 		deps.Changes = bridge.Changes{L: st.changes}
