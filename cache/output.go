@@ -16,13 +16,12 @@ import (
 // here), ETag (StrongETag of Body) and ModifiedAt (snap.ModifiedAt). A render error is returned
 // as is and not cached. The returned value is shared: nobody may modify it.
 func (c *Cache) Output(ctx context.Context, key OutputKey, snap *inventory.Snapshot, render func() (Rendered, error)) (*Rendered, Result, error) {
+	if r, res, ok := c.CachedOutput(key, snap); ok {
+		return r, res, nil
+	}
 	var buf [192]byte
 	k := appendOutputKey(buf[:0], key, snap.Version)
 	now := c.opts.Now()
-	if v, ok := c.l1.getBytes(k); ok {
-		c.ctr.outputHitsMemory.Add(1)
-		return v.(*Rendered), c.result(Hit, LayerMemory, snap, now), nil
-	}
 	ks := string(k)
 	ran := false
 	ch := c.renders.DoChan(ks, func() (any, error) {
@@ -47,6 +46,19 @@ func (c *Cache) Output(ctx context.Context, key OutputKey, snap *inventory.Snaps
 	case <-ctx.Done():
 		return nil, Result{Outcome: Miss}, fmt.Errorf("cache: wait for render of %s/%s: %w", key.Tenant, key.Feed, ctx.Err())
 	}
+}
+
+// CachedOutput is Output's in-process hit alone: the output stored for key and snap in L1, or
+// false. It does no I/O and allocates nothing, so a caller can look before it builds a render
+// function for Output.
+func (c *Cache) CachedOutput(key OutputKey, snap *inventory.Snapshot) (*Rendered, Result, bool) {
+	var buf [192]byte
+	k := appendOutputKey(buf[:0], key, snap.Version)
+	if v, ok := c.l1.getBytes(k); ok {
+		c.ctr.outputHitsMemory.Add(1)
+		return v.(*Rendered), c.result(Hit, LayerMemory, snap, c.opts.Now()), true
+	}
+	return nil, Result{}, false
 }
 
 type outputResult struct {

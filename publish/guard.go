@@ -53,7 +53,12 @@ func newGuard(shrink float64) *guard {
 	return &guard{shrink: shrink, good: map[string]goodOutput{}, held: map[string]HeldFeed{}, heldV: map[string]string{}}
 }
 
-func feedID(f *Feed) string { return f.Tenant + "/" + f.Name }
+func feedID(f *Feed) string {
+	if f.id != "" {
+		return f.id
+	}
+	return f.Tenant + "/" + f.Name
+}
 
 // check decides whether a fresh render of f over snap may be served.
 func (g *guard) check(f *Feed, snap *inventory.Snapshot, d transform.Diagnostics) error {

@@ -37,6 +37,10 @@ type Feed struct {
 	// Fingerprint is a hash of everything besides the snapshot and the writer's code that shapes
 	// the output (format, content type, dealer, options), so a changed configuration renders anew.
 	Fingerprint string
+
+	// key and id are built once, so that serving a stored output builds no string.
+	key cache.OutputKey
+	id  string
 }
 
 // Options is the one mapping from a feed's configuration to its writer's options.
@@ -59,6 +63,8 @@ func NewFeed(cfg *config.Config, t *config.Tenant, f *config.Feed, formats Forma
 	if fd.Fingerprint, err = fingerprint(fd); err != nil {
 		return nil, err
 	}
+	fd.key = cache.OutputKey{Tenant: fd.Tenant, Feed: fd.Name, Format: FormatKey(fd.Writer), Variant: fd.Fingerprint}
+	fd.id = fd.Tenant + "/" + fd.Name
 	return fd, nil
 }
 
@@ -85,7 +91,10 @@ func FormatKey(w transform.Writer) string {
 
 // OutputKey is where the feed's output is stored (the snapshot's version completes it).
 func (f *Feed) OutputKey() cache.OutputKey {
-	return cache.OutputKey{Tenant: f.Tenant, Feed: f.Name, Format: FormatKey(f.Writer), Variant: f.Fingerprint}
+	if f.key.Format == "" { // a Feed built by hand rather than by NewFeed
+		return cache.OutputKey{Tenant: f.Tenant, Feed: f.Name, Format: FormatKey(f.Writer), Variant: f.Fingerprint}
+	}
+	return f.key
 }
 
 // Input is what the writer renders for snap.

@@ -136,14 +136,18 @@ func (p *Publisher) Output(ctx context.Context, f *Feed) (Served, error) {
 	if reason := p.guard.heldReason(f, snap.Version); reason != "" {
 		return p.servePrevious(f, snap, sres, reason)
 	}
-	out, ores, err := p.cache.Output(ctx, f.OutputKey(), snap, p.renderFunc(f, snap))
-	var held *errCollapsed
-	if errors.As(err, &held) {
-		p.guard.hold(f, snap.Version, held.reason, time.Now())
-		return p.servePrevious(f, snap, sres, held.reason)
-	}
-	if err != nil {
-		return Served{Result: sres}, err
+	key := f.OutputKey()
+	out, ores, ok := p.cache.CachedOutput(key, snap) // the hit path builds no render function
+	if !ok {
+		out, ores, err = p.cache.Output(ctx, key, snap, p.renderFunc(f, snap))
+		if err != nil {
+			var held *errCollapsed
+			if errors.As(err, &held) {
+				p.guard.hold(f, snap.Version, held.reason, time.Now())
+				return p.servePrevious(f, snap, sres, held.reason)
+			}
+			return Served{Result: sres}, err
+		}
 	}
 	if ores.Layer != cache.LayerMemory {
 		p.guard.accepted(f, out, snap.Version)
