@@ -65,16 +65,6 @@ type TenantStatus struct {
 	HeldVehicles int
 	HeldVersion  string
 	HeldSince    time.Time
-
-	// HeldFeeds are the tenant's feeds whose latest render the render owner holds back (an
-	// empty or collapsed feed), by feed name; the previous good output keeps serving meanwhile.
-	HeldFeeds map[string]HeldFeedStatus
-}
-
-// HeldFeedStatus says why and since when a feed's latest render is held back.
-type HeldFeedStatus struct {
-	Reason string
-	Since  time.Time
 }
 
 // adminRealm is the Basic realm a browser asks the admin key for.
@@ -328,12 +318,11 @@ func (d *dropin) tenantView(ctx context.Context, st *state, tenant string) (*adm
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	held := d.heldFeeds(tenant)
 	v.Feeds = make([]adminFeedView, 0, len(names))
 	for _, name := range names {
 		fv := d.feedView(ctx, st, ts.feeds[name], status.HasSnapshot)
-		if h, ok := status.HeldFeeds[name]; ok {
-			fv.HeldBack = &adminFeedHeldView{Reason: h.Reason, Since: h.Since.UTC()}
-		}
+		fv.HeldBack = held[name]
 		v.Feeds = append(v.Feeds, fv)
 	}
 	return v, true
@@ -503,8 +492,18 @@ func (d *dropin) adminDiagnostics(c *gin.Context) {
 	if v.Warnings == nil {
 		v.Warnings = []transform.Warning{}
 	}
-	if h, ok := d.s.deps.Admin.TenantStatus(fs.tenant).HeldFeeds[fs.name]; ok {
-		v.HeldBack = &adminFeedHeldView{Reason: h.Reason, Since: h.Since.UTC()}
-	}
+	v.HeldBack = d.heldFeeds(fs.tenant)[fs.name]
 	d.writeJSON(c, http.StatusOK, dataBody{v})
+}
+
+// heldFeeds are the tenant's feeds whose latest render the render owner holds back, by name: the
+// one source the status, the page, the diagnostics and the metric all read.
+func (d *dropin) heldFeeds(tenant string) map[string]*adminFeedHeldView {
+	out := map[string]*adminFeedHeldView{}
+	for _, h := range d.s.deps.Publisher.Held() {
+		if h.Tenant == tenant {
+			out[h.Feed] = &adminFeedHeldView{Reason: h.Reason, Since: h.Since.UTC()}
+		}
+	}
+	return out
 }

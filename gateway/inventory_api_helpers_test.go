@@ -120,7 +120,7 @@ func newDropinEnvLimit(t testing.TB, simOpts hriznsim.Options, perMinute int) *d
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	pub := publish.NewPublisher(c, publish.PublisherOptions{})
-	admin := bridge.Admin{C: c, P: pub}
+	admin := bridge.Admin{C: c}
 	formats, err := transform.NewRegistry(transform.Builtins()...)
 	if err != nil {
 		t.Fatal(err)

@@ -128,7 +128,6 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 		}
 		admin.Scheduler = st.schedule
 	}
-	admin.P = pub // the status names the feeds it holds back
 	deps := gateway.Deps{
 		Store: bridge.Store{C: c}, Publisher: bridge.Publisher{P: pub, Formats: o.Formats}, Metrics: metrics, Reporter: bridge.Reporter{C: c},
 		Logger: o.Logger, AccessLog: o.AccessLog, Upstream: upstreamWriter{clients}, Admin: admin,

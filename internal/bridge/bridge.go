@@ -149,8 +149,6 @@ type Admin struct {
 	// Scheduler, when set, runs the scheduled refresh: a marked tenant is synced soon, a burst
 	// of marks (webhooks) making one sync.
 	Scheduler *refresh.Scheduler
-	// P, when set, is the render owner whose held-back feeds the status names.
-	P *publish.Publisher
 }
 
 var _ gateway.AdminStore = Admin{}
@@ -192,17 +190,6 @@ func (a Admin) TenantStatus(tenant string) gateway.TenantStatus {
 	if a.Scheduler != nil {
 		if sched, ok := a.Scheduler.Status(tenant); ok {
 			out.NextSync = sched.Next
-		}
-	}
-	if a.P != nil {
-		for _, h := range a.P.Held() {
-			if h.Tenant != tenant {
-				continue
-			}
-			if out.HeldFeeds == nil {
-				out.HeldFeeds = map[string]gateway.HeldFeedStatus{}
-			}
-			out.HeldFeeds[h.Feed] = gateway.HeldFeedStatus{Reason: h.Reason, Since: h.Since}
 		}
 	}
 	for _, r := range a.C.History(tenant) {
