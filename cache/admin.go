@@ -85,6 +85,7 @@ func (c *Cache) heldSince(st *tenantState) time.Time {
 
 func (c *Cache) storeHeld(st *tenantState, held *inventory.Snapshot, since time.Time) {
 	c.storeDurableHeld(st, held, since)
+	st.heldRead.Store(nil)
 	if !c.redisUp() {
 		return
 	}
@@ -238,17 +239,28 @@ func (c *Cache) localStatus(tenant string) TenantStatus {
 // sync is held for every replica, and once any replica accepted or promoted it, it is held for
 // none, so status, metrics and /readyz agree on all of them. Without Redis (or with it failing)
 // this process's own view stands.
+//
+// Status is read per tenant at every metrics scrape, so Redis is asked at most once every
+// VersionCheckEvery per tenant (the same bound as the snapshot's version check); this process's
+// own hold or release forgets the remembered answer at once.
 func (c *Cache) sharedHeld(st *tenantState, s *TenantStatus) {
 	if !c.redisUp() {
 		return
 	}
-	ctx, cancel := c.redisCtx()
-	defer cancel()
-	vals, err := c.l2.MGet(ctx, st.k.heldInfo, st.k.heldSince)
-	if err != nil {
-		c.redisFailed("held status", err)
-		return
+	now := c.opts.Now().UnixNano()
+	r := st.heldRead.Load()
+	if r == nil || now-r.at >= int64(c.opts.VersionCheckEvery) || now < r.at {
+		ctx, cancel := c.redisCtx()
+		vals, err := c.l2.MGet(ctx, st.k.heldInfo, st.k.heldSince)
+		cancel()
+		if err != nil {
+			c.redisFailed("held status", err)
+			return
+		}
+		r = &heldRead{at: now, info: vals[0], since: vals[1]}
+		st.heldRead.Store(r)
 	}
+	vals := [2][]byte{r.info, r.since}
 	if vals[0] == nil {
 		if s.Held { // another replica accepted or promoted it
 			st.mu.Lock()
@@ -295,4 +307,10 @@ func (c *Cache) Counters() Counters {
 		NegativeHits: k.negativeHits.Load(), RedisErrors: k.redisErrors.Load(), Renders: k.renders.Load(),
 		OutputHitsMemory: k.outputHitsMemory.Load(), OutputHitsRedis: k.outputHitsRedis.Load(),
 	}
+}
+
+// heldRead is the last answer Redis gave about a tenant's held-back snapshot.
+type heldRead struct {
+	at          int64 // unix nanos, by the cache's clock
+	info, since []byte
 }

@@ -170,6 +170,8 @@ type tenantState struct {
 	// outKeys are the Redis keys of outputs stored for the snapshot in service, released when a
 	// new snapshot supersedes it (guarded by mu).
 	outKeys map[string]bool
+	// heldRead remembers Redis's answer about a held-back snapshot for status reads (admin.go).
+	heldRead atomic.Pointer[heldRead]
 
 	mu        sync.Mutex // guards the fields below
 	held      *inventory.Snapshot

@@ -310,6 +310,9 @@ func (c *Cache) syncFailed(st *tenantState, err error, now time.Time, dur time.D
 func (c *Cache) install(st *tenantState, snap *inventory.Snapshot, gen uint64, dropHeld bool) {
 	c.setCurrent(st, snap, gen)
 	c.storeDurableSnapshot(st, snap, dropHeld)
+	if dropHeld {
+		st.heldRead.Store(nil)
+	}
 	if !c.redisUp() {
 		return
 	}
