@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/feedgate/feedgate/cache"
@@ -41,6 +42,9 @@ type guard struct {
 	good   map[string]goodOutput // by tenant/feed
 	held   map[string]HeldFeed   // by tenant/feed; only for the snapshot version in heldVer
 	heldV  map[string]string
+	// nHeld is len(held), read without the lock so that a hit, when nothing is held (the normal
+	// case), never takes the guard's mutex.
+	nHeld atomic.Int32
 }
 
 type goodOutput struct {
@@ -90,6 +94,7 @@ func (g *guard) accepted(f *Feed, out *cache.Rendered, version string) {
 	g.good[id] = goodOutput{out: out, included: d.Included, version: version}
 	delete(g.held, id)
 	delete(g.heldV, id)
+	g.nHeld.Store(int32(len(g.held)))
 }
 
 // hold records a held render and returns the output to serve instead, if any.
@@ -99,6 +104,7 @@ func (g *guard) hold(f *Feed, version string, reason string, now time.Time) (*ca
 	id := feedID(f)
 	if _, ok := g.held[id]; !ok || g.heldV[id] != version {
 		g.held[id] = HeldFeed{Tenant: f.Tenant, Feed: f.Name, Reason: reason, Since: now}
+		g.nHeld.Store(int32(len(g.held)))
 		g.heldV[id] = version
 	}
 	prev, ok := g.good[id]
@@ -107,6 +113,9 @@ func (g *guard) hold(f *Feed, version string, reason string, now time.Time) (*ca
 
 // heldReason is why the render of f for version is held back, "" when it is not.
 func (g *guard) heldReason(f *Feed, version string) string {
+	if g.nHeld.Load() == 0 {
+		return ""
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	id := feedID(f)
