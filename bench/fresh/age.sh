@@ -1,13 +1,9 @@
 #!/usr/bin/env bash
 # Age of the inventory served to a fetcher that comes every P seconds, fresh_for 5s, scheduled vs on_request.
-set -u
-cd "${BIN_DIR:?set BIN_DIR to a folder holding built feedgate and hriznsim binaries}"
+. "$(dirname "$0")/lib.sh"
 P=${P:-10}; N=${N:-6}
-./hriznsim --addr 127.0.0.1:19091 --vehicles 150 --description-delay 0 >sim2.log 2>&1 &
-SIM=$!
-sleep 1
-KEY=$(./feedgate keygen 2>/dev/null | grep -o 'fgk_[A-Za-z0-9]*' | head -1)
-HASH=$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)
+start_sim 19091 150 sim2.log
+new_key
 for mode in scheduled on_request; do
 cat > cfg2.yaml <<Y
 listen: "127.0.0.1:18081"

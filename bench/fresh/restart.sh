@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
 # Restart of the embedded default with 5,000 vehicles: time to the first 200 and upstream calls before it.
-set -u
-cd "${BIN_DIR:?set BIN_DIR to a folder holding built feedgate and hriznsim binaries}"
-./hriznsim --addr 127.0.0.1:19090 --vehicles 5000 --description-delay 0 >sim.log 2>&1 &
-SIM=$!
-sleep 1
-KEY=$(./feedgate keygen 2>/dev/null | grep -o 'fgk_[A-Za-z0-9]*' | head -1)
-HASH=$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)
+. "$(dirname "$0")/lib.sh"
+start_sim 19090 5000 sim.log
+new_key
 mkdir -p store; rm -rf store/*
 cat > cfg.yaml <<Y
 listen: "127.0.0.1:18080"

@@ -2,14 +2,10 @@
 # Scheduled refresh over many tenants: start-up to all-warm time, upstream calls, resident memory.
 # TENANTS (default 1000) tenants of 150 vehicles each, all on the simulator's main site, one CSV
 # feed each, refresh.concurrency CONC (default 4), the memory cache.
-set -u
-cd "${BIN_DIR:?set BIN_DIR to a folder holding built feedgate and hriznsim binaries}"
+. "$(dirname "$0")/lib.sh"
 TENANTS=${TENANTS:-1000}; CONC=${CONC:-4}
-./hriznsim --addr 127.0.0.1:19092 --vehicles 150 --description-delay 0 >sim3.log 2>&1 &
-SIM=$!
-sleep 1
-KEY=$(./feedgate keygen 2>/dev/null | grep -o 'fgk_[A-Za-z0-9]*' | head -1)
-HASH=$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)
+start_sim 19092 150 sim3.log
+new_key
 {
   echo 'listen: "127.0.0.1:18082"'
   echo 'shutdown_delay: 0s'
