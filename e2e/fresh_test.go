@@ -163,9 +163,12 @@ func TestWebhookBurstMakesOneSync(t *testing.T) {
 		"    rate_limit: {per_minute: 100000}\n", "    rate_limit: {per_minute: 100000}\n"+extra, 1)
 	writeConfig(t, cfg, yaml)
 	gw := startGateway(t, cfg)
-	waitFor(t, "the first scheduled sync", func() bool {
+	// Both tenants' first syncs must be over before counting: the simulator counts feed calls
+	// over all keys, and the other tenant's first sync may start up to 200 ms after sunset's.
+	waitFor(t, "the first scheduled syncs", func() bool {
 		resp, _ := get(t, gw.URL+"/feeds/sunset/export", keys["export"])
-		return resp.StatusCode == 200
+		other, _ := get(t, gw.URL+"/feeds/other/export", keys["other"])
+		return resp.StatusCode == 200 && other.StatusCode == 200
 	})
 	before := simCounts(t, sim)["feed"]
 	var wg sync.WaitGroup
