@@ -212,12 +212,14 @@ func writeAmplification(b *strings.Builder, rows []ampRow) {
 		return
 	}
 	b.WriteString("Concurrent requests for one cold feed (5,000 vehicles), each on its own connection, all\n" +
-		"released together (`bench/cmd/stampede`); the gateways sync with `sync: feed`, so one sync is\n" +
-		"one upstream `feed` call, counted by the simulator. Target: exactly 1.\n\n")
-	b.WriteString("| case | servers | requests | answers | upstream calls | distinct bodies | p50 | slowest |\n")
+		"released together and asking for gzip (`bench/cmd/stampede`); the gateways sync with `sync: feed`\n" +
+		"and `refresh.mode: on_request` (so the first requests find the feed cold), and one sync is one\n" +
+		"upstream `feed` call, then a details call for each vehicle it has not seen (all calls counted by\n" +
+		"the simulator, by kind, in brackets). Target: exactly 1 `feed` call.\n\n")
+	b.WriteString("| case | servers | requests | answers | upstream feed calls (all calls) | distinct bodies | p50 | slowest |\n")
 	b.WriteString("|---|---:|---:|---|---|---:|---:|---:|\n")
 	for _, r := range rows {
-		calls := fmt.Sprintf("**%d** (%s)", r.UpstreamTotal, counts(r.Upstream))
+		calls := fmt.Sprintf("**%d** (%s)", r.Upstream["feed"], counts(r.Upstream))
 		if r.UpstreamBefore > 0 {
 			calls += fmt.Sprintf(", %d before the start: not cold", r.UpstreamBefore)
 		}
