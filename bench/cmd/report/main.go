@@ -1,7 +1,8 @@
 // Command report turns the JSON result lines of one bench/run into BENCHMARKS.md: the machine,
-// the versions, the four tables (hot serving with ratios to nginx and Varnish, upstream
-// amplification, cold path and freshness, growth), a summary computed from the figures, the
-// profile excerpt when one was taken, and the hand-written reading kept in bench/reading.md.
+// the versions, the six tables (hot serving with ratios to bare Gin, nginx and Varnish, the
+// drop-in API beside a feed hit, upstream amplification, cold path and freshness, growth,
+// template channels against built-in writers), a summary computed from the figures, the profile
+// excerpt when one was taken, and the hand-written reading kept in bench/reading.md.
 package main
 
 import (
@@ -75,6 +76,8 @@ func run(args []string, stdout io.Writer) error {
 // results holds every result line by table.
 type results struct {
 	hot       []hotRow
+	dropin    []dropinRow
+	template  []goBenchRow
 	amplify   []ampRow
 	coldsync  []syncRow
 	freshness []freshRow
@@ -105,6 +108,10 @@ func readResults(path string) (*results, error) {
 		switch head.Table {
 		case "hot":
 			target = grow(&rs.hot)
+		case "dropin":
+			target = grow(&rs.dropin)
+		case "template":
+			target = grow(&rs.template)
 		case "amplification":
 			target = grow(&rs.amplify)
 		case "coldsync":
@@ -162,9 +169,11 @@ func writeReport(b *strings.Builder, meta metaFlags, rs *results, profile, readi
 	}
 	b.WriteString("\n")
 	writeHot(b, rs.hot, meta)
+	writeDropin(b, rs.dropin)
 	writeAmplification(b, rs.amplify)
 	writeColdPath(b, rs.coldsync, rs.freshness)
 	writeGrowth(b, rs.growth)
+	writeTemplate(b, rs.template)
 	if profile != "" {
 		fmt.Fprintf(b, "## Profile of feedgate under load\n\n```\n%s\n```\n\n", profile)
 	}

@@ -206,7 +206,7 @@ type ampRow struct {
 }
 
 func writeAmplification(b *strings.Builder, rows []ampRow) {
-	b.WriteString("## 2. Upstream amplification\n\n")
+	b.WriteString("## 3. Upstream amplification\n\n")
 	if len(rows) == 0 {
 		b.WriteString("Not measured in this run.\n\n")
 		return
@@ -254,7 +254,7 @@ type freshRow struct {
 }
 
 func writeColdPath(b *strings.Builder, syncs []syncRow, fresh []freshRow) {
-	b.WriteString("## 3. Cold path and freshness\n\n")
+	b.WriteString("## 4. Cold path and freshness\n\n")
 	if len(syncs) > 0 {
 		b.WriteString("Sync cost with the real upstream client and `Syncer` against the simulator over loopback\n" +
 			"(`bench/cmd/coldsync`); calls are counted by the client and checked against the simulator.\n\n")
@@ -299,7 +299,7 @@ type growthRow struct {
 }
 
 func writeGrowth(b *strings.Builder, rows []growthRow) {
-	b.WriteString("## 4. Growth\n\n")
+	b.WriteString("## 5. Growth\n\n")
 	if len(rows) == 0 {
 		b.WriteString("Not measured in this run.\n\n")
 		return
