@@ -127,6 +127,24 @@ func TestTemplateTableAveragesRunsAndMarksRatiosOverTarget(t *testing.T) {
 	}
 }
 
+func TestHandMeasuredFileIsAppendedAsItIs(t *testing.T) {
+	measured, err := os.ReadFile("testdata/measured.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := report(t, "-measured", "testdata/measured.md")
+	_, tail, ok := strings.Cut(doc, "\n"+measuredHeading+"\n")
+	if !ok {
+		t.Fatalf("no %q heading in:\n%s", measuredHeading, doc)
+	}
+	if !strings.HasSuffix(tail, "\n\n"+strings.TrimSpace(string(measured))+"\n") {
+		t.Errorf("the hand-measured file is not the end of the report, as it is:\n%s", tail)
+	}
+	if strings.Contains(report(t), measuredHeading) {
+		t.Error("without -measured the report still has the hand-measured heading")
+	}
+}
+
 func TestTablesWithoutResultsSayNotMeasured(t *testing.T) {
 	doc := report(t)
 	for _, title := range []string{"4. Cold path and freshness", "5. Growth"} {
