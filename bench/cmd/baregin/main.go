@@ -1,11 +1,14 @@
 // Command baregin is the hot-serving benchmark's limit of the stack: a bare Gin handler that
-// writes the very bytes and headers of a cached feedgate feed hit, and does nothing else (no key,
-// no rate limit, no metrics, no log). At start it fetches each feed it is given once from a
+// writes the very bytes and headers of a cached feedgate answer, and does nothing else (no key,
+// no rate limit, no metrics, no log). At start it fetches each URL it is given once from a
 // running feedgate in each encoding (identity and gzip), keeps both answers, and then serves
-// GET/HEAD of the feed's path with the gzip answer when Accept-Encoding mentions gzip and the
-// identity answer otherwise. feedgate's requests/s over baregin's is what its own code costs.
+// GET/HEAD of that path and query with the gzip answer when Accept-Encoding mentions gzip and the
+// identity answer otherwise. A URL is a feed (/feeds/t150/google) or a drop-in read
+// (/v1/public/inventory?limit=25, /v1/public/inventory/{vin}, .../stats): one route per path,
+// the query string picking the answer, so feedgate's requests/s over baregin's is what its own
+// code costs.
 //
-//	baregin --feed KEY=http://127.0.0.1:8080/feeds/t150/google [--feed ...] [--addr ADDR]
+//	baregin --feed KEY=http://127.0.0.1:8080/feeds/t150/google [--feed KEY=URL ...] [--addr ADDR]
 package main
 
 import (
@@ -47,14 +50,14 @@ func (f *feedFlags) Set(v string) error { *f = append(*f, v); return nil }
 
 func run() error {
 	var feeds feedFlags
-	flag.Var(&feeds, "feed", "`KEY=URL` of a feed on a running feedgate to copy, repeatable (at least one)")
+	flag.Var(&feeds, "feed", "`KEY=URL` of a feed or drop-in read on a running feedgate to copy, repeatable (at least one)")
 	addr := flag.String("addr", "127.0.0.1:0", "the `ADDR` to listen on")
 	flag.Parse()
 	if len(feeds) == 0 {
 		return errors.New("usage: baregin --feed KEY=URL [--feed KEY=URL ...] [--addr ADDR]")
 	}
 	type pair struct{ plain, gz answer }
-	byPath := map[string]pair{}
+	byPath := map[string]map[string]pair{} // path, then raw query
 	for _, f := range feeds {
 		key, u, ok := strings.Cut(f, "=")
 		if !ok {
@@ -72,13 +75,21 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		byPath[parsed.Path] = pair{plain, gz}
-		fmt.Fprintf(os.Stderr, "baregin: %s: identity %d bytes, gzip %d bytes\n", parsed.Path, len(plain.body), len(gz.body))
+		if byPath[parsed.Path] == nil {
+			byPath[parsed.Path] = map[string]pair{}
+		}
+		byPath[parsed.Path][parsed.RawQuery] = pair{plain, gz}
+		fmt.Fprintf(os.Stderr, "baregin: %s: identity %d bytes, gzip %d bytes\n", parsed.RequestURI(), len(plain.body), len(gz.body))
 	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
-	for path, p := range byPath {
+	for path, byQuery := range byPath {
 		serve := func(c *gin.Context) {
+			p, ok := byQuery[c.Request.URL.RawQuery]
+			if !ok {
+				c.Status(http.StatusNotFound)
+				return
+			}
 			a := p.plain
 			if strings.Contains(c.Request.Header.Get("Accept-Encoding"), "gzip") {
 				a = p.gz
@@ -116,7 +127,7 @@ func run() error {
 	return nil
 }
 
-// capture fetches the feed once with the given Accept-Encoding ("" for identity) and keeps the
+// capture fetches the URL once with the given Accept-Encoding ("" for identity) and keeps the
 // response's headers (minus those net/http sets itself per response) and its body as sent.
 func capture(u, key, encoding string) (answer, error) {
 	req, err := http.NewRequest(http.MethodGet, u, nil)

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// report runs the command on the fixture results and hand-measured file, as bench/run does, and
+// returns the Markdown it wrote.
+func report(t *testing.T, extra ...string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "BENCHMARKS.md")
+	args := append([]string{"-results", "testdata/results.jsonl", "-out", out,
+		"-meta", "command=bench/run", "-meta", "date=2026-11-30 03:00 UTC", "-meta", "nproc=2"}, extra...)
+	if err := run(args, nil); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// section is the text of the "## title" section, up to the next "## " heading.
+func section(t *testing.T, doc, title string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(doc, "\n## "+title+"\n")
+	if !ok {
+		t.Fatalf("no section %q in:\n%s", title, doc)
+	}
+	if i := strings.Index(rest, "\n## "); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
+
+// row is the table row of a section that starts with prefix.
+func row(t *testing.T, sec, prefix string) string {
+	t.Helper()
+	for line := range strings.SplitSeq(sec, "\n") {
+		if strings.HasPrefix(line, prefix) {
+			return line
+		}
+	}
+	t.Fatalf("no row %q in:\n%s", prefix, sec)
+	return ""
+}
+
+func cells(line string) []string {
+	parts := strings.Split(strings.Trim(line, "|"), "|")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
+}
+
+func TestHotTableHasBareGinRatiosForBothGateways(t *testing.T) {
+	hot := section(t, report(t), "1. Hot serving")
+	header := cells(row(t, hot, "| vehicles |"))
+	got := cells(row(t, hot, "| 150 | identity |"))
+	if len(got) != len(header) {
+		t.Fatalf("row has %d cells, header %d:\n%v\n%v", len(got), len(header), header, got)
+	}
+	want := map[string]string{
+		"feedgate": "9,000/s, 100 µs / 900 µs", "bare Gin": "10,000/s, 100 µs / 900 µs",
+		"fg / bare Gin": "0.90", "fg / nginx": "0.90", "fg / Varnish": "1.00",
+		"fg+R / bare Gin": "0.45 ✗", "fg+R / nginx": "0.45 ✗", "fg+R / Varnish": "0.50 ✗",
+	}
+	for i, h := range header {
+		if w, ok := want[h]; ok && got[i] != w {
+			t.Errorf("column %q = %q, want %q", h, got[i], w)
+		}
+		delete(want, h)
+	}
+	if len(want) != 0 {
+		t.Errorf("columns missing from the header: %v", want)
+	}
+	for _, s := range []string{
+		"Against bare Gin (target ≥ 0.9): feedgate (memory cache) reaches it in 1 of 1 rows (0.90–0.90 (median 0.90)); feedgate with Redis reaches it in 0 of 1 rows",
+		"feedgate (memory cache) meets both targets in 1 of 1 rows",
+	} {
+		if !strings.Contains(hot, s) {
+			t.Errorf("hot summary lacks %q:\n%s", s, hot)
+		}
+	}
+}
+
+func TestDropinTableComparesWithFeedHitAndBareGin(t *testing.T) {
+	dropin := section(t, report(t), "2. Drop-in API")
+	for prefix, want := range map[string][]string{
+		// read, path, encoding, body, feedgate, bare Gin, fg / bare Gin, read / feed hit
+		"| feed hit |": {"feed hit", "`/feeds/t150/google`", "identity", "74 KiB", "10,000/s, 100 µs / 900 µs", "12,000/s, 100 µs / 900 µs", "0.83 ✗", "—"},
+		"| list 25 |":  {"list 25", "`/v1/public/inventory?limit=25`", "identity", "8 KiB", "8,000/s, 100 µs / 900 µs", "8,000/s, 100 µs / 900 µs", "1.00", "0.80 ✗"},
+		"| list 100 |": {"list 100", "`/v1/public/inventory?limit=100`", "identity", "32 KiB", "9,500/s, 100 µs / 900 µs", "10,000/s, 100 µs / 900 µs", "0.95", "0.95"},
+		// details has no feed-hit target: its ratio is shown without a mark.
+		"| details |": {"details", "`/v1/public/inventory/1HGCM82633A004352`", "identity", "1 KiB", "7,000/s, 100 µs / 900 µs", "10,000/s, 100 µs / 900 µs", "0.70 ✗", "0.70"},
+	} {
+		got := cells(row(t, dropin, prefix))
+		if strings.Join(got, " | ") != strings.Join(want, " | ") {
+			t.Errorf("row %s\n got %q\nwant %q", prefix, got, want)
+		}
+	}
+	if s := "List pages reach 0.9× the feed hit in 1 of 2 rows; feedgate reaches 0.9× bare Gin in 2 of 4 rows."; !strings.Contains(dropin, s) {
+		t.Errorf("drop-in summary lacks %q:\n%s", s, dropin)
+	}
+	if !strings.Contains(dropin, "150-vehicle tenant") || !strings.Contains(dropin, "at 32 connections") {
+		t.Errorf("drop-in text does not say what was measured:\n%s", dropin)
+	}
+}
+
+func TestTemplateTableAveragesRunsAndMarksRatiosOverTarget(t *testing.T) {
+	tpl := section(t, report(t), "6. Template channels vs built-in writers")
+	// dealer-csv: CPU means 19,000 and 13,000 ns over two runs; wall 20,000 and 13,500.
+	if got, want := cells(row(t, tpl, "| dealer-csv |")),
+		[]string{"dealer-csv", "csv", "19.0 (20.0)", "13.0 (13.5)", "1.46×", "1.48×", "2 × 4"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("dealer-csv row %q, want %q", got, want)
+	}
+	if got, want := cells(row(t, tpl, "| marketplace-xml |")),
+		[]string{"marketplace-xml", "meta-automotive", "100.0 (110.0)", "40.0 (40.0)", "2.50× ✗", "2.75×", "1 × 4"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("marketplace-xml row %q, want %q", got, want)
+	}
+	if s := "within 2× their closest built-in in 1 of 2 pairs"; !strings.Contains(tpl, s) {
+		t.Errorf("template summary lacks %q:\n%s", s, tpl)
+	}
+}
+
+func TestHandMeasuredFileIsAppendedAsItIs(t *testing.T) {
+	measured, err := os.ReadFile("testdata/measured.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := report(t, "-measured", "testdata/measured.md")
+	_, tail, ok := strings.Cut(doc, "\n"+measuredHeading+"\n")
+	if !ok {
+		t.Fatalf("no %q heading in:\n%s", measuredHeading, doc)
+	}
+	if !strings.HasSuffix(tail, "\n\n"+strings.TrimSpace(string(measured))+"\n") {
+		t.Errorf("the hand-measured file is not the end of the report, as it is:\n%s", tail)
+	}
+	if strings.Contains(report(t), measuredHeading) {
+		t.Error("without -measured the report still has the hand-measured heading")
+	}
+}
+
+func TestTablesWithoutResultsSayNotMeasured(t *testing.T) {
+	doc := report(t)
+	for _, title := range []string{"4. Cold path and freshness", "5. Growth"} {
+		if s := section(t, doc, title); strings.TrimSpace(s) != "Not measured in this run." {
+			t.Errorf("section %q = %q", title, s)
+		}
+	}
+	if !strings.Contains(section(t, doc, "3. Upstream amplification"), "| feedgate, one gateway (Redis) | 1 | 1,000 |") {
+		t.Error("the amplification row is missing")
+	}
+}
+
+func TestUnknownTableIsAnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.jsonl")
+	if err := os.WriteFile(path, []byte(`{"table":"mystery"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run([]string{"-results", path}, nil); err == nil || !strings.Contains(err.Error(), `unknown table "mystery"`) {
+		t.Errorf("err = %v", err)
+	}
+}
