@@ -6,9 +6,8 @@ package ratelimit
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Limiter decides whether one more request under a key fits its per-minute budget: the shape
@@ -29,19 +28,39 @@ type MemoryOptions struct {
 	Now func() time.Time
 }
 
-// Memory is a token bucket per key (golang.org/x/time/rate) held in this process: the
-// limit is per replica. The bucket refills at perMinute/60 per second and holds perMinute
-// tokens, as redis_rate.PerMinute does, so both limiters agree.
+// Memory is a token bucket per key held in this process: the limit is per replica. The bucket
+// refills at perMinute/60 per second and holds perMinute tokens, as redis_rate.PerMinute does,
+// and is kept the way redis_rate keeps it (GCRA: one "theoretical arrival time" per key), so both
+// limiters agree. That time is one atomic word: a key's requests on every core update it with a
+// compare-and-swap and never wait for each other, where a mutex per key (golang.org/x/time/rate)
+// was the gateway's most contended lock once a feed's hits ran on two cores.
 type Memory struct {
 	opts MemoryOptions
-	mu   sync.Mutex
+	mu   sync.RWMutex // guards keys; a known key is read under the read lock
 	keys map[string]*bucket
 }
 
 type bucket struct {
-	lim       *rate.Limiter
 	perMinute int
-	used      time.Time
+	interval  int64        // nanoseconds between two requests at the steady rate
+	tat       atomic.Int64 // theoretical arrival time (unix nanoseconds) of the next request
+	used      atomic.Int64 // unix nanoseconds of the last request
+}
+
+// take admits one request at now unless the bucket is empty, then reporting how long until it
+// holds one again. A request is admitted while the theoretical arrival time, pushed one interval
+// later, stays within a minute (perMinute intervals: the bucket's capacity) of now.
+func (b *bucket) take(now int64) (bool, time.Duration) {
+	for {
+		old := b.tat.Load()
+		next := max(old, now) + b.interval
+		if wait := next - int64(time.Minute) - now; wait > 0 {
+			return false, time.Duration(wait)
+		}
+		if b.tat.CompareAndSwap(old, next) {
+			return true, 0
+		}
+	}
 }
 
 // NewMemory returns an empty Memory limiter.
@@ -66,30 +85,36 @@ func (m *Memory) Allow(_ context.Context, key string, perMinute int) (bool, time
 		return true, 0, nil
 	}
 	now := m.opts.Now()
+	// Every request of a key reads its bucket: under the read lock, so that requests on other
+	// cores do not queue for the map; only a new key or a new limit takes the write lock.
+	m.mu.RLock()
+	b, ok := m.keys[key]
+	m.mu.RUnlock()
+	if !ok || b.perMinute != perMinute {
+		b = m.bucket(key, perMinute, now)
+	}
+	b.used.Store(now.UnixNano())
+	ok, wait := b.take(now.UnixNano())
+	return ok, wait, nil
+}
+
+// bucket returns key's bucket for perMinute, made anew when the key or its limit is new. When
+// the map is full, idle keys are evicted first; if none are idle (a flood of distinct keys), the
+// least recently used one goes, so the map stays bounded.
+func (m *Memory) bucket(key string, perMinute int, now time.Time) *bucket {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b, ok := m.keys[key]
-	if !ok || b.perMinute != perMinute {
-		if !ok && len(m.keys) >= m.opts.MaxKeys {
-			m.evict(now)
-		}
-		b = &bucket{lim: rate.NewLimiter(rate.Limit(float64(perMinute)/60), perMinute), perMinute: perMinute}
-		m.keys[key] = b
+	if ok && b.perMinute == perMinute {
+		return b // made by a concurrent request
 	}
-	b.used = now
-	if b.lim.AllowN(now, 1) { // unlike ReserveN, allocates nothing
-		return true, 0, nil
+	if !ok && len(m.keys) >= m.opts.MaxKeys {
+		evictIdle(m.keys, now, m.opts.IdleAfter, m.opts.MaxKeys, func(b *bucket) time.Time { return time.Unix(0, b.used.Load()) })
 	}
-	r := b.lim.ReserveN(now, 1)
-	d := r.DelayFrom(now)
-	r.CancelAt(now)
-	return false, d, nil
-}
-
-// evict drops idle keys; if none are idle (a flood of distinct keys), the least recently used
-// one goes, so the map stays bounded.
-func (m *Memory) evict(now time.Time) {
-	evictIdle(m.keys, now, m.opts.IdleAfter, m.opts.MaxKeys, func(b *bucket) time.Time { return b.used })
+	b = &bucket{perMinute: perMinute, interval: int64(time.Minute) / int64(perMinute)}
+	b.used.Store(now.UnixNano()) // not idle to an eviction before its first request
+	m.keys[key] = b
+	return b
 }
 
 // evictIdle drops the entries of keys unused for idle; if that leaves max or more, the least
@@ -114,7 +139,7 @@ func evictIdle[V any](keys map[string]V, now time.Time, idle time.Duration, max 
 
 // Len is the number of keys tracked.
 func (m *Memory) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
 	return len(m.keys)
 }

@@ -2,6 +2,8 @@ package ratelimit
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -30,5 +32,30 @@ func TestMemoryLimiter(t *testing.T) {
 	}
 	if allowed, _, _ := m.Allow(ctx, "z", 0); !allowed {
 		t.Error("a zero limit means no limit")
+	}
+}
+
+// TestMemoryLimiterConcurrent spends one key's budget from many goroutines at one instant: the
+// bucket admits exactly its capacity, however the compare-and-swaps interleave.
+func TestMemoryLimiterConcurrent(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := NewMemory(MemoryOptions{Now: func() time.Time { return now }})
+	const perMinute, goroutines, each = 500, 16, 100
+	var admitted atomic.Int64
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				if ok, _, _ := m.Allow(context.Background(), "hot", perMinute); ok {
+					admitted.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := admitted.Load(); got != perMinute {
+		t.Errorf("%d of %d requests admitted at one instant, want the capacity %d", got, goroutines*each, perMinute)
 	}
 }
