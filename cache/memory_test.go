@@ -25,9 +25,15 @@ func TestMemory(t *testing.T) {
 		{name: "set then get", max: 100, ops: []op{{set: "a", size: 10, get: "a", want: true, bytes: 10}}},
 		{name: "LRU evicts the least recently used", max: 30, ops: []op{
 			{set: "a", size: 10}, {set: "b", size: 10}, {set: "c", size: 10},
-			{get: "a", want: true},                                 // a is now most recent
-			{set: "d", size: 10, get: "b", want: false, bytes: 30}, // b was oldest
+			{adv: 2 * time.Second, get: "a", want: true, bytes: 30}, // a is now most recent
+			{set: "d", size: 10, get: "b", want: false, bytes: 30},  // b was oldest
 			{get: "a", want: true}, {get: "c", want: true}, {get: "d", want: true},
+		}},
+		{name: "recency is refreshed at most once a second", max: 30, ops: []op{
+			{set: "a", size: 10}, {set: "b", size: 10}, {set: "c", size: 10},
+			{get: "a", want: true}, // read within the second it was stored: its place stays
+			{set: "d", size: 10, get: "a", want: false, bytes: 30},
+			{get: "b", want: true}, {get: "c", want: true}, {get: "d", want: true},
 		}},
 		{name: "budget evicts several for a big entry", max: 30, ops: []op{
 			{set: "a", size: 10}, {set: "b", size: 10}, {set: "c", size: 25, get: "a", bytes: 25},
