@@ -3,6 +3,7 @@ package gateway
 import (
 	"io"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -11,29 +12,42 @@ import (
 )
 
 // LogWriter is a buffered, asynchronous writer of log lines: a request appends its access-log
-// line to a buffer under a short lock and goes on; a goroutine of its own writes the buffer in
-// batches. A slow or blocked output never stalls a request: past the buffer's limit, access lines
-// are dropped and counted (feedgate_access_log_dropped_total) instead. Other log lines (those a
-// slog handler writes through Write: events, rare) are never dropped and are written at once,
-// with the access lines buffered before them, as a synchronous logger would write them. Close
-// writes everything still buffered, so no line is lost at shutdown.
+// line to one of a few buffers under a short lock and goes on; a goroutine of its own writes the
+// buffers in batches. A slow or blocked output never stalls a request: past the buffers' limit,
+// access lines are dropped and counted (feedgate_access_log_dropped_total) instead. Other log
+// lines (those a slog handler writes through Write: events, rare) are never dropped and are
+// written at once, after every access line buffered before them, as a synchronous logger would
+// write them. Close writes everything still buffered, so no line is lost at shutdown.
+//
+// The buffers are shards: a request takes the first one whose lock is free, so that requests on
+// other cores do not queue behind each other's copy (one lock was the gateway's most contended
+// one under load). Lines of one goroutine keep their order; lines of concurrent requests within
+// one batch (at most Interval apart) may be written out of time order, which log stores sort
+// by their time field anyway.
 type LogWriter struct {
 	w        io.Writer
-	limit    int
-	batch    int
+	limit    int // per shard
+	batch    int // per shard
 	interval time.Duration
 
-	mu      sync.Mutex // guards buf and closed
-	buf     []byte
-	closed  bool
-	wmu     sync.Mutex // serialises writes to w; guards spare
-	spare   []byte
+	shards  []logShard
+	closed  atomic.Bool
+	wmu     sync.Mutex // serialises writes to w; guards out
+	out     []byte
 	dropped atomic.Uint64
 
 	wake, full chan struct{}
 	done       chan struct{}
 	stopped    chan struct{}
 	closeOnce  sync.Once
+}
+
+// logShard is one of a LogWriter's buffers, padded to its own cache lines so that two cores
+// appending to neighbouring shards do not contend for one.
+type logShard struct {
+	mu  sync.Mutex
+	buf []byte
+	_   [64]byte
 }
 
 // LogWriterOptions tunes a LogWriter; zero values take the defaults.
@@ -45,6 +59,8 @@ type LogWriterOptions struct {
 	Batch int
 	// Interval is the longest a line waits for others to join its batch (default 50ms).
 	Interval time.Duration
+	// Shards is how many buffers requests append to (default twice GOMAXPROCS, at most 64).
+	Shards int
 }
 
 // NewLogWriter starts a LogWriter onto w; Close stops it.
@@ -58,7 +74,11 @@ func NewLogWriter(w io.Writer, o LogWriterOptions) *LogWriter {
 	if o.Interval <= 0 {
 		o.Interval = 50 * time.Millisecond
 	}
-	l := &LogWriter{w: w, limit: o.Limit, batch: min(o.Batch, o.Limit), interval: o.Interval,
+	if o.Shards <= 0 {
+		o.Shards = min(64, 2*runtime.GOMAXPROCS(0))
+	}
+	l := &LogWriter{w: w, limit: max(1, o.Limit/o.Shards), batch: max(1, min(o.Batch, o.Limit)/o.Shards),
+		interval: o.Interval, shards: make([]logShard, o.Shards),
 		wake: make(chan struct{}, 1), full: make(chan struct{}, 1),
 		done: make(chan struct{}), stopped: make(chan struct{})}
 	go l.run()
@@ -69,34 +89,29 @@ func NewLogWriter(w io.Writer, o LogWriterOptions) *LogWriter {
 // access lines buffered before it, before returning: these lines are never dropped, and whoever
 // logs an event finds it in the output when the call returns.
 func (l *LogWriter) Write(p []byte) (int, error) {
-	if !l.appendLine(p, false) {
-		l.wmu.Lock()
-		defer l.wmu.Unlock()
-		return l.w.Write(p)
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	l.collectLocked()
+	l.out = append(l.out, p...)
+	if err := l.writeOutLocked(); err != nil {
+		return 0, err
 	}
-	return len(p), l.Flush()
+	return len(p), nil
 }
 
-// appendLine buffers a copy of p, reporting false when the writer is closed, or when p is an
-// access line (droppable) and the buffer is at its limit, which counts a drop.
-func (l *LogWriter) appendLine(p []byte, droppable bool) bool {
-	l.mu.Lock()
-	if l.closed {
-		l.mu.Unlock()
-		if droppable {
-			l.dropped.Add(1)
-		}
-		return false
-	}
-	if droppable && len(l.buf)+len(p) > l.limit {
-		l.mu.Unlock()
+// appendLine buffers a copy of the access line p; a line is dropped and counted when the writer
+// is closed or its shard is at its limit.
+func (l *LogWriter) appendLine(p []byte) bool {
+	s := l.shard()
+	if l.closed.Load() || len(s.buf)+len(p) > l.limit {
+		s.mu.Unlock()
 		l.dropped.Add(1)
 		return false
 	}
-	wasEmpty := len(l.buf) == 0
-	l.buf = append(l.buf, p...)
-	big := len(l.buf) >= l.batch
-	l.mu.Unlock()
+	wasEmpty := len(s.buf) == 0
+	s.buf = append(s.buf, p...)
+	big := len(s.buf) >= l.batch
+	s.mu.Unlock()
 	if wasEmpty {
 		signal(l.wake)
 	}
@@ -104,6 +119,19 @@ func (l *LogWriter) appendLine(p []byte, droppable bool) bool {
 		signal(l.full)
 	}
 	return true
+}
+
+// shard returns the first shard whose lock it could take without waiting, locked; if every one
+// is busy, it waits for the first.
+func (l *LogWriter) shard() *logShard {
+	for i := range l.shards {
+		if l.shards[i].mu.TryLock() {
+			return &l.shards[i]
+		}
+	}
+	s := &l.shards[0]
+	s.mu.Lock()
+	return s
 }
 
 // signal wakes the writer goroutine without ever waiting for it.
@@ -146,33 +174,46 @@ func (l *LogWriter) run() {
 func (l *LogWriter) Flush() error {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
-	l.mu.Lock()
-	b := l.buf
-	l.buf = l.spare[:0]
-	l.mu.Unlock()
-	if len(b) == 0 {
-		l.spare = b
+	l.collectLocked()
+	return l.writeOutLocked()
+}
+
+// collectLocked moves every shard's lines to l.out, shard by shard; l.wmu is held.
+func (l *LogWriter) collectLocked() {
+	for i := range l.shards {
+		s := &l.shards[i]
+		s.mu.Lock()
+		l.out = append(l.out, s.buf...)
+		s.buf = s.buf[:0]
+		s.mu.Unlock()
+	}
+}
+
+// writeOutLocked writes l.out and empties it, keeping its memory unless a burst made it large;
+// l.wmu is held.
+func (l *LogWriter) writeOutLocked() error {
+	if len(l.out) == 0 {
 		return nil
 	}
-	_, err := l.w.Write(b)
-	if cap(b) <= 2*l.limit {
-		l.spare = b[:0]
+	_, err := l.w.Write(l.out)
+	if cap(l.out) <= 2*l.limit*len(l.shards) {
+		l.out = l.out[:0]
 	} else {
-		l.spare = nil
+		l.out = nil
 	}
 	return err
 }
 
-// Close writes every buffered line and stops the writer; later lines are written at once
-// (access lines are dropped). It is safe to call more than once.
+// Close writes every buffered line and stops the writer; later access lines are dropped, other
+// lines are written at once. It is safe to call more than once.
 func (l *LogWriter) Close() error {
 	var err error
 	l.closeOnce.Do(func() {
 		close(l.done)
 		<-l.stopped
-		l.mu.Lock()
-		l.closed = true
-		l.mu.Unlock()
+		// An append that holds a shard's lock now finishes before the final Flush takes that
+		// lock; every later one sees closed and drops its line.
+		l.closed.Store(true)
 		err = l.Flush()
 	})
 	return err
@@ -180,7 +221,14 @@ func (l *LogWriter) Close() error {
 
 // accessLine is one request's access-log line, formatted as slog's JSONHandler formats the same
 // record (key order, escaping, time and number formats), without its reflection and allocation.
-type accessLine struct{ b []byte }
+// It keeps the formatted second of the last line it began (lines come from a pool, so a line is
+// mostly reused within the same second): only the fraction is formatted per request.
+type accessLine struct {
+	b     []byte
+	sec   int64          // the unix second stamp holds, valid when loc is not nil
+	loc   *time.Location // the location stamp was formatted in
+	stamp []byte         // "2006-01-02T15:04:05" and the zone ("Z" or "+01:00")
+}
 
 // newAccessLines is the pool a Server takes its access-line buffers from.
 func newAccessLines() *sync.Pool {
@@ -189,11 +237,38 @@ func newAccessLines() *sync.Pool {
 
 func (a *accessLine) begin(t time.Time, level slog.Level, msg string) {
 	a.b = append(a.b[:0], `{"time":"`...)
-	a.b = t.AppendFormat(a.b, time.RFC3339Nano)
+	a.b = a.appendTime(a.b, t)
 	a.b = append(a.b, `","level":"`...)
 	a.b = append(a.b, level.String()...)
 	a.b = append(a.b, '"')
 	a.str("msg", msg)
+}
+
+// appendTime appends t as t.AppendFormat(b, time.RFC3339Nano) would.
+func (a *accessLine) appendTime(b []byte, t time.Time) []byte {
+	const secLen = len("2006-01-02T15:04:05")
+	if y := t.Year(); y < 0 || y > 9999 {
+		return t.AppendFormat(b, time.RFC3339Nano)
+	}
+	if a.loc != t.Location() || a.sec != t.Unix() {
+		a.stamp = t.AppendFormat(a.stamp[:0], time.RFC3339) // no fraction: RFC3339 drops it
+		a.sec, a.loc = t.Unix(), t.Location()
+	}
+	b = append(b, a.stamp[:secLen]...)
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i >= 1; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return append(b, a.stamp[secLen:]...)
 }
 
 func (a *accessLine) key(k string) {
@@ -214,11 +289,20 @@ func (a *accessLine) int(k string, v int) {
 	a.b = strconv.AppendInt(a.b, int64(v), 10)
 }
 
-// float writes a non-negative number as encoding/json does for values from 1e-6 to 1e21 (and 0),
-// which is every duration in milliseconds a request can take.
-func (a *accessLine) float(k string, v float64) {
+// millis writes us microseconds as milliseconds, exactly as encoding/json writes the float64
+// us/1000 (for 0 ≤ us < 2^53 the shortest decimal that reads back as that float is us/1000's own
+// decimal: digits, then up to three decimals without trailing zeros), without float formatting.
+func (a *accessLine) millis(k string, us int64) {
 	a.key(k)
-	a.b = strconv.AppendFloat(a.b, v, 'f', -1, 64)
+	a.b = strconv.AppendInt(a.b, us/1000, 10)
+	if f := us % 1000; f != 0 {
+		d := [4]byte{'.', byte('0' + f/100), byte('0' + f/10%10), byte('0' + f%10)}
+		n := 4
+		for d[n-1] == '0' {
+			n--
+		}
+		a.b = append(a.b, d[:n]...)
+	}
 }
 
 func (a *accessLine) end() { a.b = append(a.b, '}', '\n') }

@@ -398,6 +398,24 @@ func BenchmarkFeedHit(b *testing.B) {
 	}
 }
 
+// BenchmarkFeedHitParallel is BenchmarkFeedHit's log=info,async gzip case on every core at once,
+// as wrk drives a replica: what it adds over BenchmarkFeedHit is contention (locks and cache
+// lines shared by concurrent requests of one key and one feed). Compare -cpu=1 with -cpu=2 and
+// the mutex profile (-mutexprofile).
+func BenchmarkFeedHitParallel(b *testing.B) {
+	e := newEnvLog(b, 1<<30, logSetup{level: slog.LevelInfo, out: io.Discard, async: true})
+	req := feedHitRequest(e, "gzip")
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		w := &discardWriter{h: http.Header{}}
+		for pb.Next() {
+			clear(w.h)
+			e.srv.ServeHTTP(w, req)
+		}
+	})
+}
+
 // feedHitRequest is the request BenchmarkFeedHit repeats.
 func feedHitRequest(e *env, enc string) *http.Request {
 	req := httptest.NewRequest("GET", "/feeds/sunset/google", nil)

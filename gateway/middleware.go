@@ -166,7 +166,7 @@ func (s *Server) accessLog(r *redactor) gin.HandlerFunc {
 		f := accessFields{
 			requestID: headerValue(c.Writer.Header(), "X-Request-Id"), method: method,
 			route: route, status: status, bytes: max(0, c.Writer.Size()),
-			durationMS: float64(d.Microseconds()) / 1000,
+			durationUS: max(0, d.Microseconds()),
 			keyName:    logKeyName(c), cacheStatus: headerValue(c.Writer.Header(), "Cache-Status"),
 		}
 		s.redactFields(r.current(), c, &f)
@@ -176,7 +176,7 @@ func (s *Server) accessLog(r *redactor) gin.HandlerFunc {
 		}
 		a := s.lines.Get().(*accessLine)
 		f.format(a, end, level)
-		s.deps.AccessLog.appendLine(a.b, true)
+		s.deps.AccessLog.appendLine(a.b)
 		s.lines.Put(a)
 	}
 }
@@ -186,7 +186,7 @@ func (s *Server) accessLog(r *redactor) gin.HandlerFunc {
 type accessFields struct {
 	requestID, method, path, route string
 	status, bytes                  int
-	durationMS                     float64
+	durationUS                     int64 // logged in milliseconds
 	remote                         string
 	query, userAgent, keyName      string
 	cacheStatus, err               string
@@ -214,7 +214,7 @@ func (f *accessFields) attrs() []slog.Attr {
 		slog.String("route", f.route),
 		slog.Int("status", f.status),
 		slog.Int("bytes", f.bytes),
-		slog.Float64("duration_ms", f.durationMS),
+		slog.Float64("duration_ms", float64(f.durationUS)/1000),
 		slog.String("remote", f.remote),
 	}
 	for _, o := range f.optional() {
@@ -240,7 +240,7 @@ func (f *accessFields) format(a *accessLine, t time.Time, level slog.Level) {
 	a.str("route", f.route)
 	a.int("status", f.status)
 	a.int("bytes", f.bytes)
-	a.float("duration_ms", f.durationMS)
+	a.millis("duration_ms", f.durationUS)
 	a.str("remote", f.remote)
 	for _, o := range f.optional() {
 		if o[1] != "" {

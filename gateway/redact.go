@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -252,12 +251,12 @@ func (c *secretSet) trusted(addr netip.Addr) bool {
 // Gin's own ClientIP is not used: its trusted proxies are fixed when the engine is built, and
 // these follow reloads.
 func (c *secretSet) clientAddr(r *http.Request) string {
-	host := r.RemoteAddr
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+	host := peerHost(r.RemoteAddr)
+	if len(c.proxies) == 0 {
+		return host // no proxy is trusted: the peer is the client, unparsed
 	}
 	peer, err := netip.ParseAddr(host)
-	if err != nil || len(c.proxies) == 0 || !c.trusted(peer) {
+	if err != nil || !c.trusted(peer) {
 		return host
 	}
 	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
@@ -279,4 +278,26 @@ func (c *secretSet) clientAddr(r *http.Request) string {
 		return a.Unmap().String()
 	}
 	return host
+}
+
+// peerHost is the host of a connection's "host:port" address (net/http's RemoteAddr: an IPv4
+// address or a bracketed IPv6 one, then a port), as net.SplitHostPort would give it, without its
+// error value; anything else is returned whole.
+func peerHost(addr string) string {
+	i := strings.LastIndexByte(addr, ':')
+	if i < 0 {
+		return addr
+	}
+	h := addr[:i]
+	if len(h) >= 2 && h[0] == '[' && h[len(h)-1] == ']' {
+		h = h[1 : len(h)-1]
+		if strings.ContainsAny(h, "[]") {
+			return addr
+		}
+		return h
+	}
+	if strings.ContainsAny(h, ":[]") {
+		return addr // an IPv6 address without brackets, or stray brackets: not host:port
+	}
+	return h
 }
