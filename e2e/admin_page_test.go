@@ -47,7 +47,8 @@ func TestAdminPageAtDesktopAndPhoneWidths(t *testing.T) {
 	b := startBrowser(t, bin)
 	b.navigate(u.String())
 	refresh := `document.querySelector('button[data-action="/admin/tenants/sunset/refresh"]')`
-	b.waitTrue("the status page", refresh)
+	// Complete, not just parsed this far: the click handler is bound by the script at the end.
+	b.waitTrue("the status page", `document.readyState === "complete" && `+refresh)
 
 	// The upstream fails: the page's Refresh button shows the cause, not a bare 503.
 	if r := call(t, http.MethodPost, s.sim+"/_sim/faults", []byte(`{"error_rate":1,"error_status":502}`)); r.status != 200 {

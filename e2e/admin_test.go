@@ -176,7 +176,10 @@ func TestAdminButtonsAndCSRFInChromium(t *testing.T) {
 	}
 
 	b.navigate(u.String())
-	b.waitTrue("the Accept button", `document.querySelector('button[data-action="/admin/tenants/sunset/accept"]')`)
+	// The page's script comes last in its body: until the document is complete, a button may be
+	// there without its click handler, and a click does nothing.
+	b.waitTrue("the Accept button", `document.readyState === "complete" &&
+		document.querySelector('button[data-action="/admin/tenants/sunset/accept"]')`)
 	b.eval(`document.querySelector('button[data-action="/admin/tenants/sunset/accept"]').click()`, nil)
 	eventually(t, "the accepted snapshot", func() bool { n, held := status(); return n == 5 && !held })
 	b.waitTrue("the reloaded page", `document.readyState === "complete" && !document.querySelector(".held") &&

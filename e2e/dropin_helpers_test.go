@@ -53,7 +53,9 @@ func start(t *testing.T, bin string, args ...string) string {
 	}
 	var logs bytes.Buffer
 	found := make(chan string, 1)
+	scanned := make(chan struct{}) // closed when the reader is done with logs
 	go func() {
+		defer close(scanned)
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
@@ -71,6 +73,7 @@ func start(t *testing.T, bin string, args ...string) string {
 		cancel()
 		_ = cmd.Wait()
 		_ = pw.Close()
+		<-scanned
 		if t.Failed() {
 			t.Logf("%s output:\n%.4000s", filepath.Base(bin), logs.String())
 		}
