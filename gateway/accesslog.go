@@ -99,39 +99,46 @@ func (l *LogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// appendLine buffers a copy of the access line p; a line is dropped and counted when the writer
-// is closed or its shard is at its limit.
+// appendLine buffers a copy of the access line p in the first shard that has room for it; the
+// line is dropped and counted when the writer is closed or every shard is at its limit.
 func (l *LogWriter) appendLine(p []byte) bool {
-	s := l.shard()
-	if l.closed.Load() || len(s.buf)+len(p) > l.limit {
-		s.mu.Unlock()
+	if l.closed.Load() {
 		l.dropped.Add(1)
 		return false
 	}
-	wasEmpty := len(s.buf) == 0
-	s.buf = append(s.buf, p...)
-	big := len(s.buf) >= l.batch
-	s.mu.Unlock()
-	if wasEmpty {
-		signal(l.wake)
-	}
-	if big {
-		signal(l.full)
-	}
-	return true
-}
-
-// shard returns the first shard whose lock it could take without waiting, locked; if every one
-// is busy, it waits for the first.
-func (l *LogWriter) shard() *logShard {
-	for i := range l.shards {
-		if l.shards[i].mu.TryLock() {
-			return &l.shards[i]
+	// First the shards no other request holds, then, all being busy or full, each in turn.
+	for _, wait := range [2]bool{false, true} {
+		for i := range l.shards {
+			s := &l.shards[i]
+			if wait {
+				s.mu.Lock()
+			} else if !s.mu.TryLock() {
+				continue
+			}
+			if l.closed.Load() {
+				s.mu.Unlock()
+				l.dropped.Add(1)
+				return false
+			}
+			if len(s.buf)+len(p) > l.limit {
+				s.mu.Unlock()
+				continue
+			}
+			wasEmpty := len(s.buf) == 0
+			s.buf = append(s.buf, p...)
+			big := len(s.buf) >= l.batch
+			s.mu.Unlock()
+			if wasEmpty {
+				signal(l.wake)
+			}
+			if big {
+				signal(l.full)
+			}
+			return true
 		}
 	}
-	s := &l.shards[0]
-	s.mu.Lock()
-	return s
+	l.dropped.Add(1)
+	return false
 }
 
 // signal wakes the writer goroutine without ever waiting for it.

@@ -76,7 +76,7 @@ func (w *blockedWriter) Write(p []byte) (int, error) {
 // line that was not dropped is written.
 func TestLogWriterDropsRatherThanStalls(t *testing.T) {
 	w := &blockedWriter{release: make(chan struct{})}
-	lw := gateway.NewLogWriter(w, gateway.LogWriterOptions{Limit: 4096, Batch: 64, Interval: time.Millisecond})
+	lw := gateway.NewLogWriter(w, gateway.LogWriterOptions{Limit: 4096, Batch: 64, Interval: time.Millisecond, Shards: 4})
 	line := []byte(strings.Repeat("a", 99) + "\n")
 	const n = 1000
 	done := make(chan struct{})
@@ -104,8 +104,14 @@ func TestLogWriterDropsRatherThanStalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := w.b.String()
-	if kept := strings.Count(got, string(line)); uint64(kept)+dropped != n {
+	kept := strings.Count(got, string(line))
+	if uint64(kept)+dropped != n {
 		t.Errorf("%d lines written + %d dropped != %d sent", kept, dropped, n)
+	}
+	// One goroutine's lines fill every shard before any is dropped: the whole limit is usable,
+	// not a quarter of it (4 shards of 1,024 bytes hold 10 lines of 100 bytes each).
+	if kept < 40 {
+		t.Errorf("only %d lines kept before dropping; the limit holds 40", kept)
 	}
 	if !strings.HasSuffix(got, "event\n") {
 		t.Error("a non-access line was dropped")
