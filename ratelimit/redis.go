@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -50,19 +51,21 @@ type Redis struct {
 	lim   *redis_rate.Limiter
 	local Limiter
 
-	mu       sync.Mutex
+	mu       sync.RWMutex // guards keys; a known key is read under the read lock
 	keys     map[string]*shared
 	inflight sync.WaitGroup
 }
 
-// shared is one key's reconciliation state.
+// shared is one key's reconciliation state. Its fields are atomic, so that the requests of one
+// key on every core never wait for each other: the one whose request makes a report due wins
+// the inflight flag and sends it.
 type shared struct {
 	perMinute   int
-	pending     int       // admitted locally, not yet reported
-	reportedAt  time.Time // when the last report started
-	inflight    bool
-	deniedUntil time.Time // Redis said the shared budget is spent until then
-	used        time.Time
+	pending     atomic.Int64 // admitted locally, not yet reported
+	reportedAt  atomic.Int64 // unix nanoseconds: when the last report started
+	inflight    atomic.Bool
+	deniedUntil atomic.Int64 // unix nanoseconds: Redis said the shared budget is spent until then
+	used        atomic.Int64 // unix nanoseconds of the last request
 }
 
 // NewRedis returns a limiter over client whose local decisions are local's (nil: a
@@ -100,45 +103,56 @@ func (l *Redis) Allow(ctx context.Context, key string, perMinute int) (bool, tim
 		return true, 0, nil
 	}
 	now := l.opts.Now()
-	l.mu.Lock()
-	sh := l.state(key, perMinute, now)
-	if wait := sh.deniedUntil.Sub(now); wait > 0 {
-		l.mu.Unlock()
+	l.mu.RLock()
+	sh, ok := l.keys[key]
+	l.mu.RUnlock()
+	if !ok || sh.perMinute != perMinute {
+		sh = l.state(key, perMinute, now)
+	}
+	sh.used.Store(now.UnixNano())
+	if wait := time.Duration(sh.deniedUntil.Load() - now.UnixNano()); wait > 0 {
 		return false, wait, nil
 	}
-	l.mu.Unlock()
 
 	ok, wait, err := l.local.Allow(ctx, key, perMinute)
 	if err != nil || !ok {
 		return ok, wait, err
 	}
 
-	l.mu.Lock()
-	sh.pending++
-	n := 0
-	if !sh.inflight && (sh.pending >= l.batch(perMinute) || now.Sub(sh.reportedAt) >= l.opts.SyncInterval) {
-		n = sh.pending
-		sh.pending, sh.inflight, sh.reportedAt = 0, true, now
-		l.inflight.Add(1)
-	}
-	l.mu.Unlock()
-	if n > 0 {
-		go l.report(key, sh, perMinute, n)
+	p := sh.pending.Add(1)
+	due := p >= int64(l.batch(perMinute)) || time.Duration(now.UnixNano()-sh.reportedAt.Load()) >= l.opts.SyncInterval
+	if due && !sh.inflight.Load() && sh.inflight.CompareAndSwap(false, true) {
+		l.startReport(key, sh, now)
 	}
 	return true, 0, nil
 }
 
-// state is key's reconciliation state, new when the key or its limit is; l.mu is held.
+// startReport sends what key has pending to Redis in the background; the caller has won sh's
+// inflight flag, which the report clears.
+func (l *Redis) startReport(key string, sh *shared, now time.Time) {
+	n := sh.pending.Swap(0)
+	if n == 0 {
+		sh.inflight.Store(false)
+		return
+	}
+	sh.reportedAt.Store(now.UnixNano())
+	l.inflight.Add(1)
+	go l.report(key, sh, sh.perMinute, int(n))
+}
+
+// state is key's reconciliation state, made anew when the key or its limit is new.
 func (l *Redis) state(key string, perMinute int, now time.Time) *shared {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	sh, ok := l.keys[key]
 	if !ok || sh.perMinute != perMinute {
 		if !ok && len(l.keys) >= l.opts.MaxKeys {
-			evictIdle(l.keys, now, 10*time.Minute, l.opts.MaxKeys, func(s *shared) time.Time { return s.used })
+			evictIdle(l.keys, now, 10*time.Minute, l.opts.MaxKeys, func(s *shared) time.Time { return time.Unix(0, s.used.Load()) })
 		}
 		sh = &shared{perMinute: perMinute}
+		sh.used.Store(now.UnixNano())
 		l.keys[key] = sh
 	}
-	sh.used = now
 	return sh
 }
 
@@ -157,9 +171,7 @@ func (l *Redis) report(key string, sh *shared, perMinute, n int) {
 	// The key's GCRA state lives under the key id's hash tag (internal/rediskey). redis_rate
 	// adds its own "rate:" in front, so the tag still decides the Cluster slot.
 	res, err := l.lim.AllowAtMost(ctx, rediskey.Key(l.opts.Prefix, key, "rl"), redis_rate.PerMinute(perMinute), n)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	sh.inflight = false
+	defer sh.inflight.Store(false)
 	if err != nil {
 		// These requests stay uncounted in Redis: rate limiting must never take the service
 		// down, and the local limiter kept each replica within the limit meanwhile.
@@ -176,7 +188,7 @@ func (l *Redis) report(key string, sh *shared, perMinute, n int) {
 	if wait <= 0 { // the budget is exactly spent: the next request fits after one emission interval
 		wait = time.Minute / time.Duration(perMinute)
 	}
-	sh.deniedUntil = l.opts.Now().Add(wait)
+	sh.deniedUntil.Store(l.opts.Now().Add(wait).UnixNano())
 }
 
 // Flush reports every key's pending requests to Redis and waits until no report is in flight
@@ -184,17 +196,13 @@ func (l *Redis) report(key string, sh *shared, perMinute, n int) {
 // the shared state settled.
 func (l *Redis) Flush(ctx context.Context) {
 	now := l.opts.Now()
-	l.mu.Lock()
+	l.mu.RLock()
 	for key, sh := range l.keys {
-		if sh.inflight || sh.pending == 0 {
-			continue
+		if sh.pending.Load() > 0 && sh.inflight.CompareAndSwap(false, true) {
+			l.startReport(key, sh, now)
 		}
-		n := sh.pending
-		sh.pending, sh.inflight, sh.reportedAt = 0, true, now
-		l.inflight.Add(1)
-		go l.report(key, sh, sh.perMinute, n)
 	}
-	l.mu.Unlock()
+	l.mu.RUnlock()
 	done := make(chan struct{})
 	go func() { l.inflight.Wait(); close(done) }()
 	select {
