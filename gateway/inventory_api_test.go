@@ -252,6 +252,87 @@ func TestDropinAnswersFromStoredBytes(t *testing.T) {
 	}
 }
 
+// TestDropinListQueryNormalised wants every spelling of a list query (order, escapes, defaults,
+// empty and unknown pairs, a repeated parameter whose first value counts) served from the one
+// stored page, another query rendered anew, and a malformed query string still refused.
+func TestDropinListQueryNormalised(t *testing.T) {
+	e := newDropinEnv(t, hriznsim.Options{Vehicles: 40})
+	key := []string{"X-API-Key", e.keys["website"]}
+	base := e.gw(http.MethodGet, "/v1/public/inventory?limit=25&make=Land+Rover", nil, key...)
+	if base.status != 200 || base.header.Get("ETag") == "" {
+		t.Fatalf("base: %d %s", base.status, base.body)
+	}
+	renders := e.cache.Counters().Renders
+	for _, q := range []string{
+		"make=Land+Rover&limit=25", "make=Land%20Rover&limit=25", "%6Dake=Land%20Rover&l%69mit=2%35",
+		"&&limit=25&&make=Land+Rover&", "limit=25&make=Land+Rover&cursor=&year=&condition=&model=",
+		"limit=25&make=Land+Rover&foo=bar&key", "limit=25&make=Land+Rover&make=Honda&limit=7",
+		"make=Land+Rover",
+	} {
+		got := e.gw(http.MethodGet, "/v1/public/inventory?"+q, nil, key...)
+		if got.status != 200 || got.header.Get("Cache-Status") != "feedgate; hit" || got.header.Get("ETag") != base.header.Get("ETag") ||
+			string(got.body) != string(base.body) {
+			t.Errorf("?%s: %d, Cache-Status %q, ETag %q (want %q)", q, got.status, got.header.Get("Cache-Status"),
+				got.header.Get("ETag"), base.header.Get("ETag"))
+		}
+		nm := e.gw(http.MethodGet, "/v1/public/inventory?"+q, nil, append(key, "If-None-Match", base.header.Get("ETag"))...)
+		if nm.status != http.StatusNotModified {
+			t.Errorf("?%s If-None-Match: %d", q, nm.status)
+		}
+	}
+	if n := e.cache.Counters().Renders; n != renders {
+		t.Errorf("the spellings of one query rendered %d more pages", n-renders)
+	}
+	for _, q := range []string{"limit=24&make=Land+Rover", "limit=25&make=Land", "limit=25&make=land+rover", "limit=25"} {
+		if got := e.gw(http.MethodGet, "/v1/public/inventory?"+q, nil, key...); got.status != 200 || got.header.Get("Cache-Status") == "feedgate; hit" {
+			t.Errorf("?%s: another query, but %d, Cache-Status %q", q, got.status, got.header.Get("Cache-Status"))
+		}
+	}
+	for _, tc := range []struct{ q, param string }{
+		{"limit=25&make=Land+Rover&cursor=%%%garbage", "cursor"}, {"limit=25;make=Land+Rover", "limit"},
+		{"make=Land%zzRover&limit=25", "make"}, {"limit=25&foo=%zz", "query"}, {"limit=25&make=Land+Rover&year=20x4", "year"},
+		{"limit=25&make=Land+Rover&condition=old", "condition"}, {"limit=2%35%30&make=Land+Rover", "limit"},
+	} {
+		got := e.gw(http.MethodGet, "/v1/public/inventory?"+tc.q, nil, key...)
+		var body inventory.ErrorBody
+		if err := json.Unmarshal(got.body, &body); err != nil || got.status != 400 || body.Error.Code != "validation_error" ||
+			body.Error.Details["parameter"] != tc.param {
+			t.Errorf("?%s: %d %s, want 400 validation_error on %s", tc.q, got.status, got.body, tc.param)
+		}
+	}
+}
+
+// TestDropinHitAllocations wants a cached list page and details page served with no more
+// allocations than the two render functions handed to the Store (its interface has no lookup
+// that takes none): query, stored name and headers cost none, but for a filtered page's stored
+// name (a hash of its query).
+func TestDropinHitAllocations(t *testing.T) {
+	e := newDropinEnvLimit(t, hriznsim.Options{Vehicles: 40}, 1<<30)
+	vin := e.sim.Vehicles("")[0].VIN
+	for target, most := range map[string]float64{
+		"/v1/public/inventory?limit=25": 2, "/v1/public/inventory/" + vin: 2, "/v1/public/inventory?limit=10&make=Honda&year=2024": 3,
+	} {
+		req := httptest.NewRequest(http.MethodGet, target, nil)
+		req.Header.Set("X-API-Key", e.keys["website"])
+		req.Header.Set("Accept-Encoding", "gzip")
+		w := &discardWriter{h: http.Header{}}
+		for range 3 {
+			clear(w.h)
+			e.srv.ServeHTTP(w, req)
+		}
+		if w.h.Get("Cache-Status") != "feedgate; hit" || w.h.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("%s: not a stored hit: %v", target, w.h)
+		}
+		allocs := testing.AllocsPerRun(200, func() {
+			clear(w.h)
+			e.srv.ServeHTTP(w, req)
+		})
+		if allocs > most {
+			t.Errorf("%s: a hit allocates %.1f times, want at most %.0f", target, allocs, most)
+		}
+	}
+}
+
 func gunzip(t *testing.T, b []byte) string {
 	t.Helper()
 	r, err := gzip.NewReader(bytes.NewReader(b))
