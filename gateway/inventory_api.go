@@ -57,9 +57,12 @@ func (d *dropin) registerInventoryAPI(e *gin.Engine) {
 			if !ok {
 				return
 			}
-			if err := checkQuery(c.Request.URL.RawQuery); err != nil {
-				d.s.fail(c, err)
-				return
+			// Only a percent escape or a semicolon can make a query string malformed.
+			if raw := c.Request.URL.RawQuery; containsEither(raw, '%', ';') {
+				if err := checkQuery(raw); err != nil {
+					d.s.fail(c, err)
+					return
+				}
 			}
 			h(c, g)
 		}

@@ -95,6 +95,13 @@ func newDropinEnv(t testing.TB, simOpts hriznsim.Options) *dropinEnv {
 // default).
 func newDropinEnvLimit(t testing.TB, simOpts hriznsim.Options, perMinute int) *dropinEnv {
 	t.Helper()
+	return newDropinEnvClock(t, simOpts, perMinute, nil)
+}
+
+// newDropinEnvClock is newDropinEnvLimit with the cache's and the gateway's clock set (nil: the
+// real one), as BenchmarkFeedHit's environment has it.
+func newDropinEnvClock(t testing.TB, simOpts hriznsim.Options, perMinute int, now func() time.Time) *dropinEnv {
+	t.Helper()
 	if simOpts.Vehicles == 0 {
 		simOpts.Vehicles = 150
 	}
@@ -113,7 +120,7 @@ func newDropinEnvLimit(t testing.TB, simOpts hriznsim.Options, perMinute int) *d
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour, ShrinkGuard: 0.5, ShrinkConfirmAfter: time.Hour},
+	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour, ShrinkGuard: 0.5, ShrinkConfirmAfter: time.Hour, Now: now},
 		nil, nil, bridge.Syncer{S: sy})
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +142,7 @@ func newDropinEnvLimit(t testing.TB, simOpts hriznsim.Options, perMinute int) *d
 		cfg = strings.Replace(cfg, "  - id: sunset\n", "  - id: sunset\n    rate_limit: {per_minute: "+strconv.Itoa(perMinute)+"}\n", 1)
 	}
 	// A refresh the admin waits for longer than 2 s answers 202 (TestAdminRefreshDoesNotHang).
-	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(cfg), formats), AdminRefreshWait: 2 * time.Second},
+	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(cfg), formats), AdminRefreshWait: 2 * time.Second, Now: now},
 		gateway.Deps{Store: bridge.Store{C: c}, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{}), Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, Upstream: forwarder{clients},
 			Admin: admin, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

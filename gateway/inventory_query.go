@@ -14,38 +14,56 @@ const manyQueryParams = 64
 
 // readQuery fills vals[i] with the first value of names[i] in raw, as url.ParseQuery and
 // gin's c.Query read it (escapes decoded, unreadable pairs skipped), without building
-// url.Values: a pair needs no allocation unless it carries escapes.
+// url.Values: a pair needs no allocation unless it carries escapes, and a string without a
+// '%' or '+' is not unescaped at all.
 func readQuery(raw string, names, vals []string) {
-	if strings.Count(raw, "&") >= manyQueryParams {
-		m, _ := url.ParseQuery(raw)
-		for i, n := range names {
-			if v := m[n]; len(v) > 0 {
-				vals[i] = v[0]
-			}
-		}
-		return
-	}
 	var seen uint64
-	for raw != "" {
+	escaped := containsEither(raw, '%', '+')
+	for rest, n := raw, 0; rest != ""; n++ {
+		if n == manyQueryParams {
+			clear(vals)
+			m, _ := url.ParseQuery(raw)
+			for i, name := range names {
+				if v := m[name]; len(v) > 0 {
+					vals[i] = v[0]
+				}
+			}
+			return
+		}
 		var pair string
-		pair, raw, _ = strings.Cut(raw, "&")
+		pair, rest, _ = strings.Cut(rest, "&")
 		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
 			continue
 		}
 		name, value, _ := strings.Cut(pair, "=")
-		name, err := url.QueryUnescape(name)
-		if err != nil {
-			continue
+		var err error
+		if escaped {
+			if name, err = url.QueryUnescape(name); err != nil {
+				continue
+			}
 		}
 		i := indexOf(names, name)
 		if i < 0 || seen&(1<<i) != 0 {
 			continue
 		}
-		if value, err = url.QueryUnescape(value); err != nil {
-			continue
+		if escaped {
+			if value, err = url.QueryUnescape(value); err != nil {
+				continue
+			}
 		}
 		vals[i], seen = value, seen|1<<i
 	}
+}
+
+// containsEither reports whether s holds a or b; for the short strings of a query it is
+// several times cheaper than strings.ContainsAny.
+func containsEither(s string, a, b byte) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == a || c == b {
+			return true
+		}
+	}
+	return false
 }
 
 func indexOf(names []string, name string) int {
