@@ -39,11 +39,13 @@ type dropin struct {
 	m      *dropinMetrics
 	replay ReplayGuard
 	hdr    *dropinHeaders
+	cached CachedOutputStore // the Store's lookup without a render function; nil if it has none
 }
 
 // registerDropin adds the drop-in API, the webhook receiver and the admin routes to e.
 func (s *Server) registerDropin(e *gin.Engine) {
 	d := &dropin{s: s, m: newDropinMetrics(s.deps.Metrics, s.deps.Logger), replay: s.deps.Replay, hdr: newDropinHeaders()}
+	d.cached, _ = s.deps.Store.(CachedOutputStore)
 	d.registerInventoryAPI(e)
 	d.registerWrites(e)
 	d.registerWebhooks(e)
@@ -153,7 +155,7 @@ func anyTenantAllows(st *state, origin string) bool {
 }
 
 // snapshot is the key's tenant's snapshot; it answers the error itself. An answer derived from
-// it says how fresh it is (serveRendered, or failAfter for an error).
+// it says how fresh it is (writeAnswer, or failAfter for an error).
 func (d *dropin) snapshot(c *gin.Context, g *grant) (*inventory.Snapshot, Lookup, bool) {
 	snap, lk, err := d.s.deps.Store.Snapshot(c.Request.Context(), g.tenant)
 	if err != nil {
@@ -211,10 +213,13 @@ func (d *dropin) list(c *gin.Context, g *grant) {
 	if !ok {
 		return
 	}
-	d.serveRendered(c, g, snap, lk, "hrizn-list", d.hdr.listKey(lq), jsonType, func() (Rendered, error) {
-		body, err := listPage(snap.Vehicles, lq)
-		return renderJSON(snap, body, err)
-	})
+	ans := d.answer(g, snap, "hrizn-list", d.hdr.listKey(lq), jsonType)
+	if !d.serveCached(c, snap, lk, ans) {
+		d.serveRendered(c, snap, lk, ans, func() (Rendered, error) {
+			body, err := listPage(snap.Vehicles, lq)
+			return renderJSON(snap, body, err)
+		})
+	}
 }
 
 // listPage is the list endpoint's answer for lq.
@@ -274,13 +279,16 @@ func (d *dropin) serveVehicle(c *gin.Context, g *grant, name string, view func(*
 		return
 	}
 	vin := v.VIN
-	d.serveRendered(c, g, snap, lk, name, vin, jsonType, func() (Rendered, error) {
-		v, found := snap.Find(vin)
-		if !found {
-			return renderJSON(snap, nil, inventory.Errorf(inventory.ENotFound, msgVehicleNotFound))
-		}
-		return renderJSON(snap, dataBody{view(v)}, nil)
-	})
+	ans := d.answer(g, snap, name, vin, jsonType)
+	if !d.serveCached(c, snap, lk, ans) {
+		d.serveRendered(c, snap, lk, ans, func() (Rendered, error) {
+			v, found := snap.Find(vin)
+			if !found {
+				return renderJSON(snap, nil, inventory.Errorf(inventory.ENotFound, msgVehicleNotFound))
+			}
+			return renderJSON(snap, dataBody{view(v)}, nil)
+		})
+	}
 }
 
 // stats answers GET /v1/public/inventory/stats. Counting walks the whole inventory, so the
@@ -290,9 +298,12 @@ func (d *dropin) stats(c *gin.Context, g *grant) {
 	if !ok {
 		return
 	}
-	d.serveRendered(c, g, snap, lk, "hrizn-stats", "v1", jsonType, func() (Rendered, error) {
-		return renderWith(snap, jsonType, writeStats)
-	})
+	ans := d.answer(g, snap, "hrizn-stats", "v1", jsonType)
+	if !d.serveCached(c, snap, lk, ans) {
+		d.serveRendered(c, snap, lk, ans, func() (Rendered, error) {
+			return renderWith(snap, jsonType, writeStats)
+		})
+	}
 }
 
 func writeStats(w io.Writer, vs []inventory.Vehicle) error {
@@ -318,9 +329,12 @@ func (d *dropin) feed(c *gin.Context, g *grant) {
 	if !ok {
 		return
 	}
-	d.serveRendered(c, g, snap, lk, name, "v1", ctype, func() (Rendered, error) {
-		return renderWith(snap, ctype, write)
-	})
+	ans := d.answer(g, snap, name, "v1", ctype)
+	if !d.serveCached(c, snap, lk, ans) {
+		d.serveRendered(c, snap, lk, ans, func() (Rendered, error) {
+			return renderWith(snap, ctype, write)
+		})
+	}
 }
 
 // jsonType is the Content-Type of the drop-in API's JSON answers, the upstream's.
@@ -355,19 +369,49 @@ func rendered(snap *inventory.Snapshot, ctype string, data []byte, err error) (R
 	return Rendered{Body: data, ContentType: ctype, ModifiedAt: snap.ModifiedAt}, nil
 }
 
-// serveRendered answers with a document derived from the tenant's snapshot alone, rendered once
-// per snapshot version (and variant: a page's query, a VIN) by render and kept in the Store,
-// with its gzip copy, like a feed: a strong ETag, 304 when If-None-Match has it, gzip when
-// asked. A new snapshot has another version, so an old document cannot answer for it. A render
-// that fails with an *inventory.Error answers with that error (nothing is stored).
-func (d *dropin) serveRendered(c *gin.Context, g *grant, snap *inventory.Snapshot, lk Lookup, name, variant, ctype string,
+// storedAnswer names a document derived from a tenant's snapshot alone, rendered once per
+// snapshot version (and variant: a page's query, a VIN) and kept in the Store with its gzip
+// copy, like a feed; it is served as ctype. A new snapshot has another version, so an old
+// document cannot answer for it.
+type storedAnswer struct {
+	key   OutputKey
+	ctype string
+}
+
+// answer names the document name/variant of g's tenant's snapshot.
+func (d *dropin) answer(g *grant, snap *inventory.Snapshot, name, variant, ctype string) storedAnswer {
+	return storedAnswer{OutputKey{Tenant: g.tenant, Feed: dropinOutputFeed, Format: name, Fingerprint: variant, Version: snap.Version}, ctype}
+}
+
+// serveCached answers with ans when this process holds it, and reports whether it did. It
+// asks a Store that can look without a render function (CachedOutputStore), so that a caller
+// builds its render function only for serveRendered, when the answer is not at hand.
+func (d *dropin) serveCached(c *gin.Context, snap *inventory.Snapshot, lk Lookup, ans storedAnswer) bool {
+	if d.cached == nil {
+		return false
+	}
+	out, outLk, ok := d.cached.CachedOutput(ans.key, snap)
+	if ok {
+		d.writeAnswer(c, lk, outLk, out, ans.ctype)
+	}
+	return ok
+}
+
+// serveRendered answers with ans, rendered by render unless the Store has it. A render that
+// fails with an *inventory.Error answers with that error (nothing is stored).
+func (d *dropin) serveRendered(c *gin.Context, snap *inventory.Snapshot, lk Lookup, ans storedAnswer,
 	render func() (Rendered, error)) {
-	key := OutputKey{Tenant: g.tenant, Feed: dropinOutputFeed, Format: name, Fingerprint: variant, Version: snap.Version}
-	out, outLk, err := d.s.deps.Store.Output(c.Request.Context(), key, snap, render)
+	out, outLk, err := d.s.deps.Store.Output(c.Request.Context(), ans.key, snap, render)
 	if err != nil {
 		d.failAfter(c, lk, err)
 		return
 	}
+	d.writeAnswer(c, lk, outLk, out, ans.ctype)
+}
+
+// writeAnswer sends a stored answer like a feed: a strong ETag, 304 when If-None-Match has it,
+// gzip when asked; lk is the snapshot's lookup and outLk the answer's.
+func (d *dropin) writeAnswer(c *gin.Context, lk, outLk Lookup, out Rendered, ctype string) {
 	lk.Outcome = cacheOutcome(lk, outLk)
 	// The header values are the answer's prepared ones (inventory_headers.go), as a feed's are:
 	// a hit formats nothing. The Content-Type is the endpoint's, whatever the Store kept.

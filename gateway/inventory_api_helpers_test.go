@@ -95,13 +95,21 @@ func newDropinEnv(t testing.TB, simOpts hriznsim.Options) *dropinEnv {
 // default).
 func newDropinEnvLimit(t testing.TB, simOpts hriznsim.Options, perMinute int) *dropinEnv {
 	t.Helper()
-	return newDropinEnvClock(t, simOpts, perMinute, nil)
+	return newDropinEnvWith(t, simOpts, dropinEnvOptions{perMinute: perMinute})
 }
 
-// newDropinEnvClock is newDropinEnvLimit with the cache's and the gateway's clock set (nil: the
-// real one), as BenchmarkFeedHit's environment has it.
-func newDropinEnvClock(t testing.TB, simOpts hriznsim.Options, perMinute int, now func() time.Time) *dropinEnv {
+// dropinEnvOptions change a drop-in environment for one test.
+type dropinEnvOptions struct {
+	perMinute int              // the sunset tenant's rate_limit.per_minute (0: the default)
+	now       func() time.Time // the cache's and the gateway's clock (nil: the real one)
+	// store wraps the Store the gateway is given (nil: the bridge's as it is).
+	store func(gateway.Store) gateway.Store
+}
+
+// newDropinEnvWith is newDropinEnv changed by o.
+func newDropinEnvWith(t testing.TB, simOpts hriznsim.Options, o dropinEnvOptions) *dropinEnv {
 	t.Helper()
+	perMinute, now := o.perMinute, o.now
 	if simOpts.Vehicles == 0 {
 		simOpts.Vehicles = 150
 	}
@@ -141,9 +149,13 @@ func newDropinEnvClock(t testing.TB, simOpts hriznsim.Options, perMinute int, no
 	if perMinute > 0 {
 		cfg = strings.Replace(cfg, "  - id: sunset\n", "  - id: sunset\n    rate_limit: {per_minute: "+strconv.Itoa(perMinute)+"}\n", 1)
 	}
+	var store gateway.Store = bridge.Store{C: c}
+	if o.store != nil {
+		store = o.store(store)
+	}
 	// A refresh the admin waits for longer than 2 s answers 202 (TestAdminRefreshDoesNotHang).
 	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(cfg), formats), AdminRefreshWait: 2 * time.Second, Now: now},
-		gateway.Deps{Store: bridge.Store{C: c}, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{}), Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, Upstream: forwarder{clients},
+		gateway.Deps{Store: store, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{}), Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, Upstream: forwarder{clients},
 			Admin: admin, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedgate/feedgate/gateway"
 	"github.com/feedgate/feedgate/internal/testclock"
 	"github.com/feedgate/feedgate/inventory"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
@@ -304,15 +305,14 @@ func TestDropinListQueryNormalised(t *testing.T) {
 	}
 }
 
-// TestDropinHitAllocations wants a cached list page and details page served with no more
-// allocations than the two render functions handed to the Store (its interface has no lookup
-// that takes none): query, stored name and headers cost none, but for a filtered page's stored
-// name (a hash of its query).
+// TestDropinHitAllocations wants a cached list page and details page served without an
+// allocation of their own (query, stored name, lookup and headers), but for a filtered page's
+// stored name (a hash of its query).
 func TestDropinHitAllocations(t *testing.T) {
 	e := newDropinEnvLimit(t, hriznsim.Options{Vehicles: 40}, 1<<30)
 	vin := e.sim.Vehicles("")[0].VIN
 	for target, most := range map[string]float64{
-		"/v1/public/inventory?limit=25": 2, "/v1/public/inventory/" + vin: 2, "/v1/public/inventory?limit=10&make=Honda&year=2024": 3,
+		"/v1/public/inventory?limit=25": 0, "/v1/public/inventory/" + vin: 0, "/v1/public/inventory?limit=10&make=Honda&year=2024": 1,
 	} {
 		req := httptest.NewRequest(http.MethodGet, target, nil)
 		req.Header.Set("X-API-Key", e.keys["website"])
@@ -331,6 +331,38 @@ func TestDropinHitAllocations(t *testing.T) {
 		})
 		if allocs > most {
 			t.Errorf("%s: a hit allocates %.1f times, want at most %.0f", target, allocs, most)
+		}
+	}
+}
+
+// outputOnly is a Store that offers no CachedOutput.
+type outputOnly struct{ gateway.Store }
+
+// TestDropinWithoutCachedLookup wants a Store without CachedOutput served through Output alone:
+// rendered once, then hits with the same bytes, ETag, 304 and gzip.
+func TestDropinWithoutCachedLookup(t *testing.T) {
+	e := newDropinEnvWith(t, hriznsim.Options{Vehicles: 20}, dropinEnvOptions{store: func(s gateway.Store) gateway.Store {
+		if _, ok := s.(gateway.CachedOutputStore); !ok {
+			t.Fatal("the bridge's Store has no CachedOutput")
+		}
+		return outputOnly{s}
+	}})
+	key := []string{"X-API-Key", e.keys["website"]}
+	vin := e.sim.Vehicles("")[0].VIN
+	for _, target := range []string{"/v1/public/inventory?limit=5", "/v1/public/inventory/" + vin, "/v1/public/inventory/stats"} {
+		first := e.gw(http.MethodGet, target, nil, key...)
+		again := e.gw(http.MethodGet, target, nil, key...)
+		if first.status != 200 || again.status != 200 || first.header.Get("Cache-Status") != "feedgate; fwd=miss; stored" ||
+			again.header.Get("Cache-Status") != "feedgate; hit" || string(again.body) != string(first.body) ||
+			again.header.Get("ETag") == "" || again.header.Get("ETag") != first.header.Get("ETag") {
+			t.Fatalf("%s: %d %q, then %d %q", target, first.status, first.header.Get("Cache-Status"), again.status, again.header.Get("Cache-Status"))
+		}
+		gz := e.gw(http.MethodGet, target, nil, append(key, "Accept-Encoding", "gzip")...)
+		if gz.header.Get("Content-Encoding") != "gzip" || gunzip(t, gz.body) != string(first.body) {
+			t.Errorf("%s gzip: Content-Encoding %q", target, gz.header.Get("Content-Encoding"))
+		}
+		if nm := e.gw(http.MethodGet, target, nil, append(key, "If-None-Match", first.header.Get("ETag"))...); nm.status != 304 {
+			t.Errorf("%s If-None-Match: %d", target, nm.status)
 		}
 	}
 }
@@ -354,7 +386,7 @@ func gunzip(t *testing.T, b []byte) string {
 // compare the same work (a real clock read costs each the same in production).
 func BenchmarkDropinRead(b *testing.B) {
 	clk := testclock.New(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	e := newDropinEnvClock(b, hriznsim.Options{}, 1<<30, clk.Now)
+	e := newDropinEnvWith(b, hriznsim.Options{}, dropinEnvOptions{perMinute: 1 << 30, now: clk.Now})
 	vin := e.sim.Vehicles("")[0].VIN
 	for _, bc := range []struct{ name, target string }{
 		{"list=25", "/v1/public/inventory?limit=25"}, {"list=100", "/v1/public/inventory?limit=100"},
