@@ -39,10 +39,22 @@ type ageHeaders struct {
 // prepare returns the header values for out, reusing fs's when they were built for the same
 // output.
 func (fs *feedState) prepare(out *Rendered) *preparedOutput {
-	if p := fs.prepared.Load(); p != nil && p.etag == out.ETag && p.modified.Equal(out.ModifiedAt) &&
-		p.contentType == out.ContentType && p.plainLen == len(out.Body) && p.gzipLen == len(out.Gzip) {
+	if p := fs.prepared.Load(); p != nil && p.builtFor(out) {
 		return p
 	}
+	p := newPreparedOutput(out)
+	fs.prepared.Store(p)
+	return p
+}
+
+// builtFor reports whether p's values were built for out.
+func (p *preparedOutput) builtFor(out *Rendered) bool {
+	return p.etag == out.ETag && p.modified.Equal(out.ModifiedAt) && p.contentType == out.ContentType &&
+		p.plainLen == len(out.Body) && p.gzipLen == len(out.Gzip)
+}
+
+// newPreparedOutput builds the header values of out.
+func newPreparedOutput(out *Rendered) *preparedOutput {
 	quoted := quoteETag(out.ETag)
 	p := &preparedOutput{
 		etag: out.ETag, modified: out.ModifiedAt, contentType: out.ContentType,
@@ -56,7 +68,6 @@ func (fs *feedState) prepare(out *Rendered) *preparedOutput {
 	if !out.ModifiedAt.IsZero() {
 		p.lastModified = []string{out.ModifiedAt.UTC().Format(http.TimeFormat)}
 	}
-	fs.prepared.Store(p)
 	return p
 }
 

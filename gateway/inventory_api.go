@@ -2,8 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -40,11 +38,14 @@ type dropin struct {
 	s      *Server
 	m      *dropinMetrics
 	replay ReplayGuard
+	hdr    *dropinHeaders
+	cached CachedOutputStore // the Store's lookup without a render function; nil if it has none
 }
 
 // registerDropin adds the drop-in API, the webhook receiver and the admin routes to e.
 func (s *Server) registerDropin(e *gin.Engine) {
-	d := &dropin{s: s, m: newDropinMetrics(s.deps.Metrics, s.deps.Logger), replay: s.deps.Replay}
+	d := &dropin{s: s, m: newDropinMetrics(s.deps.Metrics, s.deps.Logger), replay: s.deps.Replay, hdr: newDropinHeaders()}
+	d.cached, _ = s.deps.Store.(CachedOutputStore)
 	d.registerInventoryAPI(e)
 	d.registerWrites(e)
 	d.registerWebhooks(e)
@@ -58,9 +59,12 @@ func (d *dropin) registerInventoryAPI(e *gin.Engine) {
 			if !ok {
 				return
 			}
-			if err := checkQuery(c.Request.URL.RawQuery); err != nil {
-				d.s.fail(c, err)
-				return
+			// Only a percent escape or a semicolon can make a query string malformed.
+			if raw := c.Request.URL.RawQuery; containsEither(raw, '%', ';') {
+				if err := checkQuery(raw); err != nil {
+					d.s.fail(c, err)
+					return
+				}
 			}
 			h(c, g)
 		}
@@ -108,7 +112,7 @@ const corsAllowHeaders = "Authorization, X-API-Key, Content-Type, X-Request-ID"
 // allowOrigin lets a browser page read the answer when the request's Origin is one of the
 // tenant's cors_origins; any other origin gets no CORS header at all.
 func (d *dropin) allowOrigin(c *gin.Context, st *state, tenant string) {
-	origin := c.GetHeader("Origin")
+	origin := headerValue(c.Request.Header, "Origin")
 	if origin == "" {
 		return
 	}
@@ -150,16 +154,22 @@ func anyTenantAllows(st *state, origin string) bool {
 	return false
 }
 
-// snapshot is the key's tenant's snapshot; it answers the error itself.
+// snapshot is the key's tenant's snapshot; it answers the error itself. An answer derived from
+// it says how fresh it is (writeAnswer, or failAfter for an error).
 func (d *dropin) snapshot(c *gin.Context, g *grant) (*inventory.Snapshot, Lookup, bool) {
 	snap, lk, err := d.s.deps.Store.Snapshot(c.Request.Context(), g.tenant)
 	if err != nil {
 		d.s.fail(c, err)
 		return nil, lk, false
 	}
-	d.m.reads.WithLabelValues(g.tenant, lk.Outcome.String()).Inc()
-	d.cacheHeaders(c, lk)
+	d.m.countRead(g.tenant, lk.Outcome)
 	return snap, lk, true
+}
+
+// failAfter answers err to a request that got the snapshot lk describes, with its freshness.
+func (d *dropin) failAfter(c *gin.Context, lk Lookup, err error) {
+	d.cacheHeaders(c, lk)
+	d.s.fail(c, err)
 }
 
 // cacheHeaders say how fresh the answer is, as the feed routes do. Answers are per key, so no
@@ -191,42 +201,10 @@ func validation(param, message string) error {
 	return errorf(inventory.EValidation, map[string]any{"parameter": param}, "%s", message)
 }
 
-// parseListQuery reads the list endpoint's parameters with the upstream's rules and messages.
-func parseListQuery(c *gin.Context) (q inventory.Query, cursor string, limit int, err error) {
-	limit = 25
-	if v := c.Query("limit"); v != "" {
-		n, perr := strconv.Atoi(v)
-		if perr != nil || n < 1 || n > 100 {
-			return q, "", 0, validation("limit", "limit must be an integer between 1 and 100")
-		}
-		limit = n
-	}
-	q = inventory.Query{Make: c.Query("make"), Model: c.Query("model")}
-	if v := c.Query("year"); v != "" {
-		n, perr := strconv.Atoi(v)
-		if perr != nil {
-			return q, "", 0, validation("year", "year must be an integer")
-		}
-		q.Year = n
-	}
-	if v := c.Query("condition"); v != "" {
-		cond := inventory.Condition(strings.ToLower(v))
-		if cond != inventory.New && cond != inventory.Used {
-			return q, "", 0, validation("condition", "condition must be new or used")
-		}
-		q.Condition = cond
-	}
-	cursor = c.Query("cursor")
-	if _, cerr := inventory.DecodeCursor(cursor); cerr != nil {
-		return q, "", 0, validation("cursor", "cursor must be the base64-encoded cursor of a previous response")
-	}
-	return q, cursor, limit, nil
-}
-
 // list answers GET /v1/public/inventory. A page is stored per snapshot version and normalised
 // query (limit, cursor, filters), so a page asked again is served from its stored bytes.
 func (d *dropin) list(c *gin.Context, g *grant) {
-	q, cursor, limit, err := parseListQuery(c)
+	lq, err := parseListQuery(c.Request.URL.RawQuery)
 	if err != nil {
 		d.s.fail(c, err)
 		return
@@ -235,42 +213,32 @@ func (d *dropin) list(c *gin.Context, g *grant) {
 	if !ok {
 		return
 	}
-	norm := listKey(q, cursor, limit)
-	d.serveStored(c, g, snap, lk, "hrizn-list", norm, func(vs []inventory.Vehicle) (any, error) {
-		page, err := inventory.List(vs, q, cursor, limit)
-		if err != nil {
-			return nil, validation("cursor", "cursor must be the base64-encoded cursor of a previous response")
-		}
-		out := inventory.ListResponse{
-			Data:       make([]inventory.ListItem, len(page.Items)),
-			Pagination: inventory.Pagination{HasMore: page.HasMore, TotalCount: page.TotalCount},
-		}
-		for i := range page.Items {
-			out.Data[i] = page.Items[i].ToListItem()
-		}
-		if page.NextCursor != "" {
-			out.Pagination.NextCursor = &page.NextCursor
-		}
-		return out, nil
-	})
+	ans := d.answer(g, snap, "hrizn-list", d.hdr.listKey(lq), jsonType)
+	if !d.serveCached(c, snap, lk, ans) {
+		d.serveRendered(c, snap, lk, ans, func() (Rendered, error) {
+			body, err := listPage(snap.Vehicles, lq)
+			return renderJSON(snap, body, err)
+		})
+	}
 }
 
-// listKey names a list page in the Store: a hash of its normalised parameters, so that any
-// spelling of the same query (order, escapes, defaults) finds the same stored page, and a
-// client's long filter values make no long keys.
-func listKey(q inventory.Query, cursor string, limit int) string {
-	var buf [256]byte
-	b := strconv.AppendQuote(buf[:0], q.Make)
-	b = strconv.AppendQuote(b, q.Model)
-	b = strconv.AppendInt(append(b, '|'), int64(q.Year), 10)
-	b = strconv.AppendQuote(append(b, '|'), string(q.Condition))
-	b = strconv.AppendQuote(b, cursor)
-	b = strconv.AppendInt(append(b, '|'), int64(limit), 10)
-	sum := sha256.Sum256(b)
-	var out [3 + 32]byte
-	copy(out[:], "v1-")
-	hex.Encode(out[3:], sum[:16])
-	return string(out[:])
+// listPage is the list endpoint's answer for lq.
+func listPage(vs []inventory.Vehicle, lq listQuery) (any, error) {
+	page, err := inventory.List(vs, lq.q, lq.cursor, lq.limit)
+	if err != nil {
+		return nil, errBadCursor()
+	}
+	out := inventory.ListResponse{
+		Data:       make([]inventory.ListItem, len(page.Items)),
+		Pagination: inventory.Pagination{HasMore: page.HasMore, TotalCount: page.TotalCount},
+	}
+	for i := range page.Items {
+		out.Data[i] = page.Items[i].ToListItem()
+	}
+	if page.NextCursor != "" {
+		out.Pagination.NextCursor = &page.NextCursor
+	}
+	return out, nil
 }
 
 // vehicle finds the path's VIN in the tenant's snapshot, answering 400 or 404 itself.
@@ -286,7 +254,7 @@ func (d *dropin) vehicle(c *gin.Context, g *grant) (*inventory.Snapshot, Lookup,
 	}
 	v, found := snap.Find(vin)
 	if !found {
-		d.s.fail(c, inventory.Errorf(inventory.ENotFound, msgVehicleNotFound))
+		d.failAfter(c, lk, inventory.Errorf(inventory.ENotFound, msgVehicleNotFound))
 		return nil, lk, nil, false
 	}
 	return snap, lk, v, true
@@ -294,29 +262,33 @@ func (d *dropin) vehicle(c *gin.Context, g *grant) (*inventory.Snapshot, Lookup,
 
 // details answers GET /v1/public/inventory/{vin}, stored per snapshot version and VIN.
 func (d *dropin) details(c *gin.Context, g *grant) {
-	d.serveVehicle(c, g, "hrizn-details", func(v *inventory.Vehicle) any { return v.ToDetails() })
+	d.serveVehicle(c, g, "hrizn-details.v1", func(v *inventory.Vehicle) any { return v.ToDetails() })
 }
 
 // description answers GET /v1/public/inventory/{vin}/description, not_generated included,
 // stored per snapshot version and VIN.
 func (d *dropin) description(c *gin.Context, g *grant) {
-	d.serveVehicle(c, g, "hrizn-description", func(v *inventory.Vehicle) any { return v.ToDescriptionView() })
+	d.serveVehicle(c, g, "hrizn-description.v1", func(v *inventory.Vehicle) any { return v.ToDescriptionView() })
 }
 
 // serveVehicle answers with view of the path's vehicle, from its stored bytes once rendered.
+// The answer's variant is the VIN as the snapshot spells it, name carrying the code's version.
 func (d *dropin) serveVehicle(c *gin.Context, g *grant, name string, view func(*inventory.Vehicle) any) {
 	snap, lk, v, ok := d.vehicle(c, g)
 	if !ok {
 		return
 	}
 	vin := v.VIN
-	d.serveStored(c, g, snap, lk, name, "v1-"+vin, func([]inventory.Vehicle) (any, error) {
-		v, found := snap.Find(vin)
-		if !found {
-			return nil, inventory.Errorf(inventory.ENotFound, msgVehicleNotFound)
-		}
-		return dataBody{view(v)}, nil
-	})
+	ans := d.answer(g, snap, name, vin, jsonType)
+	if !d.serveCached(c, snap, lk, ans) {
+		d.serveRendered(c, snap, lk, ans, func() (Rendered, error) {
+			v, found := snap.Find(vin)
+			if !found {
+				return renderJSON(snap, nil, inventory.Errorf(inventory.ENotFound, msgVehicleNotFound))
+			}
+			return renderJSON(snap, dataBody{view(v)}, nil)
+		})
+	}
 }
 
 // stats answers GET /v1/public/inventory/stats. Counting walks the whole inventory, so the
@@ -326,24 +298,29 @@ func (d *dropin) stats(c *gin.Context, g *grant) {
 	if !ok {
 		return
 	}
-	d.serveRendered(c, g, snap, lk, "hrizn-stats", "v1", "application/json", func(w io.Writer, vs []inventory.Vehicle) error {
-		return inventory.WriteJSON(w, dataBody{inventory.ComputeStats(vs)})
-	})
+	ans := d.answer(g, snap, "hrizn-stats", "v1", jsonType)
+	if !d.serveCached(c, snap, lk, ans) {
+		d.serveRendered(c, snap, lk, ans, func() (Rendered, error) {
+			return renderWith(snap, jsonType, writeStats)
+		})
+	}
+}
+
+func writeStats(w io.Writer, vs []inventory.Vehicle) error {
+	return inventory.WriteJSON(w, dataBody{inventory.ComputeStats(vs)})
 }
 
 // feed answers GET /v1/public/inventory/feed?format=json|xml. The rendered bytes are kept in the
 // Store under the snapshot's version like any feed, so a busy site renders once per snapshot.
 func (d *dropin) feed(c *gin.Context, g *grant) {
-	format := strings.ToLower(c.Query("format"))
 	var (
-		ctype string
-		write = inventory.WriteFeedJSON
+		name, ctype = "hrizn-json", jsonType
+		write       = inventory.WriteFeedJSON
 	)
-	switch format {
+	switch strings.ToLower(queryValue(c.Request.URL.RawQuery, "format")) {
 	case "", "json":
-		format, ctype = "json", "application/json"
 	case "xml":
-		ctype, write = "application/xml", inventory.WriteFeedXML
+		name, ctype, write = "hrizn-xml", "application/xml", inventory.WriteFeedXML
 	default:
 		d.s.fail(c, validation("format", "format must be json or xml"))
 		return
@@ -352,80 +329,119 @@ func (d *dropin) feed(c *gin.Context, g *grant) {
 	if !ok {
 		return
 	}
-	d.serveRendered(c, g, snap, lk, "hrizn-"+format, "v1", ctype, write)
+	ans := d.answer(g, snap, name, "v1", ctype)
+	if !d.serveCached(c, snap, lk, ans) {
+		d.serveRendered(c, snap, lk, ans, func() (Rendered, error) {
+			return renderWith(snap, ctype, write)
+		})
+	}
 }
 
-// serveStored answers with a JSON document derived from the tenant's snapshot alone, the bytes
-// writeJSON would send, rendered once per snapshot version and variant and then served from
-// the Store like a feed.
-func (d *dropin) serveStored(c *gin.Context, g *grant, snap *inventory.Snapshot, lk Lookup, name, variant string,
-	body func([]inventory.Vehicle) (any, error)) {
-	d.serveRendered(c, g, snap, lk, name, variant, "application/json", func(w io.Writer, vs []inventory.Vehicle) error {
-		b, err := body(vs)
-		if err != nil {
-			return err
-		}
-		data, err := inventory.MarshalJSON(b)
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(data)
-		return err
-	})
+// jsonType is the Content-Type of the drop-in API's JSON answers, the upstream's.
+const jsonType = "application/json"
+
+// renderWith renders the document write makes of snap.
+func renderWith(snap *inventory.Snapshot, ctype string, write func(io.Writer, []inventory.Vehicle) error) (Rendered, error) {
+	var buf bytes.Buffer
+	err := write(&buf, snap.Vehicles)
+	return rendered(snap, ctype, buf.Bytes(), err)
 }
 
-// serveRendered answers with a document derived from the tenant's snapshot alone, rendered once
-// per snapshot version (and variant: a page's query, a VIN) and kept in the Store, with its
-// gzip copy, like a feed: a strong ETag, 304 when If-None-Match has it, gzip when asked. A new
-// snapshot has another version, so an old document cannot answer for it. A render that fails
-// with an *inventory.Error answers with that error (nothing is stored).
-func (d *dropin) serveRendered(c *gin.Context, g *grant, snap *inventory.Snapshot, lk Lookup, name, variant, ctype string,
-	write func(io.Writer, []inventory.Vehicle) error) {
-	key := OutputKey{Tenant: g.tenant, Feed: dropinOutputFeed, Format: name, Fingerprint: variant, Version: snap.Version}
-	out, outLk, err := d.s.deps.Store.Output(c.Request.Context(), key, snap, func() (Rendered, error) {
-		var buf bytes.Buffer
-		if err := write(&buf, snap.Vehicles); err != nil {
-			var ie *inventory.Error
-			if errors.As(err, &ie) {
-				return Rendered{}, err
-			}
-			return Rendered{}, &inventory.Error{Code: inventory.EInternal, Message: "An internal error occurred.", Err: err}
-		}
-		return Rendered{Body: buf.Bytes(), ContentType: ctype, ModifiedAt: snap.ModifiedAt}, nil
-	})
+// renderJSON renders body as JSON, the bytes writeJSON would send, or answers err.
+func renderJSON(snap *inventory.Snapshot, body any, err error) (Rendered, error) {
+	var data []byte
+	if err == nil {
+		data, err = inventory.MarshalJSON(body)
+	}
+	return rendered(snap, jsonType, data, err)
+}
+
+// rendered is the Rendered of data, or err to answer: an *inventory.Error as it is (a
+// validation or not-found answer), anything else as an internal error.
+func rendered(snap *inventory.Snapshot, ctype string, data []byte, err error) (Rendered, error) {
 	if err != nil {
-		d.s.fail(c, err)
+		var ie *inventory.Error
+		if errors.As(err, &ie) {
+			return Rendered{}, err
+		}
+		return Rendered{}, &inventory.Error{Code: inventory.EInternal, Message: "An internal error occurred.", Err: err}
+	}
+	return Rendered{Body: data, ContentType: ctype, ModifiedAt: snap.ModifiedAt}, nil
+}
+
+// storedAnswer names a document derived from a tenant's snapshot alone, rendered once per
+// snapshot version (and variant: a page's query, a VIN) and kept in the Store with its gzip
+// copy, like a feed; it is served as ctype. A new snapshot has another version, so an old
+// document cannot answer for it.
+type storedAnswer struct {
+	key   OutputKey
+	ctype string
+}
+
+// answer names the document name/variant of g's tenant's snapshot.
+func (d *dropin) answer(g *grant, snap *inventory.Snapshot, name, variant, ctype string) storedAnswer {
+	return storedAnswer{OutputKey{Tenant: g.tenant, Feed: dropinOutputFeed, Format: name, Fingerprint: variant, Version: snap.Version}, ctype}
+}
+
+// serveCached answers with ans when this process holds it, and reports whether it did. It
+// asks a Store that can look without a render function (CachedOutputStore), so that a caller
+// builds its render function only for serveRendered, when the answer is not at hand.
+func (d *dropin) serveCached(c *gin.Context, snap *inventory.Snapshot, lk Lookup, ans storedAnswer) bool {
+	if d.cached == nil {
+		return false
+	}
+	out, outLk, ok := d.cached.CachedOutput(ans.key, snap)
+	if ok {
+		d.writeAnswer(c, lk, outLk, out, ans.ctype)
+	}
+	return ok
+}
+
+// serveRendered answers with ans, rendered by render unless the Store has it. A render that
+// fails with an *inventory.Error answers with that error (nothing is stored).
+func (d *dropin) serveRendered(c *gin.Context, snap *inventory.Snapshot, lk Lookup, ans storedAnswer,
+	render func() (Rendered, error)) {
+	out, outLk, err := d.s.deps.Store.Output(c.Request.Context(), ans.key, snap, render)
+	if err != nil {
+		d.failAfter(c, lk, err)
 		return
 	}
+	d.writeAnswer(c, lk, outLk, out, ans.ctype)
+}
+
+// writeAnswer sends a stored answer like a feed: a strong ETag, 304 when If-None-Match has it,
+// gzip when asked; lk is the snapshot's lookup and outLk the answer's.
+func (d *dropin) writeAnswer(c *gin.Context, lk, outLk Lookup, out Rendered, ctype string) {
 	lk.Outcome = cacheOutcome(lk, outLk)
-	// The header values in one allocation (what feeds build once per output, feed_headers.go).
-	quoted := quoteETag(out.ETag)
+	// The header values are the answer's prepared ones (inventory_headers.go), as a feed's are:
+	// a hit formats nothing. The Content-Type is the endpoint's, whatever the Store kept.
+	out.ContentType = ctype
+	p := d.hdr.forAnswer(&out)
+	// Only the Age and Cache-Status of the feeds' values: the drop-in's Cache-Control is its own.
+	a := p.agesFor(int64(max(0, lk.Age)/time.Second), int64(lk.TTL/time.Second), lk.Outcome)
+	body, etag, length := out.Body, p.etagHdr, p.plainLenHdr
 	useGzip := len(out.Gzip) > 0 && acceptsGzip(headerValue(c.Request.Header, "Accept-Encoding"))
-	body, etag := out.Body, quoted
 	if useGzip {
-		body, etag = out.Gzip, gzipETag(quoted)
+		body, etag, length = out.Gzip, p.gzipETagHdr, p.gzipLenHdr
 	}
-	vals := []string{"private, no-cache", strconv.FormatInt(int64(max(0, lk.Age)/time.Second), 10),
-		cacheStatus(lk.Outcome, int64(lk.TTL/time.Second)), "Accept-Encoding", etag, "gzip", ctype, strconv.Itoa(len(body))}
-	one := func(i int) []string { return vals[i : i+1 : i+1] }
 	h := c.Writer.Header()
-	h["Cache-Control"], h["Age"], h["Cache-Status"] = one(0), one(1), one(2)
+	h["Cache-Control"], h["Age"], h["Cache-Status"] = d.hdr.cacheControl, a.ageHdr, a.cacheStatusHdr
 	if len(h["Vary"]) == 0 {
-		h["Vary"] = one(3)
+		h["Vary"] = p.varyHdr
 	} else {
-		h["Vary"] = append(h["Vary"], vals[3])
+		h["Vary"] = append(h["Vary"], p.varyHdr[0])
 	}
 	if out.ETag != "" {
-		h["Etag"] = one(4)
-		if inm := headerValue(c.Request.Header, "If-None-Match"); inm != "" && etagMatches(inm, quoted, gzipETag(quoted)) {
+		h["Etag"] = etag
+		if inm := headerValue(c.Request.Header, "If-None-Match"); inm != "" && etagMatches(inm, p.quoted, p.quotedGzip) {
 			c.Status(http.StatusNotModified)
 			return
 		}
 	}
 	if useGzip {
-		h["Content-Encoding"] = one(5)
+		h["Content-Encoding"] = p.gzipHdr
 	}
-	h["Content-Type"], h["Content-Length"] = one(6), one(7)
+	h["Content-Type"], h["Content-Length"] = p.contentTypeHdr, length
 	c.Status(http.StatusOK)
 	_, _ = c.Writer.Write(body)
 }

@@ -95,6 +95,21 @@ func newDropinEnv(t testing.TB, simOpts hriznsim.Options) *dropinEnv {
 // default).
 func newDropinEnvLimit(t testing.TB, simOpts hriznsim.Options, perMinute int) *dropinEnv {
 	t.Helper()
+	return newDropinEnvWith(t, simOpts, dropinEnvOptions{perMinute: perMinute})
+}
+
+// dropinEnvOptions change a drop-in environment for one test.
+type dropinEnvOptions struct {
+	perMinute int              // the sunset tenant's rate_limit.per_minute (0: the default)
+	now       func() time.Time // the cache's and the gateway's clock (nil: the real one)
+	// store wraps the Store the gateway is given (nil: the bridge's as it is).
+	store func(gateway.Store) gateway.Store
+}
+
+// newDropinEnvWith is newDropinEnv changed by o.
+func newDropinEnvWith(t testing.TB, simOpts hriznsim.Options, o dropinEnvOptions) *dropinEnv {
+	t.Helper()
+	perMinute, now := o.perMinute, o.now
 	if simOpts.Vehicles == 0 {
 		simOpts.Vehicles = 150
 	}
@@ -113,7 +128,7 @@ func newDropinEnvLimit(t testing.TB, simOpts hriznsim.Options, perMinute int) *d
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour, ShrinkGuard: 0.5, ShrinkConfirmAfter: time.Hour},
+	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour, ShrinkGuard: 0.5, ShrinkConfirmAfter: time.Hour, Now: now},
 		nil, nil, bridge.Syncer{S: sy})
 	if err != nil {
 		t.Fatal(err)
@@ -134,9 +149,13 @@ func newDropinEnvLimit(t testing.TB, simOpts hriznsim.Options, perMinute int) *d
 	if perMinute > 0 {
 		cfg = strings.Replace(cfg, "  - id: sunset\n", "  - id: sunset\n    rate_limit: {per_minute: "+strconv.Itoa(perMinute)+"}\n", 1)
 	}
+	var store gateway.Store = bridge.Store{C: c}
+	if o.store != nil {
+		store = o.store(store)
+	}
 	// A refresh the admin waits for longer than 2 s answers 202 (TestAdminRefreshDoesNotHang).
-	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(cfg), formats), AdminRefreshWait: 2 * time.Second},
-		gateway.Deps{Store: bridge.Store{C: c}, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{}), Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, Upstream: forwarder{clients},
+	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(cfg), formats), AdminRefreshWait: 2 * time.Second, Now: now},
+		gateway.Deps{Store: store, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{}), Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, Upstream: forwarder{clients},
 			Admin: admin, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

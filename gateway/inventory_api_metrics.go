@@ -13,6 +13,18 @@ type dropinMetrics struct {
 	writes   *prometheus.CounterVec
 	webhooks *prometheus.CounterVec
 	admin    *prometheus.CounterVec
+
+	readChildren children[readLabels, prometheus.Counter]
+}
+
+type readLabels struct {
+	tenant  string
+	outcome Outcome
+}
+
+// countRead counts one read of tenant's snapshot that came out as o.
+func (d *dropinMetrics) countRead(tenant string, o Outcome) {
+	d.readChildren.get(readLabels{tenant, o}).Inc()
 }
 
 func newDropinMetrics(m *Metrics, log *slog.Logger) *dropinMetrics {
@@ -38,6 +50,9 @@ func newDropinMetrics(m *Metrics, log *slog.Logger) *dropinMetrics {
 	d.writes = register(m, log, d.writes)
 	d.webhooks = register(m, log, d.webhooks)
 	d.admin = register(m, log, d.admin)
+	d.readChildren.make = func(l readLabels) prometheus.Counter {
+		return d.reads.WithLabelValues(l.tenant, l.outcome.String())
+	}
 	return d
 }
 

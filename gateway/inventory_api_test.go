@@ -11,7 +11,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/feedgate/feedgate/gateway"
+	"github.com/feedgate/feedgate/internal/testclock"
 	"github.com/feedgate/feedgate/inventory"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
 )
@@ -252,6 +255,88 @@ func TestDropinAnswersFromStoredBytes(t *testing.T) {
 	}
 }
 
+// TestDropinListQueryNormalised wants every spelling of a list query (order, escapes, defaults,
+// empty and unknown pairs, a repeated parameter whose first value counts) served from the one
+// stored page, another query rendered anew, and a malformed query string still refused.
+func TestDropinListQueryNormalised(t *testing.T) {
+	e := newDropinEnv(t, hriznsim.Options{Vehicles: 40})
+	key := []string{"X-API-Key", e.keys["website"]}
+	base := e.gw(http.MethodGet, "/v1/public/inventory?limit=25&make=Land+Rover", nil, key...)
+	if base.status != 200 || base.header.Get("ETag") == "" {
+		t.Fatalf("base: %d %s", base.status, base.body)
+	}
+	renders := e.cache.Counters().Renders
+	for _, q := range []string{
+		"make=Land+Rover&limit=25", "make=Land%20Rover&limit=25", "%6Dake=Land%20Rover&l%69mit=2%35",
+		"&&limit=25&&make=Land+Rover&", "limit=25&make=Land+Rover&cursor=&year=&condition=&model=",
+		"limit=25&make=Land+Rover&foo=bar&key", "limit=25&make=Land+Rover&make=Honda&limit=7",
+		"make=Land+Rover",
+	} {
+		got := e.gw(http.MethodGet, "/v1/public/inventory?"+q, nil, key...)
+		if got.status != 200 || got.header.Get("Cache-Status") != "feedgate; hit" || got.header.Get("ETag") != base.header.Get("ETag") ||
+			string(got.body) != string(base.body) {
+			t.Errorf("?%s: %d, Cache-Status %q, ETag %q (want %q)", q, got.status, got.header.Get("Cache-Status"),
+				got.header.Get("ETag"), base.header.Get("ETag"))
+		}
+		nm := e.gw(http.MethodGet, "/v1/public/inventory?"+q, nil, append(key, "If-None-Match", base.header.Get("ETag"))...)
+		if nm.status != http.StatusNotModified {
+			t.Errorf("?%s If-None-Match: %d", q, nm.status)
+		}
+	}
+	if n := e.cache.Counters().Renders; n != renders {
+		t.Errorf("the spellings of one query rendered %d more pages", n-renders)
+	}
+	for _, q := range []string{"limit=24&make=Land+Rover", "limit=25&make=Land", "limit=25&make=land+rover", "limit=25"} {
+		if got := e.gw(http.MethodGet, "/v1/public/inventory?"+q, nil, key...); got.status != 200 || got.header.Get("Cache-Status") == "feedgate; hit" {
+			t.Errorf("?%s: another query, but %d, Cache-Status %q", q, got.status, got.header.Get("Cache-Status"))
+		}
+	}
+	for _, tc := range []struct{ q, param string }{
+		{"limit=25&make=Land+Rover&cursor=%%%garbage", "cursor"}, {"limit=25;make=Land+Rover", "limit"},
+		{"make=Land%zzRover&limit=25", "make"}, {"limit=25&foo=%zz", "query"}, {"limit=25&make=Land+Rover&year=20x4", "year"},
+		{"limit=25&make=Land+Rover&condition=old", "condition"}, {"limit=2%35%30&make=Land+Rover", "limit"},
+	} {
+		got := e.gw(http.MethodGet, "/v1/public/inventory?"+tc.q, nil, key...)
+		var body inventory.ErrorBody
+		if err := json.Unmarshal(got.body, &body); err != nil || got.status != 400 || body.Error.Code != "validation_error" ||
+			body.Error.Details["parameter"] != tc.param {
+			t.Errorf("?%s: %d %s, want 400 validation_error on %s", tc.q, got.status, got.body, tc.param)
+		}
+	}
+}
+
+// outputOnly is a Store that offers no CachedOutput.
+type outputOnly struct{ gateway.Store }
+
+// TestDropinWithoutCachedLookup wants a Store without CachedOutput served through Output alone:
+// rendered once, then hits with the same bytes, ETag, 304 and gzip.
+func TestDropinWithoutCachedLookup(t *testing.T) {
+	e := newDropinEnvWith(t, hriznsim.Options{Vehicles: 20}, dropinEnvOptions{store: func(s gateway.Store) gateway.Store {
+		if _, ok := s.(gateway.CachedOutputStore); !ok {
+			t.Fatal("the bridge's Store has no CachedOutput")
+		}
+		return outputOnly{s}
+	}})
+	key := []string{"X-API-Key", e.keys["website"]}
+	vin := e.sim.Vehicles("")[0].VIN
+	for _, target := range []string{"/v1/public/inventory?limit=5", "/v1/public/inventory/" + vin, "/v1/public/inventory/stats"} {
+		first := e.gw(http.MethodGet, target, nil, key...)
+		again := e.gw(http.MethodGet, target, nil, key...)
+		if first.status != 200 || again.status != 200 || first.header.Get("Cache-Status") != "feedgate; fwd=miss; stored" ||
+			again.header.Get("Cache-Status") != "feedgate; hit" || string(again.body) != string(first.body) ||
+			again.header.Get("ETag") == "" || again.header.Get("ETag") != first.header.Get("ETag") {
+			t.Fatalf("%s: %d %q, then %d %q", target, first.status, first.header.Get("Cache-Status"), again.status, again.header.Get("Cache-Status"))
+		}
+		gz := e.gw(http.MethodGet, target, nil, append(key, "Accept-Encoding", "gzip")...)
+		if gz.header.Get("Content-Encoding") != "gzip" || gunzip(t, gz.body) != string(first.body) {
+			t.Errorf("%s gzip: Content-Encoding %q", target, gz.header.Get("Content-Encoding"))
+		}
+		if nm := e.gw(http.MethodGet, target, nil, append(key, "If-None-Match", first.header.Get("ETag"))...); nm.status != 304 {
+			t.Errorf("%s If-None-Match: %d", target, nm.status)
+		}
+	}
+}
+
 func gunzip(t *testing.T, b []byte) string {
 	t.Helper()
 	r, err := gzip.NewReader(bytes.NewReader(b))
@@ -267,8 +352,11 @@ func gunzip(t *testing.T, b []byte) string {
 
 // BenchmarkDropinRead measures cached drop-in reads, gzip asked, next to BenchmarkFeedHit: list
 // pages of 25 and 100 vehicles, a details page and stats, each served from its stored bytes.
+// The cache and the gateway read a test clock, as in BenchmarkFeedHit's environment, so the two
+// compare the same work (a real clock read costs each the same in production).
 func BenchmarkDropinRead(b *testing.B) {
-	e := newDropinEnvLimit(b, hriznsim.Options{}, 1<<30)
+	clk := testclock.New(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	e := newDropinEnvWith(b, hriznsim.Options{}, dropinEnvOptions{perMinute: 1 << 30, now: clk.Now})
 	vin := e.sim.Vehicles("")[0].VIN
 	for _, bc := range []struct{ name, target string }{
 		{"list=25", "/v1/public/inventory?limit=25"}, {"list=100", "/v1/public/inventory?limit=100"},

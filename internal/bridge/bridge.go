@@ -25,7 +25,10 @@ import (
 // converting between them copies a few words and no bytes.
 type Store struct{ C *cache.Cache }
 
-var _ gateway.Store = Store{}
+var (
+	_ gateway.Store             = Store{}
+	_ gateway.CachedOutputStore = Store{}
+)
 
 func lookupOf(r cache.Result) gateway.Lookup {
 	l := gateway.Lookup{Outcome: gateway.Hit, Layer: r.Layer.String(), Age: r.Age, TTL: r.TTL}
@@ -57,6 +60,17 @@ func (s Store) Output(ctx context.Context, key gateway.OutputKey, snap *inventor
 		return gateway.Rendered{}, lookupOf(res), err
 	}
 	return gateway.Rendered(*r), lookupOf(res), nil
+}
+
+// CachedOutput returns the document stored for key when the cache holds it in memory, as Output
+// would, without a render function.
+func (s Store) CachedOutput(key gateway.OutputKey, snap *inventory.Snapshot) (gateway.Rendered, gateway.Lookup, bool) {
+	k := cache.OutputKey{Tenant: key.Tenant, Feed: key.Feed, Format: key.Format, Variant: key.Fingerprint}
+	r, res, ok := s.C.CachedOutput(k, snap)
+	if !ok {
+		return gateway.Rendered{}, gateway.Lookup{}, false
+	}
+	return gateway.Rendered(*r), lookupOf(res), true
 }
 
 // Publisher adapts a *publish.Publisher to gateway.Publisher: the feeds of a configuration are
