@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,11 +10,8 @@ import (
 // TestAdminPageSaysWhenRedisIsDown: the status page says Redis is connected, and once Redis is
 // gone that this replica is on its own, in the header and in a banner.
 func TestAdminPageSaysWhenRedisIsDown(t *testing.T) {
-	sim := startSim(t)
 	rds := testredis.Start(t)
-	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
-	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
-	writeConfig(t, cfg, setup{simURL: sim.URL, redisURL: rds.URL(), keys: keys}.yaml())
+	_, keys, cfg := newStack(t, setup{redisURL: rds.URL()})
 	gw := startGateway(t, cfg)
 	page := func() string {
 		resp, body := get(t, gw.URL+"/admin/", keys["admin"])

@@ -19,11 +19,8 @@ import (
 
 // TestFeedsEndToEnd covers every feed path and error through one gateway with Redis.
 func TestFeedsEndToEnd(t *testing.T) {
-	sim := startSim(t)
 	rds := testredis.Start(t)
-	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
-	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
-	writeConfig(t, cfg, setup{simURL: sim.URL, redisURL: rds.URL(), keys: keys}.yaml())
+	_, keys, cfg := newStack(t, setup{redisURL: rds.URL()})
 	gw := startGateway(t, cfg)
 
 	tests := []struct {
@@ -124,11 +121,8 @@ func TestFeedsEndToEnd(t *testing.T) {
 // TestCoalescingAcrossReplicas: 1,000 concurrent cold requests split over two gateways that share
 // Redis make exactly one upstream sync.
 func TestCoalescingAcrossReplicas(t *testing.T) {
-	sim := startSim(t)
 	rds := testredis.Start(t)
-	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
-	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
-	writeConfig(t, cfg, setup{simURL: sim.URL, redisURL: rds.URL(), sync: "feed", keys: keys, refresh: "on_request"}.yaml())
+	sim, keys, cfg := newStack(t, setup{redisURL: rds.URL(), sync: "feed", refresh: "on_request"})
 	gws := []*proc{startGateway(t, cfg), startGateway(t, cfg)}
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 500}}
@@ -178,10 +172,7 @@ func TestCoalescingAcrossReplicas(t *testing.T) {
 // TestStaleWhileUpstreamFails: past fresh_for, with every upstream call failing, the last good
 // feed keeps being served, marked stale.
 func TestStaleWhileUpstreamFails(t *testing.T) {
-	sim := startSim(t)
-	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
-	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
-	writeConfig(t, cfg, setup{simURL: sim.URL, sync: "feed", freshFor: "1s", keys: keys, refresh: "on_request"}.yaml())
+	sim, keys, cfg := newStack(t, setup{sync: "feed", freshFor: "1s", refresh: "on_request"})
 	gw := startGateway(t, cfg)
 
 	_, good := get(t, gw.URL+"/feeds/sunset/export", keys["export"])
@@ -250,11 +241,8 @@ func TestReload(t *testing.T) {
 // TestGracefulShutdown: on SIGTERM the gateway first answers /readyz with 503 while it still
 // serves feeds, for shutdown_delay, so a balancer can take it out of rotation; then it exits 0.
 func TestGracefulShutdown(t *testing.T) {
-	sim := startSim(t)
-	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
-	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
 	// The delay only has to outlast two loopback requests; it is not a measurement.
-	writeConfig(t, cfg, setup{simURL: sim.URL, shutdownDelay: "3s", keys: keys}.yaml())
+	_, keys, cfg := newStack(t, setup{shutdownDelay: "3s"})
 	gw := startGateway(t, cfg)
 	if r, _ := get(t, gw.URL+"/feeds/sunset/export", keys["export"]); r.StatusCode != 200 {
 		t.Fatalf("%d", r.StatusCode)

@@ -32,10 +32,7 @@ func simTotal(t *testing.T, sim *proc) int {
 // changed upstream right after each fetch, receives the current prices every time, as a fresh hit
 // (the old request-driven cache served it its own previous copy, marked stale).
 func TestScheduledFetcherGetsCurrentPrices(t *testing.T) {
-	sim := startSim(t)
-	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
-	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
-	writeConfig(t, cfg, setup{simURL: sim.URL, sync: "full", freshFor: "2s", keys: keys}.yaml())
+	sim, keys, cfg := newStack(t, setup{sync: "full", freshFor: "2s"})
 	gw := startGateway(t, cfg)
 	waitFor(t, "the first scheduled sync", func() bool {
 		resp, _ := get(t, gw.URL+"/feeds/sunset/export", keys["export"])
@@ -136,11 +133,8 @@ func TestRestartWhileUpstreamFails(t *testing.T) {
 // TestTwoReplicasOneSyncPerWindow: two gateways sharing Redis with scheduled refresh make about
 // one sync per tenant per window between them, not one each.
 func TestTwoReplicasOneSyncPerWindow(t *testing.T) {
-	sim := startSim(t)
 	rds := testredis.Start(t)
-	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
-	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
-	writeConfig(t, cfg, setup{simURL: sim.URL, redisURL: rds.URL(), sync: "feed", freshFor: "2s", keys: keys}.yaml())
+	sim, _, cfg := newStack(t, setup{redisURL: rds.URL(), sync: "feed", freshFor: "2s"})
 	startGateway(t, cfg)
 	startGateway(t, cfg)
 	time.Sleep(time.Second)
@@ -208,10 +202,7 @@ func TestWebhookBurstMakesOneSync(t *testing.T) {
 // TestChangeLog: after a simulator change, the admin change log lists an added VIN, a removed
 // VIN and price changes, newest first.
 func TestChangeLog(t *testing.T) {
-	sim := startSim(t)
-	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
-	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
-	writeConfig(t, cfg, setup{simURL: sim.URL, sync: "full", freshFor: "1s", keys: keys}.yaml())
+	sim, keys, cfg := newStack(t, setup{sync: "full", freshFor: "1s"})
 	gw := startGateway(t, cfg)
 	type entry struct {
 		Added        []string `json:"added"`

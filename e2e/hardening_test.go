@@ -67,11 +67,8 @@ func logLines(out string, fragments ...string) []string {
 // address; health probes and scrapes are not logged at info, but a /readyz answering 503 while
 // the replica drains is; durations are in milliseconds and no access log line has an empty err.
 func TestClientAddressAndProbeLogs(t *testing.T) {
-	sim := startSim(t)
-	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
-	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
 	// The delay only has to outlast a few loopback requests; it is not a measurement.
-	writeConfig(t, cfg, setup{simURL: sim.URL, shutdownDelay: "3s", keys: keys}.yaml())
+	_, keys, cfg := newStack(t, setup{shutdownDelay: "3s"})
 	gw := startGateway(t, cfg)
 	if r, _ := get(t, gw.URL+"/feeds/sunset/export", keys["export"], "X-Forwarded-For", "6.6.6.6"); r.StatusCode != 200 {
 		t.Fatalf("feed: %d", r.StatusCode)

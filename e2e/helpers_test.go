@@ -124,6 +124,19 @@ func startGateway(t *testing.T, cfgPath string) *proc {
 	return p
 }
 
+// newStack starts a simulator, makes the standard keys (admin, reader, google, export, other and
+// any more named) and writes the configuration s describes for them to a temporary file: the
+// prologue of most tests, which then start the gateways they need on cfg.
+func newStack(t *testing.T, s setup, moreKeys ...string) (sim *proc, keys keyset, cfg string) {
+	t.Helper()
+	sim = startSim(t)
+	keys = newKeyset(t, append([]string{"admin", "reader", "google", "export", "other"}, moreKeys...)...)
+	s.simURL, s.keys = sim.URL, keys
+	cfg = filepath.Join(t.TempDir(), "feedgate.yaml")
+	writeConfig(t, cfg, s.yaml())
+	return sim, keys, cfg
+}
+
 // waitFor polls cond until it holds; the bound only catches a hang.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()

@@ -19,10 +19,7 @@ import (
 // applies by itself) or SIGHUP on it is refused like a broken file: every key keeps working, the
 // log says why and the refusal is counted.
 func TestEmptiedConfigKeepsServing(t *testing.T) {
-	sim := startSim(t)
-	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
-	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
-	writeConfig(t, cfg, setup{simURL: sim.URL, keys: keys}.yaml())
+	_, keys, cfg := newStack(t, setup{})
 	gw := startGateway(t, cfg)
 	if r, _ := get(t, gw.URL+"/feeds/sunset/export", keys["export"]); r.StatusCode != 200 {
 		t.Fatalf("before: %d", r.StatusCode)
@@ -130,11 +127,8 @@ func (c *keepAliveClient) roundTrip(conn net.Conn, br *bufio.Reader) (status int
 // shutdown_delay every connection, also one idle since before the signal, is answered in full
 // with Connection: close; afterwards only new connections are refused.
 func TestKeepAliveClientsAcrossSIGTERM(t *testing.T) {
-	sim := startSim(t)
-	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
-	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
 	// The delay only has to outlast a few loopback requests; it is not a measurement.
-	writeConfig(t, cfg, setup{simURL: sim.URL, shutdownDelay: "2s", keys: keys}.yaml())
+	_, keys, cfg := newStack(t, setup{shutdownDelay: "2s"})
 	gw := startGateway(t, cfg)
 	if r, _ := get(t, gw.URL+"/feeds/sunset/export", keys["export"]); r.StatusCode != 200 {
 		t.Fatalf("warming the feed: %d", r.StatusCode)

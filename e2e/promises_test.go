@@ -94,10 +94,7 @@ func TestBrokenUpstreamBodiesKeepTheLastGoodFeed(t *testing.T) {
 	for _, fault := range []string{"malformed", "truncate"} {
 		for _, sync := range []string{"full", "feed"} {
 			t.Run(fault+"/"+sync, func(t *testing.T) {
-				sim := startSim(t)
-				keys := newKeyset(t, "admin", "reader", "google", "export", "other")
-				cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
-				writeConfig(t, cfg, setup{simURL: sim.URL, sync: sync, freshFor: "1s", keys: keys, refresh: "on_request"}.yaml())
+				sim, keys, cfg := newStack(t, setup{sync: sync, freshFor: "1s", refresh: "on_request"})
 				gw := startGateway(t, cfg)
 
 				_, good := get(t, gw.URL+"/feeds/sunset/export", keys["export"])
@@ -124,11 +121,8 @@ func TestBrokenUpstreamBodiesKeepTheLastGoodFeed(t *testing.T) {
 // and a new feed straight from upstream), says degraded on /readyz and in metrics, and leaves
 // degraded mode by itself once Redis is back.
 func TestRedisDownAndBack(t *testing.T) {
-	sim := startSim(t)
 	rds := testredis.Start(t)
-	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
-	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
-	writeConfig(t, cfg, setup{simURL: sim.URL, redisURL: rds.URL(), keys: keys}.yaml())
+	_, keys, cfg := newStack(t, setup{redisURL: rds.URL()})
 	gw := startGateway(t, cfg)
 
 	resp, good := get(t, gw.URL+"/feeds/sunset/export", keys["export"])

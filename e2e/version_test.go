@@ -27,10 +27,7 @@ func TestVersionStamped(t *testing.T) {
 		}
 	}
 
-	sim := startSim(t)
-	keys := newKeyset(t, "admin", "reader", "google", "export", "other")
-	cfg := filepath.Join(t.TempDir(), "feedgate.yaml")
-	writeConfig(t, cfg, setup{simURL: sim.URL, keys: keys}.yaml())
+	sim, keys, cfg := newStack(t, setup{})
 	gw := start(t, bin, "feedgate listening on", true, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
 	line := metric(t, gw, "feedgate_build_info{")
 	want := regexp.MustCompile(`^feedgate_build_info\{goversion="go[0-9.]+[^"]*",revision="0123456789abcdef",version="v9.8.7-test"\} 1$`)
