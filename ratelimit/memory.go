@@ -33,7 +33,7 @@ type MemoryOptions struct {
 // and is kept the way redis_rate keeps it (GCRA: one "theoretical arrival time" per key), so both
 // limiters agree. That time is one atomic word: a key's requests on every core update it with a
 // compare-and-swap and never wait for each other, where a mutex per key (golang.org/x/time/rate)
-// was the gateway's most contended lock once a feed's hits ran on two cores.
+// made every request of one hot key queue for the others once a feed's hits ran on two cores.
 type Memory struct {
 	opts MemoryOptions
 	mu   sync.RWMutex // guards keys; a known key is read under the read lock
