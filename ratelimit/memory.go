@@ -43,18 +43,19 @@ type Memory struct {
 type bucket struct {
 	perMinute int
 	interval  int64        // nanoseconds between two requests at the steady rate
+	window    int64        // perMinute intervals (a minute, less the division's remainder)
 	tat       atomic.Int64 // theoretical arrival time (unix nanoseconds) of the next request
 	used      atomic.Int64 // unix nanoseconds of the last request
 }
 
 // take admits one request at now unless the bucket is empty, then reporting how long until it
 // holds one again. A request is admitted while the theoretical arrival time, pushed one interval
-// later, stays within a minute (perMinute intervals: the bucket's capacity) of now.
+// later, stays within the window (perMinute intervals: the bucket's capacity) of now.
 func (b *bucket) take(now int64) (bool, time.Duration) {
 	for {
 		old := b.tat.Load()
 		next := max(old, now) + b.interval
-		if wait := next - int64(time.Minute) - now; wait > 0 {
+		if wait := next - b.window - now; wait > 0 {
 			return false, time.Duration(wait)
 		}
 		if b.tat.CompareAndSwap(old, next) {
@@ -111,7 +112,8 @@ func (m *Memory) bucket(key string, perMinute int, now time.Time) *bucket {
 	if !ok && len(m.keys) >= m.opts.MaxKeys {
 		evictIdle(m.keys, now, m.opts.IdleAfter, m.opts.MaxKeys, func(b *bucket) time.Time { return time.Unix(0, b.used.Load()) })
 	}
-	b = &bucket{perMinute: perMinute, interval: int64(time.Minute) / int64(perMinute)}
+	interval := int64(time.Minute) / int64(perMinute)
+	b = &bucket{perMinute: perMinute, interval: interval, window: interval * int64(perMinute)}
 	b.used.Store(now.UnixNano()) // not idle to an eviction before its first request
 	m.keys[key] = b
 	return b

@@ -40,7 +40,7 @@ func TestMemoryLimiter(t *testing.T) {
 func TestMemoryLimiterConcurrent(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	m := NewMemory(MemoryOptions{Now: func() time.Time { return now }})
-	const perMinute, goroutines, each = 500, 16, 100
+	const perMinute, goroutines, each = 700_001, 16, 50_000 // a minute is not a multiple of 1/700,001 of it
 	var admitted atomic.Int64
 	var wg sync.WaitGroup
 	for range goroutines {
