@@ -65,9 +65,9 @@ func (m *Memory) Get(key string) (any, bool) {
 }
 
 // getBytes is Get for a key built in a caller's buffer: the map lookup converts it without
-// allocating, which keeps the output hit path allocation-free.
-func (m *Memory) getBytes(key []byte) (any, bool) {
-	now := m.now().UnixNano()
+// allocating, which keeps the output hit path allocation-free. now is the caller's clock reading
+// (the Cache's, which must be this store's), so that one hit reads the clock once.
+func (m *Memory) getBytes(key []byte, now int64) (any, bool) {
 	m.mu.RLock()
 	el := m.items[string(key)]
 	m.mu.RUnlock()

@@ -54,9 +54,10 @@ func (c *Cache) Output(ctx context.Context, key OutputKey, snap *inventory.Snaps
 func (c *Cache) CachedOutput(key OutputKey, snap *inventory.Snapshot) (*Rendered, Result, bool) {
 	var buf [192]byte
 	k := appendOutputKey(buf[:0], key, snap.Version)
-	if v, ok := c.l1.getBytes(k); ok {
+	now := c.opts.Now() // one clock read for the entry's expiry and the result's age
+	if v, ok := c.l1.getBytes(k, now.UnixNano()); ok {
 		c.ctr.outputHitsMemory.Add(1)
-		return v.(*Rendered), c.result(Hit, LayerMemory, snap, c.opts.Now()), true
+		return v.(*Rendered), c.result(Hit, LayerMemory, snap, now), true
 	}
 	return nil, Result{}, false
 }

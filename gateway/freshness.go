@@ -46,10 +46,15 @@ func (c *ChangeMetrics) Count(tenant string, added, removed, priceChanges int) {
 // clock lives as long as the feed or key it belongs to, across configuration reloads.
 type fetchClock = atomic.Int64
 
-// fetched records a fetch at now.
+// fetched records a fetch at now. The clock moves only once it is a second or more behind, so
+// that the hits of one feed on every core read the word instead of all writing it (the admin
+// page and feedgate_feed_last_fetch_timestamp_seconds show seconds).
 func fetched(c *fetchClock, now time.Time) {
-	if c != nil {
-		c.Store(now.UnixNano())
+	if c == nil {
+		return
+	}
+	if n := now.UnixNano(); n-c.Load() >= int64(time.Second) {
+		c.Store(n)
 	}
 }
 

@@ -94,7 +94,7 @@ func (m *Memory) Allow(_ context.Context, key string, perMinute int) (bool, time
 	if !ok || b.perMinute != perMinute {
 		b = m.bucket(key, perMinute, now)
 	}
-	b.used.Store(now.UnixNano())
+	touch(&b.used, now.UnixNano())
 	ok, wait := b.take(now.UnixNano())
 	return ok, wait, nil
 }
@@ -117,6 +117,15 @@ func (m *Memory) bucket(key string, perMinute int, now time.Time) *bucket {
 	b.used.Store(now.UnixNano()) // not idle to an eviction before its first request
 	m.keys[key] = b
 	return b
+}
+
+// touch records a use at now (unix nanoseconds) once the recorded one is a second or more old:
+// idleness is judged in minutes, and a word that every request of a hot key wrote would move
+// between the cores serving it on each request.
+func touch(used *atomic.Int64, now int64) {
+	if now-used.Load() >= int64(time.Second) {
+		used.Store(now)
+	}
 }
 
 // evictIdle drops the entries of keys unused for idle; if that leaves max or more, the least

@@ -109,7 +109,7 @@ func (l *Redis) Allow(ctx context.Context, key string, perMinute int) (bool, tim
 	if !ok || sh.perMinute != perMinute {
 		sh = l.state(key, perMinute, now)
 	}
-	sh.used.Store(now.UnixNano())
+	touch(&sh.used, now.UnixNano())
 	if wait := time.Duration(sh.deniedUntil.Load() - now.UnixNano()); wait > 0 {
 		return false, wait, nil
 	}
