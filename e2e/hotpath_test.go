@@ -1,0 +1,36 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+// TestAccessLogLosesNoLineAtSIGTERM: the access log is written asynchronously, in batches; a
+// SIGTERM right after a burst of requests still finds every request's line in the output, once.
+func TestAccessLogLosesNoLineAtSIGTERM(t *testing.T) {
+	_, keys, cfg := newStack(t, setup{})
+	gw := startGateway(t, cfg)
+	const n = 200
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if r, _ := get(t, gw.URL+"/feeds/sunset/export", keys["export"], "X-Request-Id", fmt.Sprintf("e2e-line-%d", i)); r.StatusCode != 200 {
+				t.Errorf("request %d: %d", i, r.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+	gw.signal(t, syscall.SIGTERM) // at once: the writer's 50 ms batch is still open
+	waitExit(t, gw)
+	out := gw.out.String()
+	for i := range n {
+		if c := strings.Count(out, fmt.Sprintf(`"request_id":"e2e-line-%d"`, i)); c != 1 {
+			t.Fatalf("request %d has %d access lines after SIGTERM, want 1", i, c)
+		}
+	}
+}
