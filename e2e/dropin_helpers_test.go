@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/feedgate/feedgate/config"
+	"github.com/feedgate/feedgate/e2e"
 )
 
 // The drop-in end-to-end tests run the real binaries: hriznsim on a free port, and feedgate serve
@@ -25,17 +26,6 @@ import (
 // startWait bounds how long a starting binary may take to announce its address; a guard against
 // a broken build, not a performance expectation.
 const startWait = 60 * time.Second
-
-// buildBinaries compiles feedgate and hriznsim into a temporary directory.
-func buildBinaries(t *testing.T) (feedgate, hriznsim string) {
-	t.Helper()
-	dir := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "github.com/feedgate/feedgate/cmd/feedgate", "github.com/feedgate/feedgate/cmd/hriznsim")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return filepath.Join(dir, "feedgate"), filepath.Join(dir, "hriznsim")
-}
 
 // start runs a binary until the test ends and returns the URL it announces on stdout or stderr
 // ("... listening on http://HOST:PORT").
@@ -139,7 +129,7 @@ tenants:
 // startSystem builds and starts both binaries.
 func startSystem(t *testing.T, vehicles int) *system {
 	t.Helper()
-	feedgateBin, simBin := buildBinaries(t)
+	feedgateBin, simBin := e2e.Binaries()
 	gwAddr := freeAddr(t)
 	gwURL := "http://" + gwAddr
 	sim := start(t, simBin, "--addr", "127.0.0.1:0", "--vehicles", fmt.Sprint(vehicles), "--seed", "1",

@@ -23,6 +23,10 @@ import (
 // bins holds the paths of the binaries TestMain built.
 var bins struct{ feedgate, hriznsim string }
 
+// Binaries are the paths of the feedgate and hriznsim binaries TestMain built, for the harness
+// of the external test package (dropin_helpers_test.go), so that the binaries are built once.
+func Binaries() (feedgate, hriznsim string) { return bins.feedgate, bins.hriznsim }
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "feedgate-e2e-")
 	if err != nil {
