@@ -340,7 +340,7 @@ func (v *validator) tuning(p string, f *Feed) {
 		}
 	}
 	for i, vin := range fl.ExcludeVINs {
-		if n := len(strings.TrimSpace(vin)); n < inventory.MinVINLength || n > inventory.MaxVINLength {
+		if !inventory.ValidUpstreamVIN(inventory.NormalizeVIN(vin)) {
 			v.add(index(p+".filter.exclude_vins", i), "%q is not a VIN (11 to 17 characters)", vin)
 		}
 	}
