@@ -35,6 +35,27 @@ type Config struct {
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	// Metrics says where /metrics is served, who may read it and whether it names tenants.
 	Metrics Metrics `yaml:"metrics"`
+
+	// lines maps each key path the file wrote ("tenants[0].feeds[1]") to its line; nil for a
+	// configuration not parsed from a file.
+	lines map[string]int
+}
+
+// Line is the line of the configuration file where path (e.g. "tenants[0].feeds[1]") is
+// written or, for a key the file left out, where its nearest enclosing key is; 0 when unknown.
+func (c *Config) Line(path string) int {
+	return lineOf(c.lines, path)
+}
+
+// lineOf is the line of path in lines or, for a key that is absent, of the nearest enclosing one.
+func lineOf(lines map[string]int, path string) int {
+	for path != "" {
+		if l, ok := lines[path]; ok {
+			return l
+		}
+		path = path[:max(strings.LastIndexAny(path, ".["), 0)]
+	}
+	return 0
 }
 
 // Redis says where shared state lives; an empty URL and cluster mean the in-process memory cache.

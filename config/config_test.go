@@ -122,7 +122,7 @@ tenants:
 		t.Run(tc.name, func(t *testing.T) {
 			c := mustParse(t, tc.doc, nil)
 			got := *c
-			got.Tenants = nil
+			got.Tenants, got.lines = nil, nil
 			want := Default()
 			want.PublicURL = "http://localhost:8080"
 			if !reflect.DeepEqual(got, want) {
@@ -320,5 +320,28 @@ func TestWarnings(t *testing.T) {
 				t.Errorf("Warnings() = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestLine: a parsed configuration knows the line of every key path it wrote, and for an absent
+// key the line of its nearest enclosing one; a configuration not parsed from text knows none.
+func TestLine(t *testing.T) {
+	doc := "tenants:\n  - id: a\n    upstream_key: k\n    feeds:\n      - {name: f, format: csv}\n      - name: g\n        format: csv\n"
+	c := mustParse(t, doc, nil)
+	for path, want := range map[string]int{
+		"tenants[0]":               2,
+		"tenants[0].feeds[0]":      5,
+		"tenants[0].feeds[1]":      6,
+		"tenants[0].feeds[1].keys": 6,
+		"tenants[0].feeds[9]":      5, // where the list starts
+		"listen":                   0,
+	} {
+		if got := c.Line(path); got != want {
+			t.Errorf("Line(%q) = %d, want %d", path, got, want)
+		}
+	}
+	d := Default()
+	if got := d.Line("tenants[0]"); got != 0 {
+		t.Errorf("Default().Line = %d, want 0", got)
 	}
 }

@@ -104,6 +104,7 @@ func parse(data []byte, opts ParseOptions, baseDir, file string) (*Config, error
 	if len(problems) > 0 {
 		return nil, &ValidationError{Problems: problems}
 	}
+	cfg.lines = w.lines
 	return &cfg, nil
 }
 

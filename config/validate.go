@@ -71,18 +71,7 @@ type validator struct {
 }
 
 func (v *validator) add(path, format string, args ...any) {
-	v.problems = append(v.problems, Problem{Path: path, Line: v.lineOf(path), Message: fmt.Sprintf(format, args...)})
-}
-
-// lineOf is the line of path or, for a key that is absent, of the nearest enclosing one.
-func (v *validator) lineOf(path string) int {
-	for path != "" {
-		if l, ok := v.lines[path]; ok {
-			return l
-		}
-		path = path[:max(strings.LastIndexAny(path, ".["), 0)]
-	}
-	return 0
+	v.problems = append(v.problems, Problem{Path: path, Line: lineOf(v.lines, path), Message: fmt.Sprintf(format, args...)})
 }
 
 func (v *validator) config(c *Config, formats FormatSet) {
@@ -340,7 +329,7 @@ func (v *validator) tuning(p string, f *Feed) {
 		}
 	}
 	for i, vin := range fl.ExcludeVINs {
-		if n := len(strings.TrimSpace(vin)); n < inventory.MinVINLength || n > inventory.MaxVINLength {
+		if !inventory.ValidUpstreamVIN(inventory.NormalizeVIN(vin)) {
 			v.add(index(p+".filter.exclude_vins", i), "%q is not a VIN (11 to 17 characters)", vin)
 		}
 	}

@@ -87,13 +87,14 @@ func TestValidationProblems(t *testing.T) {
 			}},
 		{"feed tuning", tenant("    feeds:\n      - name: f\n        format: csv\n" +
 			"        options: {link_template: \"https://d.example/{vin}\", custom_labels: [make, age, \"\", condition, make, make], title_pattern: \"{year} {colour}\"}\n" +
-			"        filter: {exclude_vins: [\"1HGBH41JXMN109186\", \"X1\"], price_min: 50000, price_max: 20000}\n"),
+			"        filter: {exclude_vins: [\"1HGBH41JXMN109186\", \"X1\", \"ÄÖÜÄÖÜ12\"], price_min: 50000, price_max: 20000}\n"),
 			[]string{
 				"tenants[0].feeds[0].options.link_template: must contain {store_code}: Google disapproves a vehicle ad whose link template lacks it (line 7)",
 				"tenants[0].feeds[0].options.custom_labels: has 6 labels; Google and Meta take at most 5 (custom_label_0 to custom_label_4) (line 7)",
 				`tenants[0].feeds[0].options.custom_labels[1]: "age" is not one of days_in_stock, price_band, condition, make (or "" for none) (line 7)`,
 				"tenants[0].feeds[0].options.title_pattern: {colour} is not one of {year} {make} {model} {trim} {condition} {color} {body_style} (line 7)",
 				`tenants[0].feeds[0].filter.exclude_vins[1]: "X1" is not a VIN (11 to 17 characters) (line 8)`,
+				`tenants[0].feeds[0].filter.exclude_vins[2]: "ÄÖÜÄÖÜ12" is not a VIN (11 to 17 characters) (line 8)`,
 				"tenants[0].feeds[0].filter.price_min: 50000 is above price_max 20000 (line 8)",
 			}},
 		{"dealer address and position", tenant("    dealer: {latitude: 95, address: {country: usa}}\n"),

@@ -75,6 +75,7 @@ func (*PriceDrops) Write(w io.Writer, in Input) (Diagnostics, error) {
 	}
 	f.Description = "Recent price reductions of " + strings.TrimSpace(f.Author+" inventory") + ", newest first."
 	cur := in.Options.CurrencyCode()
+	listed := make(map[string]bool)
 	for _, p := range in.PriceDrops {
 		if len(f.Entries) == priceDropsMax {
 			break
@@ -92,12 +93,7 @@ func (*PriceDrops) Write(w io.Writer, in Input) (Diagnostics, error) {
 			f.Updated = p.At.UTC()
 		}
 		f.Entries = append(f.Entries, e)
-	}
-	listed := make(map[string]bool, len(f.Entries))
-	for _, p := range in.PriceDrops {
-		if _, ok := byVIN[inventory.NormalizeVIN(p.VIN)]; ok && len(listed) < len(f.Entries) {
-			listed[inventory.NormalizeVIN(p.VIN)] = true
-		}
+		listed[vin] = true
 	}
 	d.Included = len(listed)
 	if in.Snapshot != nil {

@@ -39,3 +39,23 @@ func TestPriceDrops(t *testing.T) {
 		t.Error("a sold vehicle's reduction is listed")
 	}
 }
+
+// TestPriceDropsCountsListedVehicles: Diagnostics.Included counts the vehicles whose reduction
+// is among the items written, not a vehicle whose reduction fell past the item limit.
+func TestPriceDropsCountsListedVehicles(t *testing.T) {
+	a, b := channelVehicle(1), channelVehicle(2)
+	in := channelInput(channelDealer(), a, b)
+	at := time.Date(2026, 2, 3, 9, 0, 0, 0, time.UTC)
+	w := transform.NewPriceDrops()
+	for i := range w.PriceDropsWanted() {
+		in.PriceDrops = append(in.PriceDrops, transform.PriceDrop{VIN: a.VIN, Old: 19000, New: 18000, At: at.Add(-time.Duration(i) * time.Minute)})
+	}
+	in.PriceDrops = append(in.PriceDrops, transform.PriceDrop{VIN: b.VIN, Old: 20000, New: 18500, At: at.Add(-24 * time.Hour)})
+	out, d := render(t, w, in)
+	if n := strings.Count(string(out), "<item>"); n != w.PriceDropsWanted() {
+		t.Fatalf("%d items, want %d", n, w.PriceDropsWanted())
+	}
+	if strings.Contains(string(out), b.VIN) || d.Included != 1 || d.Filtered != 1 {
+		t.Errorf("diagnostics %+v, want 1 included (only %s's reductions are listed) and 1 filtered", d, a.VIN)
+	}
+}

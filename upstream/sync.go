@@ -215,30 +215,13 @@ func (s *Syncer) feed(ctx context.Context, c *Client, prev *inventory.Snapshot, 
 	if err != nil {
 		return nil, err
 	}
-	old := indexByVIN(prev)
-	out := make([]inventory.Vehicle, 0, len(vs)+len(bad))
-	for _, b := range bad {
-		if v := q.keep(b, old, nil); v != nil {
-			out = append(out, *v)
-		}
-	}
-	var jobs []detailsJob
+	seen := make([]detailsJob, len(vs))
 	for i := range vs {
-		if pv, ok := old[vs[i].VIN]; ok && hasDetails(pv) && sameFeedView(pv, &vs[i]) {
-			out = append(out, pv.Clone())
-			continue
-		}
-		jobs = append(jobs, detailsJob{vin: vs[i].VIN, fallback: &vs[i]})
+		seen[i] = detailsJob{vin: vs[i].VIN, fallback: &vs[i]}
 	}
-	fetched, err := s.fetchDetails(ctx, c, jobs, old, q)
-	if err != nil {
-		return nil, err
-	}
-	out = append(out, fetched...)
-	if err := q.check(len(vs) + len(bad)); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.reconcile(ctx, c, prev, q, bad, seen, func(i int, pv *inventory.Vehicle) bool {
+		return hasDetails(pv) && sameFeedView(pv, &vs[i])
+	})
 }
 
 // hasDetails reports whether v came from a details answer (which always carries updated_at),
@@ -252,27 +235,42 @@ func (s *Syncer) full(ctx context.Context, c *Client, prev *inventory.Snapshot, 
 	if err != nil {
 		return nil, err
 	}
+	seen := make([]detailsJob, len(items))
+	for i, it := range items {
+		seen[i] = detailsJob{vin: it.VIN}
+	}
+	return s.reconcile(ctx, c, prev, q, bad, seen, func(i int, pv *inventory.Vehicle) bool {
+		return sameListView(pv, items[i])
+	})
+}
+
+// reconcile is what the feed and full strategies share once the upstream has listed its
+// vehicles: it keeps the badly described ones (bad) as q decides, reuses prev's copy of each
+// listed vehicle (seen[i]) for which unchanged(i, prev's copy) holds, fetches details for the
+// rest, and fails when q holds too many of all the vehicles listed.
+func (s *Syncer) reconcile(ctx context.Context, c *Client, prev *inventory.Snapshot, q *quarantine,
+	bad []*BadVehicleError, seen []detailsJob, unchanged func(i int, pv *inventory.Vehicle) bool) ([]inventory.Vehicle, error) {
 	old := indexByVIN(prev)
-	out := make([]inventory.Vehicle, 0, len(items)+len(bad))
+	out := make([]inventory.Vehicle, 0, len(seen)+len(bad))
 	for _, b := range bad {
 		if v := q.keep(b, old, nil); v != nil {
 			out = append(out, *v)
 		}
 	}
 	var jobs []detailsJob
-	for _, it := range items {
-		if pv, ok := old[it.VIN]; ok && sameListView(pv, it) {
+	for i, job := range seen {
+		if pv, ok := old[job.vin]; ok && unchanged(i, pv) {
 			out = append(out, pv.Clone())
 			continue
 		}
-		jobs = append(jobs, detailsJob{vin: it.VIN})
+		jobs = append(jobs, job)
 	}
 	fetched, err := s.fetchDetails(ctx, c, jobs, old, q)
 	if err != nil {
 		return nil, err
 	}
 	out = append(out, fetched...)
-	if err := q.check(len(items) + len(bad)); err != nil {
+	if err := q.check(len(seen) + len(bad)); err != nil {
 		return nil, err
 	}
 	return out, nil

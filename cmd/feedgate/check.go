@@ -7,8 +7,6 @@ import (
 	"io"
 	"os"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/feedgate/feedgate/config"
 	"github.com/feedgate/feedgate/publish"
 	"github.com/feedgate/feedgate/transform"
@@ -46,7 +44,7 @@ func runCheck(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			"(an empty or truncated file?); pass --allow-empty if that is intended\n", *path)
 		return 1
 	}
-	if problems, err := dealerProblems(cfg, reg, feedLines(*path)); err != nil {
+	if problems, err := dealerProblems(cfg, reg); err != nil {
 		fmt.Fprintf(stderr, "feedgate: %v\n", err)
 		return 1
 	} else if len(problems) > 0 {
@@ -90,8 +88,8 @@ func loadConfig(path string, getenv func(string) (string, bool)) (*config.Config
 // dealerProblems lists, for every feed whose format needs dealer facts the tenant's dealer
 // section lacks (a store code, an address, a link), one line naming the tenant, the feed and the
 // configuration key, e.g. "tenants[0].feeds[1] (sunset/google): dealer.store_code: ... (line 12)",
-// the line being the feed's in the file (from lines, when it knows it).
-func dealerProblems(cfg *config.Config, reg *transform.Registry, lines func(tenant, feed int) int) ([]string, error) {
+// the line being the feed's in the file, when the configuration knows it.
+func dealerProblems(cfg *config.Config, reg *transform.Registry) ([]string, error) {
 	if reg == nil {
 		r, err := newRegistry(cfg.TemplatesDir)
 		if err != nil {
@@ -110,7 +108,7 @@ func dealerProblems(cfg *config.Config, reg *transform.Registry, lines func(tena
 				return nil, fmt.Errorf("check: tenants[%d].feeds[%d]: %w", i, j, err)
 			}
 			at := ""
-			if l := lines(i, j); l > 0 {
+			if l := cfg.Line(fmt.Sprintf("tenants[%d].feeds[%d]", i, j)); l > 0 {
 				at = fmt.Sprintf(" (line %d)", l)
 			}
 			for _, p := range transform.DealerProblems(w, dealer, publish.Options(cfg, t, f)) {
@@ -119,33 +117,6 @@ func dealerProblems(cfg *config.Config, reg *transform.Registry, lines func(tena
 		}
 	}
 	return out, nil
-}
-
-// feedLines finds the line of tenants[i].feeds[j] in the configuration file at path; 0 when the
-// file cannot be read again or the feed is not written there as a plain list item.
-func feedLines(path string) func(tenant, feed int) int {
-	var doc yaml.Node
-	data, err := os.ReadFile(path)
-	if err != nil || yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
-		return func(int, int) int { return 0 }
-	}
-	item := func(n *yaml.Node, key string, i int) *yaml.Node {
-		if n == nil || n.Kind != yaml.MappingNode {
-			return nil
-		}
-		for k := 0; k+1 < len(n.Content); k += 2 {
-			if v := n.Content[k+1]; n.Content[k].Value == key && v.Kind == yaml.SequenceNode && i < len(v.Content) {
-				return v.Content[i]
-			}
-		}
-		return nil
-	}
-	return func(tenant, feed int) int {
-		if f := item(item(doc.Content[0], "tenants", tenant), "feeds", feed); f != nil {
-			return f.Line
-		}
-		return 0
-	}
 }
 
 func plural(n int) string {

@@ -188,11 +188,7 @@ func TestDocumentedResponses(t *testing.T) {
 
 type listBody struct {
 	Data       []inventory.ListItem `json:"data"`
-	Pagination struct {
-		HasMore    bool    `json:"has_more"`
-		NextCursor *string `json:"next_cursor"`
-		TotalCount int     `json:"total_count"`
-	} `json:"pagination"`
+	Pagination inventory.Pagination `json:"pagination"`
 }
 
 // walk lists every page of a query and returns the VINs in order.

@@ -342,12 +342,8 @@ func TestChangeVehicles(t *testing.T) {
 func TestListFaults(t *testing.T) {
 	const page1 = "/v1/public/inventory?limit=100"
 	type listBody struct {
-		Data       []json.RawMessage `json:"data"`
-		Pagination struct {
-			HasMore    bool    `json:"has_more"`
-			NextCursor *string `json:"next_cursor"`
-			TotalCount int     `json:"total_count"`
-		} `json:"pagination"`
+		Data       []json.RawMessage    `json:"data"`
+		Pagination inventory.Pagination `json:"pagination"`
 	}
 	tests := []struct {
 		name   string

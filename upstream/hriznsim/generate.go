@@ -104,7 +104,7 @@ func (g *generator) vehicle(i int, v *inventory.Vehicle) {
 		return
 	}
 	v.AIDescription = Describe(v)
-	if g.realistic && containsInt(realEuropeanAt, i%75) {
+	if g.realistic && slices.Contains(realEuropeanAt, i%75) {
 		v.AIDescription = strings.Replace(v.AIDescription, " miles", " km", 1)
 	}
 	if hostile {
@@ -164,13 +164,17 @@ func (g *generator) classic(i int, v *inventory.Vehicle) {
 	v.Features = []string{"Restored", "Matching Numbers", "Original Owner's Manual"}
 	v.Price = inventory.Ptr(float64(24900 + 1000*g.rng.IntN(60)))
 	v.Mileage = inventory.Ptr(40000 + g.rng.IntN(90000))
+	// 11 characters: the maker's prefix and a six-digit serial, as pre-1981 VINs were.
+	v.VIN = g.uniqueVIN(func() string { return c.prefix + fmt.Sprintf("%06d", g.rng.IntN(1000000)) })
+}
+
+// uniqueVIN calls next until it returns a VIN the generator has not handed out yet, and
+// records that one.
+func (g *generator) uniqueVIN(next func() string) string {
 	for {
-		// 11 characters: the maker's prefix and a six-digit serial, as pre-1981 VINs were.
-		vin := c.prefix + fmt.Sprintf("%06d", g.rng.IntN(1000000))
-		if !g.seen[vin] {
+		if vin := next(); !g.seen[vin] {
 			g.seen[vin] = true
-			v.VIN = vin
-			return
+			return vin
 		}
 	}
 }
@@ -179,7 +183,7 @@ func (g *generator) classic(i int, v *inventory.Vehicle) {
 // digit, the model year code, a plant code and a serial number.
 func (g *generator) vin17(wmis []string, year int) string {
 	var b [17]byte
-	for {
+	return g.uniqueVIN(func() string {
 		copy(b[:3], g.pick(wmis))
 		for j := 3; j < 8; j++ {
 			b[j] = vinAlphabet[g.rng.IntN(len(vinAlphabet))]
@@ -191,11 +195,8 @@ func (g *generator) vin17(wmis []string, year int) string {
 		}
 		b[8] = '0'
 		b[8] = inventory.VINCheckDigit(string(b[:]))
-		if vin := string(b[:]); !g.seen[vin] {
-			g.seen[vin] = true
-			return vin
-		}
-	}
+		return string(b[:])
+	})
 }
 
 func (g *generator) features() []string {

@@ -2,6 +2,7 @@ package hriznsim
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/feedgate/feedgate/inventory"
@@ -85,7 +86,7 @@ func (g *generator) realisticVehicle(i int, v *inventory.Vehicle) {
 	case k == realShortAt:
 		g.shortVIN(i, v)
 		return
-	case containsInt(realEuropeanAt, k):
+	case slices.Contains(realEuropeanAt, k):
 		g.european(i, v)
 		return
 	}
@@ -93,7 +94,7 @@ func (g *generator) realisticVehicle(i int, v *inventory.Vehicle) {
 		g.breakCheckDigit(v)
 	}
 	switch {
-	case containsInt(realCPOAt, k):
+	case slices.Contains(realCPOAt, k):
 		g.makeUsed(v)
 		v.Condition = inventory.Condition(cpoSpellings[(i/75+k)%len(cpoSpellings)])
 	case k == realNotCertAt:
@@ -136,9 +137,9 @@ func (g *generator) european(i int, v *inventory.Vehicle) {
 	v.Year = 2016 + g.rng.IntN(8)
 	v.Mileage = inventory.Ptr((2026-v.Year)*(9000+g.rng.IntN(14000)) + g.rng.IntN(8000))
 	v.Price = inventory.Ptr(float64(8900 + 100*g.rng.IntN(250)))
-	for {
-		// WMI, "ZZZ" and a filler "Z" in position 9 (European VINs carry no check digit), the
-		// model code, a plant letter and a serial.
+	// WMI, "ZZZ" and a filler "Z" in position 9 (European VINs carry no check digit), the
+	// model code, a plant letter and a serial.
+	v.VIN = g.uniqueVIN(func() string {
 		var b strings.Builder
 		b.WriteString(c.wmi)
 		b.WriteString("ZZZ")
@@ -148,12 +149,8 @@ func (g *generator) european(i int, v *inventory.Vehicle) {
 		b.WriteByte(yearCodes[(v.Year-1980)%30])
 		b.WriteByte(vinAlphabet[10+g.rng.IntN(len(vinAlphabet)-10)])
 		fmt.Fprintf(&b, "%06d", g.rng.IntN(1000000))
-		if vin := b.String(); !g.seen[vin] {
-			g.seen[vin] = true
-			v.VIN = vin
-			return
-		}
-	}
+		return b.String()
+	})
 }
 
 // shortVIN makes v a car with a 13-character identifier: a 1970s GM VIN, or the chassis number
@@ -171,13 +168,7 @@ func (g *generator) shortVIN(i int, v *inventory.Vehicle) {
 	}
 	v.Price = inventory.Ptr(float64(32900 + 1000*g.rng.IntN(60)))
 	v.Mileage = inventory.Ptr(30000 + g.rng.IntN(90000))
-	for {
-		if vin := prefix + fmt.Sprintf("%06d", g.rng.IntN(1000000)); !g.seen[vin] {
-			g.seen[vin] = true
-			v.VIN = vin
-			return
-		}
-	}
+	v.VIN = g.uniqueVIN(func() string { return prefix + fmt.Sprintf("%06d", g.rng.IntN(1000000)) })
 }
 
 // breakCheckDigit gives a 17-character VIN a check digit that does not match.
@@ -209,13 +200,4 @@ func (g *generator) makeUsed(v *inventory.Vehicle) {
 	if v.Price != nil {
 		v.Price = inventory.Ptr(roundTo(*v.Price*0.8, 100) - 1)
 	}
-}
-
-func containsInt(list []int, x int) bool {
-	for _, y := range list {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
