@@ -223,9 +223,9 @@ func (c *Cache) localStatus(tenant string) TenantStatus {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	s.LastSync, s.LastSyncOK, s.LastSyncError, s.LastSyncDuration = st.lastSync, st.lastOK, st.lastErr, st.lastDur
 	s.ConsecutiveFailures = st.failures
 	if r, ok := st.log.lastRecord(); ok {
+		s.LastSync, s.LastSyncOK, s.LastSyncError, s.LastSyncDuration = r.At, r.OK, r.Error, r.Duration
 		s.LastSyncCalls, s.Quarantined = r.CallsByEndpoint, r.Quarantined
 	}
 	s.HeldBackTotal = st.heldTotal

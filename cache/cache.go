@@ -177,11 +177,9 @@ type tenantState struct {
 	held      *inventory.Snapshot
 	heldSince time.Time
 	heldTotal uint64
-	lastSync  time.Time
-	lastOK    bool
-	lastErr   string
+	// lastCause is the error of the last sync when it failed, nil after a success; when, how
+	// long and the message are in the history's last record (log), not kept twice.
 	lastCause error
-	lastDur   time.Duration
 	failures  int
 }
 
