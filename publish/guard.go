@@ -40,11 +40,17 @@ type guard struct {
 	shrink float64
 	mu     sync.Mutex
 	good   map[string]goodOutput // by tenant/feed
-	held   map[string]HeldFeed   // by tenant/feed; only for the snapshot version in heldVer
-	heldV  map[string]string
+	held   map[string]heldRender // by tenant/feed
 	// nHeld is len(held), read without the lock so that a hit, when nothing is held (the normal
 	// case), never takes the guard's mutex.
 	nHeld atomic.Int32
+}
+
+// heldRender is a feed's held render: what Held reports, and the snapshot version it was
+// rendered over (a render over another version is judged afresh).
+type heldRender struct {
+	HeldFeed
+	version string
 }
 
 type goodOutput struct {
@@ -54,7 +60,7 @@ type goodOutput struct {
 }
 
 func newGuard(shrink float64) *guard {
-	return &guard{shrink: shrink, good: map[string]goodOutput{}, held: map[string]HeldFeed{}, heldV: map[string]string{}}
+	return &guard{shrink: shrink, good: map[string]goodOutput{}, held: map[string]heldRender{}}
 }
 
 func feedID(f *Feed) string {
@@ -93,7 +99,6 @@ func (g *guard) accepted(f *Feed, out *cache.Rendered, version string) {
 	}
 	g.good[id] = goodOutput{out: out, included: d.Included, version: version}
 	delete(g.held, id)
-	delete(g.heldV, id)
 	g.nHeld.Store(int32(len(g.held)))
 }
 
@@ -102,10 +107,9 @@ func (g *guard) hold(f *Feed, version string, reason string, now time.Time) (*ca
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	id := feedID(f)
-	if _, ok := g.held[id]; !ok || g.heldV[id] != version {
-		g.held[id] = HeldFeed{Tenant: f.Tenant, Feed: f.Name, Reason: reason, Since: now}
+	if h, ok := g.held[id]; !ok || h.version != version {
+		g.held[id] = heldRender{HeldFeed{Tenant: f.Tenant, Feed: f.Name, Reason: reason, Since: now}, version}
 		g.nHeld.Store(int32(len(g.held)))
-		g.heldV[id] = version
 	}
 	prev, ok := g.good[id]
 	return prev.out, ok
@@ -118,9 +122,8 @@ func (g *guard) heldReason(f *Feed, version string) string {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	id := feedID(f)
-	if g.heldV[id] == version {
-		return g.held[id].Reason
+	if h, ok := g.held[feedID(f)]; ok && h.version == version {
+		return h.Reason
 	}
 	return ""
 }
@@ -131,7 +134,7 @@ func (p *Publisher) Held() []HeldFeed {
 	defer p.guard.mu.Unlock()
 	out := make([]HeldFeed, 0, len(p.guard.held))
 	for _, h := range p.guard.held {
-		out = append(out, h)
+		out = append(out, h.HeldFeed)
 	}
 	return out
 }
