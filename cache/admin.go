@@ -196,17 +196,17 @@ func (c *Cache) Invalidate(ctx context.Context, tenant string, vins ...string) e
 // Status reports what this process knows of the tenant, and what Redis says another replica
 // holds back.
 func (c *Cache) Status(tenant string) TenantStatus {
-	s := c.localStatus(tenant)
-	c.sharedHeld(c.state(tenant), &s)
+	st := c.state(tenant)
+	s := c.localStatus(st)
+	c.sharedHeld(st, &s)
 	return s
 }
 
 // localStatus is what this process alone knows of the tenant.
-func (c *Cache) localStatus(tenant string) TenantStatus {
-	st := c.state(tenant)
+func (c *Cache) localStatus(st *tenantState) TenantStatus {
 	now := c.opts.Now()
 	s := TenantStatus{
-		Tenant:        tenant,
+		Tenant:        st.tenant,
 		InFlight:      st.inflight.Load() > 0,
 		NegativeUntil: unixTime(st.negUntil.Load()),
 	}

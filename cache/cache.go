@@ -194,13 +194,9 @@ func (c *Cache) state(tenant string) *tenantState {
 	c.tenantsMu.RLock()
 	st := c.tenants[tenant]
 	c.tenantsMu.RUnlock()
-	if st != nil {
-		if c.opts.Durable != nil {
-			st.durable.Do(func() { c.loadDurable(st) })
-		}
-		return st
+	if st == nil {
+		st = c.newState(tenant)
 	}
-	st = c.newState(tenant)
 	if c.opts.Durable != nil {
 		st.durable.Do(func() { c.loadDurable(st) })
 	}
