@@ -119,15 +119,18 @@ type Cache struct {
 }
 
 // New returns a Cache over l1 (nil: a default Memory), l2 (nil: memory only) and the syncer
-// that fetches from upstream.
+// that fetches from upstream. l1 is set to run on the cache's clock (Options.Now): a hit reads
+// the clock once for the cache and l1 both, so their expiries must be measured alike; l1 belongs
+// to this Cache from then on.
 func New(opts Options, l1 *Memory, l2 *Redis, s Syncer) (*Cache, error) {
 	if s == nil {
 		return nil, errors.New("cache: a Syncer is required")
 	}
 	opts.setDefaults()
 	if l1 == nil {
-		l1 = NewMemory(MemoryOptions{Now: opts.Now})
+		l1 = NewMemory(MemoryOptions{})
 	}
+	l1.now = opts.Now
 	cd, err := newCodec()
 	if err != nil {
 		return nil, err
