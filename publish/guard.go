@@ -54,9 +54,10 @@ type heldRender struct {
 }
 
 type goodOutput struct {
-	out      *cache.Rendered
-	included int
-	version  string
+	tenant, feed string
+	out          *cache.Rendered
+	included     int
+	version      string
 }
 
 func newGuard(shrink float64) *guard {
@@ -97,7 +98,7 @@ func (g *guard) accepted(f *Feed, out *cache.Rendered, version string) {
 	if cur, ok := g.good[id]; ok && cur.version == version {
 		return
 	}
-	g.good[id] = goodOutput{out: out, included: d.Included, version: version}
+	g.good[id] = goodOutput{tenant: f.Tenant, feed: f.Name, out: out, included: d.Included, version: version}
 	delete(g.held, id)
 	g.nHeld.Store(int32(len(g.held)))
 }
@@ -113,6 +114,25 @@ func (g *guard) hold(f *Feed, version string, reason string, now time.Time) (*ca
 	}
 	prev, ok := g.good[id]
 	return prev.out, ok
+}
+
+// retain forgets the feeds that set does not have: a removed feed's last good output would
+// otherwise stay in memory for good, and its held render would keep Held listing it and every
+// hit of every feed taking the guard's mutex (nHeld > 0).
+func (g *guard) retain(set *Set) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for id, h := range g.held {
+		if _, ok := set.Feed(h.Tenant, h.Feed); !ok {
+			delete(g.held, id)
+		}
+	}
+	for id, o := range g.good {
+		if _, ok := set.Feed(o.tenant, o.feed); !ok {
+			delete(g.good, id)
+		}
+	}
+	g.nHeld.Store(int32(len(g.held)))
 }
 
 // heldReason is why the render of f for version is held back, "" when it is not.

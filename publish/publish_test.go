@@ -3,6 +3,7 @@ package publish_test
 import (
 	"context"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -221,5 +222,16 @@ func TestCollapsedFeedIsHeldBack(t *testing.T) {
 	}
 	if h := p.Held(); len(h) != 1 || h[0].Feed != "plain" || !strings.Contains(h[0].Reason, "shrink from 12 to 3") {
 		t.Errorf("held %+v", h)
+	}
+
+	// A reload that removes the feed forgets its held render (and its last good output).
+	cfg := parse(t, reg)
+	ten, _ := cfg.Tenant("sunset")
+	ten.Feeds = slices.DeleteFunc(ten.Feeds, func(f config.Feed) bool { return f.Name == "plain" })
+	if _, err := p.Build(cfg, reg); err != nil {
+		t.Fatal(err)
+	}
+	if h := p.Held(); len(h) != 0 {
+		t.Errorf("held after the feed was removed: %+v", h)
 	}
 }
