@@ -196,17 +196,17 @@ func (c *Cache) Invalidate(ctx context.Context, tenant string, vins ...string) e
 // Status reports what this process knows of the tenant, and what Redis says another replica
 // holds back.
 func (c *Cache) Status(tenant string) TenantStatus {
-	s := c.localStatus(tenant)
-	c.sharedHeld(c.state(tenant), &s)
+	st := c.state(tenant)
+	s := c.localStatus(st)
+	c.sharedHeld(st, &s)
 	return s
 }
 
 // localStatus is what this process alone knows of the tenant.
-func (c *Cache) localStatus(tenant string) TenantStatus {
-	st := c.state(tenant)
+func (c *Cache) localStatus(st *tenantState) TenantStatus {
 	now := c.opts.Now()
 	s := TenantStatus{
-		Tenant:        tenant,
+		Tenant:        st.tenant,
 		InFlight:      st.inflight.Load() > 0,
 		NegativeUntil: unixTime(st.negUntil.Load()),
 	}
@@ -223,9 +223,9 @@ func (c *Cache) localStatus(tenant string) TenantStatus {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	s.LastSync, s.LastSyncOK, s.LastSyncError, s.LastSyncDuration = st.lastSync, st.lastOK, st.lastErr, st.lastDur
 	s.ConsecutiveFailures = st.failures
 	if r, ok := st.log.lastRecord(); ok {
+		s.LastSync, s.LastSyncOK, s.LastSyncError, s.LastSyncDuration = r.At, r.OK, r.Error, r.Duration
 		s.LastSyncCalls, s.Quarantined = r.CallsByEndpoint, r.Quarantined
 	}
 	s.HeldBackTotal = st.heldTotal

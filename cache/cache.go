@@ -119,15 +119,18 @@ type Cache struct {
 }
 
 // New returns a Cache over l1 (nil: a default Memory), l2 (nil: memory only) and the syncer
-// that fetches from upstream.
+// that fetches from upstream. l1 is set to run on the cache's clock (Options.Now): a hit reads
+// the clock once for the cache and l1 both, so their expiries must be measured alike; l1 belongs
+// to this Cache from then on.
 func New(opts Options, l1 *Memory, l2 *Redis, s Syncer) (*Cache, error) {
 	if s == nil {
 		return nil, errors.New("cache: a Syncer is required")
 	}
 	opts.setDefaults()
 	if l1 == nil {
-		l1 = NewMemory(MemoryOptions{Now: opts.Now})
+		l1 = NewMemory(MemoryOptions{})
 	}
+	l1.now = opts.Now
 	cd, err := newCodec()
 	if err != nil {
 		return nil, err
@@ -177,11 +180,9 @@ type tenantState struct {
 	held      *inventory.Snapshot
 	heldSince time.Time
 	heldTotal uint64
-	lastSync  time.Time
-	lastOK    bool
-	lastErr   string
+	// lastCause is the error of the last sync when it failed, nil after a success; when, how
+	// long and the message are in the history's last record (log), not kept twice.
 	lastCause error
-	lastDur   time.Duration
 	failures  int
 }
 
@@ -196,13 +197,9 @@ func (c *Cache) state(tenant string) *tenantState {
 	c.tenantsMu.RLock()
 	st := c.tenants[tenant]
 	c.tenantsMu.RUnlock()
-	if st != nil {
-		if c.opts.Durable != nil {
-			st.durable.Do(func() { c.loadDurable(st) })
-		}
-		return st
+	if st == nil {
+		st = c.newState(tenant)
 	}
-	st = c.newState(tenant)
 	if c.opts.Durable != nil {
 		st.durable.Do(func() { c.loadDurable(st) })
 	}

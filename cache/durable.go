@@ -34,11 +34,9 @@ const (
 )
 
 // loadDurable puts the tenant's stored snapshot in service (and its held-back snapshot and marks
-// in place) when this process has none yet. It runs once per tenant, on first use.
+// in place) when this process has none yet. It runs once per tenant, on first use (state, which
+// calls it only with a durable store).
 func (c *Cache) loadDurable(st *tenantState) {
-	if c.opts.Durable == nil {
-		return
-	}
 	if b, ok := c.durableGet(st.tenant, recSnapshot); ok {
 		snap, err := c.codec.decodeSnapshot(b)
 		switch {

@@ -101,7 +101,7 @@ func newTestCache(t testing.TB, opts Options, r *testredis.Server, s Syncer) *Ca
 	if r != nil {
 		l2 = NewRedis(r.Client(), RedisOptions{Prefix: "test:"})
 	}
-	c, err := New(opts, NewMemory(MemoryOptions{Now: opts.Now}), l2, s)
+	c, err := New(opts, NewMemory(MemoryOptions{}), l2, s)
 	if err != nil {
 		t.Fatal(err)
 	}

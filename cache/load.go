@@ -263,13 +263,11 @@ func (c *Cache) syncNow(st *tenantState, prev *inventory.Snapshot) (*loadResult,
 		Quarantined: rep.Quarantined}
 	if err != nil {
 		rec.Error = err.Error()
-		st.log.record(rec)
-		c.syncFailed(st, err, now, dur)
+		c.syncFailed(st, rec, err)
 		return nil, fmt.Errorf("cache: sync %s: %w", st.tenant, err)
 	}
 	inventory.Compact(next) // shares repeated strings before the snapshot is shared (inventory/intern.go)
 	rec.Vehicles = next.Len()
-	st.log.record(rec)
 	c.clearMarks(st, marks)
 	served, held := c.admit(st, prev, next, now)
 	if !held && c.opts.Changed != nil {
@@ -282,19 +280,23 @@ func (c *Cache) syncNow(st *tenantState, prev *inventory.Snapshot) (*loadResult,
 	}
 	c.install(st, served, gen, !held)
 	st.mu.Lock()
-	st.lastSync, st.lastOK, st.lastErr, st.lastDur, st.lastCause, st.failures = now, true, "", dur, nil, 0
+	st.log.record(rec) // under mu, with the failure count, so that status reads them together
+	st.lastCause, st.failures = nil, 0
 	st.mu.Unlock()
 	st.negUntil.Store(0)
 	return &loadResult{served, LayerOrigin}, nil
 }
 
-func (c *Cache) syncFailed(st *tenantState, err error, now time.Time, dur time.Duration) {
+// syncFailed records the failed sync rec (whose Error is err's message) and starts the negative
+// cache.
+func (c *Cache) syncFailed(st *tenantState, rec SyncRecord, err error) {
 	c.ctr.syncFailures.Add(1)
 	st.mu.Lock()
-	st.lastSync, st.lastOK, st.lastErr, st.lastDur, st.lastCause = now, false, err.Error(), dur, err
+	st.log.record(rec)
+	st.lastCause = err
 	st.failures++
 	st.mu.Unlock()
-	st.negUntil.Store(now.Add(c.opts.NegativeTTL).UnixNano())
+	st.negUntil.Store(rec.At.Add(c.opts.NegativeTTL).UnixNano())
 	c.log.Warn("cache: sync failed; serving the last good snapshot", "tenant", st.tenant, "err", err)
 	if c.redisUp() {
 		ctx, cancel := c.redisCtx()

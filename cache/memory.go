@@ -12,7 +12,7 @@ type MemoryOptions struct {
 	// MaxBytes is the budget for the sizes given to Set; past it the least recently used entries
 	// are evicted. Zero means 256 MiB.
 	MaxBytes int64
-	// Now is the clock for entry TTLs; nil means time.Now. Give it the same clock as the Cache.
+	// Now is the clock for entry TTLs; nil means time.Now. A Cache replaces it with its own.
 	Now func() time.Time
 }
 
@@ -66,7 +66,7 @@ func (m *Memory) Get(key string) (any, bool) {
 
 // getBytes is Get for a key built in a caller's buffer: the map lookup converts it without
 // allocating, which keeps the output hit path allocation-free. now is the caller's clock reading
-// (the Cache's, which must be this store's), so that one hit reads the clock once.
+// (the Cache's, which New makes this store's), so that one hit reads the clock once.
 func (m *Memory) getBytes(key []byte, now int64) (any, bool) {
 	m.mu.RLock()
 	el := m.items[string(key)]

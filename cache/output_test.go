@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/feedgate/feedgate/inventory"
 	"github.com/klauspost/compress/gzip"
@@ -161,5 +162,31 @@ func TestHitPathDoesNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("warm hit path allocates %.1f times per request, want 0", allocs)
+	}
+}
+
+// TestL1RunsOnTheCachesClock: an L1 handed to New without the cache's clock still expires a
+// stored output by it (the hit path measures L1 expiry with the cache's clock reading): past
+// ServeStaleFor on the cache's clock the output is no longer a hit.
+func TestL1RunsOnTheCachesClock(t *testing.T) {
+	clk := newClock() // months away from the wall clock NewMemory would default to
+	opts := testOptions(clk)
+	c, err := New(opts, NewMemory(MemoryOptions{}), nil, newScript(clk, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	snap, _ := mustSnapshot(t, c, "t1")
+	key := OutputKey{Tenant: "t1", Feed: "f", Format: "csv@1"}
+	var rd renderer
+	if _, _, err := c.Output(context.Background(), key, snap, rd.for_(snap)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := c.CachedOutput(key, snap); !ok {
+		t.Fatal("the output just stored is not a hit")
+	}
+	clk.Advance(opts.ServeStaleFor + time.Second)
+	if _, _, ok := c.CachedOutput(key, snap); ok {
+		t.Fatal("the output is still a hit past ServeStaleFor on the cache's clock")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/feedgate/feedgate/inventory"
 )
@@ -115,6 +116,22 @@ func TestSyncHistoryKeepsTheLatest(t *testing.T) {
 	}
 	if st := c.Status("t"); st.LastSyncCalls["details"] != 4 {
 		t.Errorf("status calls %v", st.LastSyncCalls)
+	}
+	// Status's last sync is the history's last record, a failure and then a success.
+	if st := c.Status("t"); st.LastSync != last.At || st.LastSyncOK || st.LastSyncError != last.Error ||
+		st.LastSyncDuration != last.Duration || st.ConsecutiveFailures != 1 {
+		t.Errorf("status %+v does not report the last record %+v", st, last)
+	}
+	sy.fail = false
+	clk.Advance(time.Second)
+	if _, err := c.Refresh(ctx, "t"); err != nil {
+		t.Fatal(err)
+	}
+	h = c.History("t")
+	last = h[len(h)-1]
+	if st := c.Status("t"); !last.OK || st.LastSync != last.At || !st.LastSyncOK || st.LastSyncError != "" ||
+		st.LastSyncDuration != last.Duration || st.ConsecutiveFailures != 0 {
+		t.Errorf("status %+v does not report the last record %+v", st, last)
 	}
 	if len(c.History("none")) != 0 {
 		t.Error("unknown tenant has history")

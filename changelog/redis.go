@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/feedgate/feedgate/internal/rediskey"
 )
 
 // NewRedis returns a Log kept in Redis: one sorted set per tenant, <prefix>{<tenant>}:changes,
@@ -49,7 +51,7 @@ func (r *redisBackend) key(tenant string) (string, error) {
 	if tenant == "" || strings.ContainsAny(tenant, "{}") {
 		return "", fmt.Errorf("changelog: tenant id %q cannot be a Redis hash tag", tenant)
 	}
-	return r.prefix + "{" + tenant + "}:changes", nil
+	return rediskey.Key(r.prefix, tenant, "changes"), nil
 }
 
 func (r *redisBackend) append(ctx context.Context, tenant string, e Entry, minSeq int64, keep int) error {

@@ -40,21 +40,28 @@ type guard struct {
 	shrink float64
 	mu     sync.Mutex
 	good   map[string]goodOutput // by tenant/feed
-	held   map[string]HeldFeed   // by tenant/feed; only for the snapshot version in heldVer
-	heldV  map[string]string
+	held   map[string]heldRender // by tenant/feed
 	// nHeld is len(held), read without the lock so that a hit, when nothing is held (the normal
 	// case), never takes the guard's mutex.
 	nHeld atomic.Int32
 }
 
+// heldRender is a feed's held render: what Held reports, and the snapshot version it was
+// rendered over (a render over another version is judged afresh).
+type heldRender struct {
+	HeldFeed
+	version string
+}
+
 type goodOutput struct {
-	out      *cache.Rendered
-	included int
-	version  string
+	tenant, feed string
+	out          *cache.Rendered
+	included     int
+	version      string
 }
 
 func newGuard(shrink float64) *guard {
-	return &guard{shrink: shrink, good: map[string]goodOutput{}, held: map[string]HeldFeed{}, heldV: map[string]string{}}
+	return &guard{shrink: shrink, good: map[string]goodOutput{}, held: map[string]heldRender{}}
 }
 
 func feedID(f *Feed) string {
@@ -91,9 +98,8 @@ func (g *guard) accepted(f *Feed, out *cache.Rendered, version string) {
 	if cur, ok := g.good[id]; ok && cur.version == version {
 		return
 	}
-	g.good[id] = goodOutput{out: out, included: d.Included, version: version}
+	g.good[id] = goodOutput{tenant: f.Tenant, feed: f.Name, out: out, included: d.Included, version: version}
 	delete(g.held, id)
-	delete(g.heldV, id)
 	g.nHeld.Store(int32(len(g.held)))
 }
 
@@ -102,13 +108,31 @@ func (g *guard) hold(f *Feed, version string, reason string, now time.Time) (*ca
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	id := feedID(f)
-	if _, ok := g.held[id]; !ok || g.heldV[id] != version {
-		g.held[id] = HeldFeed{Tenant: f.Tenant, Feed: f.Name, Reason: reason, Since: now}
+	if h, ok := g.held[id]; !ok || h.version != version {
+		g.held[id] = heldRender{HeldFeed{Tenant: f.Tenant, Feed: f.Name, Reason: reason, Since: now}, version}
 		g.nHeld.Store(int32(len(g.held)))
-		g.heldV[id] = version
 	}
 	prev, ok := g.good[id]
 	return prev.out, ok
+}
+
+// retain forgets the feeds that set does not have: a removed feed's last good output would
+// otherwise stay in memory for good, and its held render would keep Held listing it and every
+// hit of every feed taking the guard's mutex (nHeld > 0).
+func (g *guard) retain(set *Set) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for id, h := range g.held {
+		if _, ok := set.Feed(h.Tenant, h.Feed); !ok {
+			delete(g.held, id)
+		}
+	}
+	for id, o := range g.good {
+		if _, ok := set.Feed(o.tenant, o.feed); !ok {
+			delete(g.good, id)
+		}
+	}
+	g.nHeld.Store(int32(len(g.held)))
 }
 
 // heldReason is why the render of f for version is held back, "" when it is not.
@@ -118,9 +142,8 @@ func (g *guard) heldReason(f *Feed, version string) string {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	id := feedID(f)
-	if g.heldV[id] == version {
-		return g.held[id].Reason
+	if h, ok := g.held[feedID(f)]; ok && h.version == version {
+		return h.Reason
 	}
 	return ""
 }
@@ -131,7 +154,7 @@ func (p *Publisher) Held() []HeldFeed {
 	defer p.guard.mu.Unlock()
 	out := make([]HeldFeed, 0, len(p.guard.held))
 	for _, h := range p.guard.held {
-		out = append(out, h)
+		out = append(out, h.HeldFeed)
 	}
 	return out
 }

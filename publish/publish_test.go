@@ -3,6 +3,7 @@ package publish_test
 import (
 	"context"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -212,5 +213,25 @@ func TestCollapsedFeedIsHeldBack(t *testing.T) {
 	sv, err := p.Output(ctx, f)
 	if err != nil || string(sv.Output.Body) != string(good.Output.Body) || sv.Result.Outcome != cache.Stale {
 		t.Fatalf("collapsed render: err %v, outcome %v, body %q; want the previous output, stale", err, sv.Result.Outcome, sv.Output.Body)
+	}
+	// The held render is remembered for its version: the next fetch serves the previous output
+	// again, and Held names the one feed with the reason, once.
+	again, err := p.Output(ctx, f)
+	if err != nil || again.Output != sv.Output || again.Result.Outcome != cache.Stale {
+		t.Fatalf("second fetch of the held version: err %v, outcome %v; want the previous output, stale", err, again.Result.Outcome)
+	}
+	if h := p.Held(); len(h) != 1 || h[0].Feed != "plain" || !strings.Contains(h[0].Reason, "shrink from 12 to 3") {
+		t.Errorf("held %+v", h)
+	}
+
+	// A reload that removes the feed forgets its held render (and its last good output).
+	cfg := parse(t, reg)
+	ten, _ := cfg.Tenant("sunset")
+	ten.Feeds = slices.DeleteFunc(ten.Feeds, func(f config.Feed) bool { return f.Name == "plain" })
+	if _, err := p.Build(cfg, reg); err != nil {
+		t.Fatal(err)
+	}
+	if h := p.Held(); len(h) != 0 {
+		t.Errorf("held after the feed was removed: %+v", h)
 	}
 }

@@ -39,13 +39,15 @@ type Publisher struct {
 	guard   *guard
 }
 
-// Build prepares every feed of cfg (see Build) and makes them the set Prerender renders.
+// Build prepares every feed of cfg (see Build) and makes them the set Prerender renders. The
+// shrink guard forgets the feeds cfg no longer has.
 func (p *Publisher) Build(cfg *config.Config, formats Formats) (*Set, error) {
 	set, err := Build(cfg, formats)
 	if err != nil {
 		return nil, err
 	}
 	p.current.Store(set)
+	p.guard.retain(set)
 	return set, nil
 }
 

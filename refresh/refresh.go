@@ -23,11 +23,14 @@ type Cache interface {
 	RefreshAhead(ctx context.Context, tenant string, ahead time.Duration) (*inventory.Snapshot, error)
 	// Refresh syncs the tenant now, whatever its freshness.
 	Refresh(ctx context.Context, tenant string) (*inventory.Snapshot, error)
+	// FreshFor is how long the cache serves a snapshot as fresh.
+	FreshFor() time.Duration
 }
 
 // Options configures a Scheduler.
 type Options struct {
-	// FreshFor is the cache's freshness window (required).
+	// FreshFor is the freshness window the schedule runs ahead of (default the cache's own,
+	// Cache.FreshFor, so the two cannot disagree; set it only to schedule by another window).
 	FreshFor time.Duration
 	// Concurrency bounds the tenants synced at once (default 4).
 	Concurrency int
@@ -86,7 +89,10 @@ type Status struct {
 // New returns a stopped Scheduler; Start runs it.
 func New(c Cache, opts Options) (*Scheduler, error) {
 	if opts.FreshFor <= 0 {
-		return nil, errors.New("refresh: FreshFor is required")
+		opts.FreshFor = c.FreshFor()
+	}
+	if opts.FreshFor <= 0 {
+		return nil, errors.New("refresh: the cache has no freshness window")
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4

@@ -58,7 +58,7 @@ func TestReadersNeverSeeStale(t *testing.T) {
 	up := &counting{}
 	const freshFor = 600 * time.Millisecond
 	c := newCache(t, freshFor, up, nil)
-	s := newScheduler(t, c, refresh.Options{FreshFor: freshFor, Ahead: 300 * time.Millisecond})
+	s := newScheduler(t, c, refresh.Options{Ahead: 300 * time.Millisecond})
 	s.Set([]string{"a", "b"})
 	deadline := time.Now().Add(5 * time.Second)
 	for c.Status("a").Count == 0 || c.Status("b").Count == 0 {
@@ -99,7 +99,7 @@ func TestReadersNeverSeeStale(t *testing.T) {
 func TestTriggerDebounces(t *testing.T) {
 	up := &counting{}
 	c := newCache(t, time.Hour, up, nil)
-	s := newScheduler(t, c, refresh.Options{FreshFor: time.Hour, Debounce: 200 * time.Millisecond})
+	s := newScheduler(t, c, refresh.Options{Debounce: 200 * time.Millisecond})
 	s.Set([]string{"a"})
 	waitFor(t, func() bool { return up.syncs.Load() == 1 })
 	for range 20 {
@@ -122,7 +122,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	up := &counting{}
 	up.retryAfter.Store(3600)
 	c := newCache(t, time.Minute, up, nil)
-	s := newScheduler(t, c, refresh.Options{FreshFor: time.Minute, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	s := newScheduler(t, c, refresh.Options{MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
 	s.Set([]string{"a"})
 	waitFor(t, func() bool { st, _ := s.Status("a"); return st.LastError != "" })
 	time.Sleep(300 * time.Millisecond)
@@ -143,7 +143,7 @@ func TestReplicasShareOneSyncPerWindow(t *testing.T) {
 	const freshFor = 500 * time.Millisecond
 	for range 3 {
 		c := newCache(t, freshFor, up, r)
-		newScheduler(t, c, refresh.Options{FreshFor: freshFor, Ahead: 200 * time.Millisecond}).Set([]string{"a"})
+		newScheduler(t, c, refresh.Options{Ahead: 200 * time.Millisecond}).Set([]string{"a"})
 	}
 	time.Sleep(6 * freshFor)
 	// One replica alone refreshes every FreshFor-Ahead (300 to 350 ms here): about 10 syncs in
