@@ -120,7 +120,7 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 		ShrinkGuard: cfg.Cache.ShrinkGuard, Logger: o.Logger, PriceDrops: st.priceDrops})
 	admin := bridge.Admin{C: c}
 	if cfg.Refresh.Mode == config.RefreshScheduled {
-		st.schedule, err = refresh.New(c, refresh.Options{FreshFor: cfg.Cache.FreshFor,
+		st.schedule, err = refresh.New(c, refresh.Options{ // its window is the cache's fresh_for
 			Concurrency: cfg.Refresh.Concurrency, Logger: o.Logger})
 		if err != nil {
 			st.close()
