@@ -40,11 +40,13 @@ type dropin struct {
 	replay ReplayGuard
 	hdr    *dropinHeaders
 	cached CachedOutputStore // the Store's lookup without a render function; nil if it has none
+	page   *adminPageAssets
 }
 
 // registerDropin adds the drop-in API, the webhook receiver and the admin routes to e.
 func (s *Server) registerDropin(e *gin.Engine) {
-	d := &dropin{s: s, m: newDropinMetrics(s.deps.Metrics, s.deps.Logger), replay: s.deps.Replay, hdr: newDropinHeaders()}
+	d := &dropin{s: s, m: newDropinMetrics(s.deps.Metrics, s.deps.Logger), replay: s.deps.Replay, hdr: newDropinHeaders(),
+		page: newAdminPageAssets()}
 	d.cached, _ = s.deps.Store.(CachedOutputStore)
 	d.registerInventoryAPI(e)
 	d.registerWrites(e)
