@@ -93,7 +93,6 @@ func (s *Server) writeFeed(c *gin.Context, g *grant, fs *feedState, out Rendered
 	h["Cache-Control"] = a.cacheControlHdr
 	h["Age"] = a.ageHdr
 	h["Cache-Status"] = a.cacheStatusHdr
-	h["X-Content-Type-Options"] = p.nosniffHdr
 
 	now := s.opts.Now()
 	fetched(fs.lastFetch, now)

@@ -24,7 +24,7 @@ type preparedOutput struct {
 	plainLenHdr, gzipLenHdr []string // Content-Length of each representation
 	lastModified            []string // nil when the snapshot has no modification time
 	contentTypeHdr, gzipHdr []string
-	varyHdr, nosniffHdr     []string
+	varyHdr                 []string
 	ages                    atomic.Pointer[ageHeaders]
 }
 
@@ -62,7 +62,7 @@ func newPreparedOutput(out *Rendered) *preparedOutput {
 		quoted: quoted, quotedGzip: gzipETag(quoted),
 		plainLenHdr: []string{strconv.Itoa(len(out.Body))}, gzipLenHdr: []string{strconv.Itoa(len(out.Gzip))},
 		contentTypeHdr: []string{out.ContentType}, gzipHdr: []string{"gzip"},
-		varyHdr: []string{"Accept-Encoding"}, nosniffHdr: []string{"nosniff"},
+		varyHdr: []string{"Accept-Encoding"},
 	}
 	p.etagHdr, p.gzipETagHdr = []string{p.quoted}, []string{p.quotedGzip}
 	if !out.ModifiedAt.IsZero() {
