@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -335,14 +336,9 @@ func (d *dropin) feedView(ctx context.Context, st *state, fs *feedState, hasSnap
 	if !hasSnapshot {
 		return fv
 	}
-	out, _, err := st.feeds.Output(ctx, fs.tenant, fs.name)
+	diag, err := diagnostics(ctx, st, fs)
 	if err != nil {
 		fv.Error = inventory.ErrorMessage(err)
-		return fv
-	}
-	var diag transform.Diagnostics
-	if err := json.Unmarshal(out.Meta, &diag); err != nil {
-		fv.Error = "the feed's diagnostics are unreadable"
 		return fv
 	}
 	fv.Included, fv.Filtered, fv.Excluded = diag.Included, diag.Filtered, len(diag.Excluded)
@@ -473,15 +469,9 @@ func (d *dropin) adminDiagnostics(c *gin.Context) {
 		d.s.fail(c, inventory.Errorf(inventory.ENotFound, "Feed not found"))
 		return
 	}
-	out, _, err := st.feeds.Output(c.Request.Context(), fs.tenant, fs.name)
+	diag, err := diagnostics(c.Request.Context(), st, fs)
 	if err != nil {
 		d.s.fail(c, err)
-		return
-	}
-	var diag transform.Diagnostics
-	if err := json.Unmarshal(out.Meta, &diag); err != nil {
-		d.s.fail(c, &inventory.Error{Code: inventory.EInternal, Message: "The feed's diagnostics are unreadable.",
-			Err: fmt.Errorf("gateway: diagnostics of %s/%s: %w", fs.tenant, fs.name, err)})
 		return
 	}
 	v := adminDiagnosticsView{Tenant: fs.tenant, Feed: fs.name, Format: fs.writer.Name(),
@@ -494,6 +484,33 @@ func (d *dropin) adminDiagnostics(c *gin.Context) {
 	}
 	v.HeldBack = d.heldFeeds(fs.tenant)[fs.name]
 	d.writeJSON(c, http.StatusOK, dataBody{v})
+}
+
+// decodedDiagnostics is a feed output's diagnostics with the JSON they were decoded from.
+type decodedDiagnostics struct {
+	meta []byte
+	diag transform.Diagnostics
+}
+
+// diagnostics are the diagnostics of the output fs serves now, as the page's feed rows and the
+// diagnostics route both read them. They are decoded once per output, not on every page load
+// (the page reads every feed's): comparing the stored JSON costs far less than decoding it.
+// The result is shared; nobody may modify it.
+func diagnostics(ctx context.Context, st *state, fs *feedState) (*transform.Diagnostics, error) {
+	out, _, err := st.feeds.Output(ctx, fs.tenant, fs.name)
+	if err != nil {
+		return nil, err
+	}
+	if m := fs.diagnostics.Load(); m != nil && bytes.Equal(m.meta, out.Meta) {
+		return &m.diag, nil
+	}
+	m := &decodedDiagnostics{meta: out.Meta}
+	if err := json.Unmarshal(out.Meta, &m.diag); err != nil {
+		return nil, &inventory.Error{Code: inventory.EInternal, Message: "The feed's diagnostics are unreadable.",
+			Err: fmt.Errorf("gateway: diagnostics of %s/%s: %w", fs.tenant, fs.name, err)}
+	}
+	fs.diagnostics.Store(m)
+	return &m.diag, nil
 }
 
 // heldFeeds are the tenant's feeds whose latest render the render owner holds back, by name: the

@@ -35,6 +35,8 @@ type feedState struct {
 	lastFetch *fetchClock
 	// prepared holds the response headers of the output last served (feed_headers.go).
 	prepared atomic.Pointer[preparedOutput]
+	// diagnostics holds the diagnostics of the output last looked at by the admin routes.
+	diagnostics atomic.Pointer[decodedDiagnostics]
 }
 
 // buildState derives the gateway's state from cfg, which config.Parse has validated: key hashes
