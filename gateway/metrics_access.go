@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -154,20 +153,5 @@ func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	s.deps.Metrics.elsewhere.Store(true)
 	defer s.deps.Metrics.elsewhere.Store(false)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("gateway: metrics: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("gateway: metrics: shutdown: %w", err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("gateway: metrics: %w", err)
-	}
-	return nil
+	return serveUntil(ctx, srv, ln, "metrics", 5*time.Second, nil)
 }
