@@ -88,3 +88,21 @@ func (p *preparedOutput) agesFor(age, ttl int64, o Outcome) *ageHeaders {
 	p.ages.Store(a)
 	return a
 }
+
+// pick returns the representation of out for a request's Accept-Encoding: its body, its ETag
+// and Content-Length values, and whether it is the gzip one.
+func (p *preparedOutput) pick(out *Rendered, acceptEncoding string) (body []byte, etag, length []string, gzip bool) {
+	if len(out.Gzip) > 0 && acceptsGzip(acceptEncoding) {
+		return out.Gzip, p.gzipETagHdr, p.gzipLenHdr, true
+	}
+	return out.Body, p.etagHdr, p.plainLenHdr, false
+}
+
+// setEntity sets the headers that describe the body pick chose.
+func (p *preparedOutput) setEntity(h http.Header, length []string, gzip bool) {
+	if gzip {
+		h["Content-Encoding"] = p.gzipHdr
+	}
+	h["Content-Type"] = p.contentTypeHdr
+	h["Content-Length"] = length
+}

@@ -421,11 +421,7 @@ func (d *dropin) writeAnswer(c *gin.Context, lk, outLk Lookup, out Rendered, cty
 	p := d.hdr.forAnswer(&out)
 	// Only the Age and Cache-Status of the feeds' values: the drop-in's Cache-Control is its own.
 	a := p.agesFor(int64(max(0, lk.Age)/time.Second), int64(lk.TTL/time.Second), lk.Outcome)
-	body, etag, length := out.Body, p.etagHdr, p.plainLenHdr
-	useGzip := len(out.Gzip) > 0 && acceptsGzip(headerValue(c.Request.Header, "Accept-Encoding"))
-	if useGzip {
-		body, etag, length = out.Gzip, p.gzipETagHdr, p.gzipLenHdr
-	}
+	body, etag, length, useGzip := p.pick(&out, headerValue(c.Request.Header, "Accept-Encoding"))
 	h := c.Writer.Header()
 	h["Cache-Control"], h["Age"], h["Cache-Status"] = d.hdr.cacheControl, a.ageHdr, a.cacheStatusHdr
 	if len(h["Vary"]) == 0 {
@@ -440,10 +436,7 @@ func (d *dropin) writeAnswer(c *gin.Context, lk, outLk Lookup, out Rendered, cty
 			return
 		}
 	}
-	if useGzip {
-		h["Content-Encoding"] = p.gzipHdr
-	}
-	h["Content-Type"], h["Content-Length"] = p.contentTypeHdr, length
+	p.setEntity(h, length, useGzip)
 	c.Status(http.StatusOK)
 	_, _ = c.Writer.Write(body)
 }
