@@ -97,7 +97,7 @@ func (d *dropin) authorizeTenantKey(c *gin.Context, scope string) (*grant, bool)
 		d.s.fail(c, forbidden(scope))
 		return nil, false
 	}
-	d.allowOrigin(c, st, g.tenant)
+	d.allowOrigin(c, ts)
 	if !slices.Contains(g.scopes, scope) {
 		d.s.fail(c, forbidden(scope))
 		return nil, false
@@ -112,15 +112,15 @@ func (d *dropin) authorizeTenantKey(c *gin.Context, scope string) (*grant, bool)
 const corsAllowHeaders = "Authorization, X-API-Key, Content-Type, X-Request-ID"
 
 // allowOrigin lets a browser page read the answer when the request's Origin is one of the
-// tenant's cors_origins; any other origin gets no CORS header at all.
-func (d *dropin) allowOrigin(c *gin.Context, st *state, tenant string) {
+// tenant's cors_origins; any other origin gets no CORS header at all. The origins are the
+// tenant's state's, so a read does not search the configuration's tenants for them.
+func (d *dropin) allowOrigin(c *gin.Context, ts *tenantState) {
 	origin := headerValue(c.Request.Header, "Origin")
 	if origin == "" {
 		return
 	}
 	c.Writer.Header().Add("Vary", "Origin")
-	t, ok := st.cfg.Tenant(tenant)
-	if !ok || !slices.Contains(t.CORSOrigins, origin) {
+	if !slices.Contains(ts.corsOrigins, origin) {
 		return
 	}
 	h := c.Writer.Header()

@@ -23,7 +23,9 @@ type state struct {
 type tenantState struct {
 	id        string
 	perMinute int
-	feeds     map[string]*feedState
+	// corsOrigins are the origins whose pages may read the tenant's drop-in answers.
+	corsOrigins []string
+	feeds       map[string]*feedState
 }
 
 // feedState is one feed as the gateway serves it: its writer (for the extension and content type
@@ -67,7 +69,8 @@ func buildState(cfg *config.Config, pub Publisher, prev *state) (*state, error) 
 	}
 	for i := range cfg.Tenants {
 		t := &cfg.Tenants[i]
-		ts := &tenantState{id: t.ID, perMinute: t.RateLimit.PerMinute, feeds: make(map[string]*feedState, len(t.Feeds))}
+		ts := &tenantState{id: t.ID, perMinute: t.RateLimit.PerMinute, corsOrigins: t.CORSOrigins,
+			feeds: make(map[string]*feedState, len(t.Feeds))}
 		st.tenants[t.ID] = ts
 		for _, k := range t.Keys {
 			st.keys.add(k.Digest(), &grant{name: k.Name, tenant: t.ID, scopes: append([]string(nil), k.Scopes...),
