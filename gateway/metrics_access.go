@@ -143,11 +143,16 @@ func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
 	h := s.metricsHandler()
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", h)
+	// Anything else gets the main listener's 404 body, in the one error shape (errors.go).
+	notFound, err := inventory.MarshalJSON(inventory.ErrorBody{Error: inventory.ErrorDetail{Code: inventory.ENotFound, Message: "Route not found"}})
+	if err != nil {
+		return fmt.Errorf("gateway: metrics: %w", err)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.WriteHeader(http.StatusNotFound)
-		_, _ = w.Write([]byte(`{"error":{"code":"` + inventory.ENotFound + `","message":"Route not found"}}` + "\n"))
+		_, _ = w.Write(notFound)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
