@@ -262,10 +262,12 @@ func lastSuccess(s TenantStatus) time.Time {
 
 // keyViews lists the keys of tenant bound to feed, by name; with feed "" the tenant-wide keys
 // that may fetch its feeds (scope feeds:read).
-func keyViews(st *state, tenant, feed string) []adminKeyView {
+// It reads the tenant's own keys, not every key of the configuration: the page asks once per
+// tenant and once per feed.
+func keyViews(ts *tenantState, feed string) []adminKeyView {
 	out := []adminKeyView{}
-	for _, g := range st.keys {
-		if g.admin || g.tenant != tenant || g.feed != feed || (feed == "" && !slices.Contains(g.scopes, ScopeFeedsRead)) {
+	for _, g := range ts.grants {
+		if g.feed != feed || (feed == "" && !slices.Contains(g.scopes, ScopeFeedsRead)) {
 			continue
 		}
 		out = append(out, adminKeyView{Name: g.name, LastFetch: timePtr(lastFetch(g.lastFetch))})
@@ -300,7 +302,7 @@ func (d *dropin) tenantView(ctx context.Context, st *state, tenant string) (*adm
 	v.Snapshot = adminSnapshotView{Present: status.HasSnapshot, Vehicles: status.Vehicles, Version: status.Version,
 		Stale: status.Stale, Syncing: status.InFlight,
 		LastSuccess: timePtr(lastSuccess(status)), NextSync: timePtr(status.NextSync)}
-	v.Keys = keyViews(st, tenant, "")
+	v.Keys = keyViews(ts, "")
 	if status.HasSnapshot {
 		f, m := status.FetchedAt.UTC(), status.ModifiedAt.UTC()
 		v.Snapshot.FetchedAt, v.Snapshot.ModifiedAt = &f, &m
@@ -322,16 +324,16 @@ func (d *dropin) tenantView(ctx context.Context, st *state, tenant string) (*adm
 	held := d.heldFeeds(tenant)
 	v.Feeds = make([]adminFeedView, 0, len(names))
 	for _, name := range names {
-		fv := d.feedView(ctx, st, ts.feeds[name], status.HasSnapshot)
+		fv := d.feedView(ctx, st, ts, ts.feeds[name], status.HasSnapshot)
 		fv.HeldBack = held[name]
 		v.Feeds = append(v.Feeds, fv)
 	}
 	return v, true
 }
 
-func (d *dropin) feedView(ctx context.Context, st *state, fs *feedState, hasSnapshot bool) adminFeedView {
+func (d *dropin) feedView(ctx context.Context, st *state, ts *tenantState, fs *feedState, hasSnapshot bool) adminFeedView {
 	fv := adminFeedView{Name: fs.name, Format: fs.writer.Name(), Reasons: map[string]int{},
-		LastFetch: timePtr(lastFetch(fs.lastFetch)), Keys: keyViews(st, fs.tenant, fs.name),
+		LastFetch: timePtr(lastFetch(fs.lastFetch)), Keys: keyViews(ts, fs.name),
 		Diagnostics: diagnosticsPath(fs.tenant, fs.name)}
 	if !hasSnapshot {
 		return fv

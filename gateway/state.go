@@ -26,6 +26,8 @@ type tenantState struct {
 	// corsOrigins are the origins whose pages may read the tenant's drop-in answers.
 	corsOrigins []string
 	feeds       map[string]*feedState
+	// grants are the tenant's keys, tenant-wide and per feed, for the admin views.
+	grants []*grant
 }
 
 // feedState is one feed as the gateway serves it: its writer (for the extension and content type
@@ -73,8 +75,9 @@ func buildState(cfg *config.Config, pub Publisher, prev *state) (*state, error) 
 			feeds: make(map[string]*feedState, len(t.Feeds))}
 		st.tenants[t.ID] = ts
 		for _, k := range t.Keys {
-			st.keys.add(k.Digest(), &grant{name: k.Name, tenant: t.ID, scopes: append([]string(nil), k.Scopes...),
-				lastFetch: clock(k.Digest())})
+			g := &grant{name: k.Name, tenant: t.ID, scopes: append([]string(nil), k.Scopes...), lastFetch: clock(k.Digest())}
+			st.keys.add(k.Digest(), g)
+			ts.grants = append(ts.grants, g)
 		}
 		for j := range t.Feeds {
 			f := &t.Feeds[j]
@@ -90,7 +93,9 @@ func buildState(cfg *config.Config, pub Publisher, prev *state) (*state, error) 
 			}
 			ts.feeds[f.Name] = fs
 			for _, key := range f.Keys {
-				st.keys.add(key.Digest(), &grant{name: key.Name, tenant: t.ID, feed: f.Name, lastFetch: clock(key.Digest())})
+				g := &grant{name: key.Name, tenant: t.ID, feed: f.Name, lastFetch: clock(key.Digest())}
+				st.keys.add(key.Digest(), g)
+				ts.grants = append(ts.grants, g)
 			}
 		}
 	}
