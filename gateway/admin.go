@@ -278,8 +278,9 @@ func keyViews(ts *tenantState, feed string) []adminKeyView {
 
 // tenantView gathers a tenant's status. Feed counts come from rendering each feed of the
 // current snapshot through the Store, so they are the very outputs the feed routes serve (and
-// usually a cache hit); a tenant without a snapshot is not synced just to be looked at.
-func (d *dropin) tenantView(ctx context.Context, st *state, tenant string) (*adminTenantView, bool) {
+// usually a cache hit); a tenant without a snapshot is not synced just to be looked at. held is
+// heldFeeds(), read once by a caller that views several tenants.
+func (d *dropin) tenantView(ctx context.Context, st *state, tenant string, held map[heldFeed]*adminFeedHeldView) (*adminTenantView, bool) {
 	t, ok := st.cfg.Tenant(tenant)
 	ts, ok2 := st.tenants[tenant]
 	if !ok || !ok2 {
@@ -321,11 +322,10 @@ func (d *dropin) tenantView(ctx context.Context, st *state, tenant string) (*adm
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	held := d.heldFeeds(tenant)
 	v.Feeds = make([]adminFeedView, 0, len(names))
 	for _, name := range names {
 		fv := d.feedView(ctx, st, ts, ts.feeds[name], status.HasSnapshot)
-		fv.HeldBack = held[name]
+		fv.HeldBack = held[heldFeed{tenant, name}]
 		v.Feeds = append(v.Feeds, fv)
 	}
 	return v, true
@@ -352,7 +352,7 @@ func (d *dropin) feedView(ctx context.Context, st *state, ts *tenantState, fs *f
 
 // adminTenant answers GET /admin/tenants/{tenant}.
 func (d *dropin) adminTenant(c *gin.Context) {
-	v, ok := d.tenantView(c.Request.Context(), d.s.state.Load(), c.Param("tenant"))
+	v, ok := d.tenantView(c.Request.Context(), d.s.state.Load(), c.Param("tenant"), d.heldFeeds())
 	if !ok {
 		d.s.fail(c, inventory.Errorf(inventory.ENotFound, "Tenant not found"))
 		return
@@ -413,7 +413,7 @@ func (d *dropin) adminAction(c *gin.Context, action string, do func(context.Cont
 	}
 	d.m.admin.WithLabelValues(action, "ok").Inc()
 	d.s.deps.Logger.Info("admin action", "action", action, "tenant", tenant, "key_name", logKeyName(c))
-	v, _ := d.tenantView(c.Request.Context(), st, tenant)
+	v, _ := d.tenantView(c.Request.Context(), st, tenant, d.heldFeeds())
 	d.writeJSON(c, http.StatusOK, dataBody{v})
 }
 
@@ -484,7 +484,7 @@ func (d *dropin) adminDiagnostics(c *gin.Context) {
 	if v.Warnings == nil {
 		v.Warnings = []transform.Warning{}
 	}
-	v.HeldBack = d.heldFeeds(fs.tenant)[fs.name]
+	v.HeldBack = d.heldFeeds()[heldFeed{fs.tenant, fs.name}]
 	d.writeJSON(c, http.StatusOK, dataBody{v})
 }
 
@@ -515,14 +515,16 @@ func diagnostics(ctx context.Context, st *state, fs *feedState) (*transform.Diag
 	return &m.diag, nil
 }
 
-// heldFeeds are the tenant's feeds whose latest render the render owner holds back, by name: the
-// one source the status, the page, the diagnostics and the metric all read.
-func (d *dropin) heldFeeds(tenant string) map[string]*adminFeedHeldView {
-	out := map[string]*adminFeedHeldView{}
+// heldFeed names a feed among the held ones.
+type heldFeed struct{ tenant, feed string }
+
+// heldFeeds are the feeds whose latest render the render owner holds back, by tenant and name:
+// the one source the status, the page, the diagnostics and the metric all read. A page load
+// asks once for all its tenants.
+func (d *dropin) heldFeeds() map[heldFeed]*adminFeedHeldView {
+	out := map[heldFeed]*adminFeedHeldView{}
 	for _, h := range d.s.deps.Publisher.Held() {
-		if h.Tenant == tenant {
-			out[h.Feed] = &adminFeedHeldView{Reason: h.Reason, Since: h.Since.UTC()}
-		}
+		out[heldFeed{h.Tenant, h.Feed}] = &adminFeedHeldView{Reason: h.Reason, Since: h.Since.UTC()}
 	}
 	return out
 }

@@ -260,8 +260,9 @@ func (d *dropin) adminPage(c *gin.Context) {
 	}
 	st := d.s.state.Load()
 	data := adminPageData{Now: d.s.opts.Now().UTC(), Script: d.page.script, Redis: d.redisState(st)}
+	held := d.heldFeeds()
 	for i := range st.cfg.Tenants {
-		v, ok := d.tenantView(c.Request.Context(), st, st.cfg.Tenants[i].ID)
+		v, ok := d.tenantView(c.Request.Context(), st, st.cfg.Tenants[i].ID, held)
 		if !ok {
 			continue
 		}
