@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -261,10 +262,12 @@ func lastSuccess(s TenantStatus) time.Time {
 
 // keyViews lists the keys of tenant bound to feed, by name; with feed "" the tenant-wide keys
 // that may fetch its feeds (scope feeds:read).
-func keyViews(st *state, tenant, feed string) []adminKeyView {
+// It reads the tenant's own keys, not every key of the configuration: the page asks once per
+// tenant and once per feed.
+func keyViews(ts *tenantState, feed string) []adminKeyView {
 	out := []adminKeyView{}
-	for _, g := range st.keys {
-		if g.admin || g.tenant != tenant || g.feed != feed || (feed == "" && !slices.Contains(g.scopes, ScopeFeedsRead)) {
+	for _, g := range ts.grants {
+		if g.feed != feed || (feed == "" && !slices.Contains(g.scopes, ScopeFeedsRead)) {
 			continue
 		}
 		out = append(out, adminKeyView{Name: g.name, LastFetch: timePtr(lastFetch(g.lastFetch))})
@@ -275,8 +278,9 @@ func keyViews(st *state, tenant, feed string) []adminKeyView {
 
 // tenantView gathers a tenant's status. Feed counts come from rendering each feed of the
 // current snapshot through the Store, so they are the very outputs the feed routes serve (and
-// usually a cache hit); a tenant without a snapshot is not synced just to be looked at.
-func (d *dropin) tenantView(ctx context.Context, st *state, tenant string) (*adminTenantView, bool) {
+// usually a cache hit); a tenant without a snapshot is not synced just to be looked at. held is
+// heldFeeds(), read once by a caller that views several tenants.
+func (d *dropin) tenantView(ctx context.Context, st *state, tenant string, held map[heldFeed]*adminFeedHeldView) (*adminTenantView, bool) {
 	t, ok := st.cfg.Tenant(tenant)
 	ts, ok2 := st.tenants[tenant]
 	if !ok || !ok2 {
@@ -299,7 +303,7 @@ func (d *dropin) tenantView(ctx context.Context, st *state, tenant string) (*adm
 	v.Snapshot = adminSnapshotView{Present: status.HasSnapshot, Vehicles: status.Vehicles, Version: status.Version,
 		Stale: status.Stale, Syncing: status.InFlight,
 		LastSuccess: timePtr(lastSuccess(status)), NextSync: timePtr(status.NextSync)}
-	v.Keys = keyViews(st, tenant, "")
+	v.Keys = keyViews(ts, "")
 	if status.HasSnapshot {
 		f, m := status.FetchedAt.UTC(), status.ModifiedAt.UTC()
 		v.Snapshot.FetchedAt, v.Snapshot.ModifiedAt = &f, &m
@@ -318,31 +322,25 @@ func (d *dropin) tenantView(ctx context.Context, st *state, tenant string) (*adm
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	held := d.heldFeeds(tenant)
 	v.Feeds = make([]adminFeedView, 0, len(names))
 	for _, name := range names {
-		fv := d.feedView(ctx, st, ts.feeds[name], status.HasSnapshot)
-		fv.HeldBack = held[name]
+		fv := d.feedView(ctx, st, ts, ts.feeds[name], status.HasSnapshot)
+		fv.HeldBack = held[heldFeed{tenant, name}]
 		v.Feeds = append(v.Feeds, fv)
 	}
 	return v, true
 }
 
-func (d *dropin) feedView(ctx context.Context, st *state, fs *feedState, hasSnapshot bool) adminFeedView {
+func (d *dropin) feedView(ctx context.Context, st *state, ts *tenantState, fs *feedState, hasSnapshot bool) adminFeedView {
 	fv := adminFeedView{Name: fs.name, Format: fs.writer.Name(), Reasons: map[string]int{},
-		LastFetch: timePtr(lastFetch(fs.lastFetch)), Keys: keyViews(st, fs.tenant, fs.name),
+		LastFetch: timePtr(lastFetch(fs.lastFetch)), Keys: keyViews(ts, fs.name),
 		Diagnostics: diagnosticsPath(fs.tenant, fs.name)}
 	if !hasSnapshot {
 		return fv
 	}
-	out, _, err := st.feeds.Output(ctx, fs.tenant, fs.name)
+	diag, err := diagnostics(ctx, st, fs)
 	if err != nil {
 		fv.Error = inventory.ErrorMessage(err)
-		return fv
-	}
-	var diag transform.Diagnostics
-	if err := json.Unmarshal(out.Meta, &diag); err != nil {
-		fv.Error = "the feed's diagnostics are unreadable"
 		return fv
 	}
 	fv.Included, fv.Filtered, fv.Excluded = diag.Included, diag.Filtered, len(diag.Excluded)
@@ -354,7 +352,7 @@ func (d *dropin) feedView(ctx context.Context, st *state, fs *feedState, hasSnap
 
 // adminTenant answers GET /admin/tenants/{tenant}.
 func (d *dropin) adminTenant(c *gin.Context) {
-	v, ok := d.tenantView(c.Request.Context(), d.s.state.Load(), c.Param("tenant"))
+	v, ok := d.tenantView(c.Request.Context(), d.s.state.Load(), c.Param("tenant"), d.heldFeeds())
 	if !ok {
 		d.s.fail(c, inventory.Errorf(inventory.ENotFound, "Tenant not found"))
 		return
@@ -415,7 +413,7 @@ func (d *dropin) adminAction(c *gin.Context, action string, do func(context.Cont
 	}
 	d.m.admin.WithLabelValues(action, "ok").Inc()
 	d.s.deps.Logger.Info("admin action", "action", action, "tenant", tenant, "key_name", logKeyName(c))
-	v, _ := d.tenantView(c.Request.Context(), st, tenant)
+	v, _ := d.tenantView(c.Request.Context(), st, tenant, d.heldFeeds())
 	d.writeJSON(c, http.StatusOK, dataBody{v})
 }
 
@@ -473,15 +471,9 @@ func (d *dropin) adminDiagnostics(c *gin.Context) {
 		d.s.fail(c, inventory.Errorf(inventory.ENotFound, "Feed not found"))
 		return
 	}
-	out, _, err := st.feeds.Output(c.Request.Context(), fs.tenant, fs.name)
+	diag, err := diagnostics(c.Request.Context(), st, fs)
 	if err != nil {
 		d.s.fail(c, err)
-		return
-	}
-	var diag transform.Diagnostics
-	if err := json.Unmarshal(out.Meta, &diag); err != nil {
-		d.s.fail(c, &inventory.Error{Code: inventory.EInternal, Message: "The feed's diagnostics are unreadable.",
-			Err: fmt.Errorf("gateway: diagnostics of %s/%s: %w", fs.tenant, fs.name, err)})
 		return
 	}
 	v := adminDiagnosticsView{Tenant: fs.tenant, Feed: fs.name, Format: fs.writer.Name(),
@@ -492,18 +484,47 @@ func (d *dropin) adminDiagnostics(c *gin.Context) {
 	if v.Warnings == nil {
 		v.Warnings = []transform.Warning{}
 	}
-	v.HeldBack = d.heldFeeds(fs.tenant)[fs.name]
+	v.HeldBack = d.heldFeeds()[heldFeed{fs.tenant, fs.name}]
 	d.writeJSON(c, http.StatusOK, dataBody{v})
 }
 
-// heldFeeds are the tenant's feeds whose latest render the render owner holds back, by name: the
-// one source the status, the page, the diagnostics and the metric all read.
-func (d *dropin) heldFeeds(tenant string) map[string]*adminFeedHeldView {
-	out := map[string]*adminFeedHeldView{}
+// decodedDiagnostics is a feed output's diagnostics with the JSON they were decoded from.
+type decodedDiagnostics struct {
+	meta []byte
+	diag transform.Diagnostics
+}
+
+// diagnostics are the diagnostics of the output fs serves now, as the page's feed rows and the
+// diagnostics route both read them. They are decoded once per output, not on every page load
+// (the page reads every feed's): comparing the stored JSON costs far less than decoding it.
+// The result is shared; nobody may modify it.
+func diagnostics(ctx context.Context, st *state, fs *feedState) (*transform.Diagnostics, error) {
+	out, _, err := st.feeds.Output(ctx, fs.tenant, fs.name)
+	if err != nil {
+		return nil, err
+	}
+	if m := fs.diagnostics.Load(); m != nil && bytes.Equal(m.meta, out.Meta) {
+		return &m.diag, nil
+	}
+	m := &decodedDiagnostics{meta: out.Meta}
+	if err := json.Unmarshal(out.Meta, &m.diag); err != nil {
+		return nil, &inventory.Error{Code: inventory.EInternal, Message: "The feed's diagnostics are unreadable.",
+			Err: fmt.Errorf("gateway: diagnostics of %s/%s: %w", fs.tenant, fs.name, err)}
+	}
+	fs.diagnostics.Store(m)
+	return &m.diag, nil
+}
+
+// heldFeed names a feed among the held ones.
+type heldFeed struct{ tenant, feed string }
+
+// heldFeeds are the feeds whose latest render the render owner holds back, by tenant and name:
+// the one source the status, the page, the diagnostics and the metric all read. A page load
+// asks once for all its tenants.
+func (d *dropin) heldFeeds() map[heldFeed]*adminFeedHeldView {
+	out := map[heldFeed]*adminFeedHeldView{}
 	for _, h := range d.s.deps.Publisher.Held() {
-		if h.Tenant == tenant {
-			out[h.Feed] = &adminFeedHeldView{Reason: h.Reason, Since: h.Since.UTC()}
-		}
+		out[heldFeed{h.Tenant, h.Feed}] = &adminFeedHeldView{Reason: h.Reason, Since: h.Since.UTC()}
 	}
 	return out
 }

@@ -233,17 +233,36 @@ func (d *dropin) redisState(st *state) string {
 	return "ok"
 }
 
-// adminPage answers GET /admin/: every tenant and feed at a glance.
-func (d *dropin) adminPage(c *gin.Context) {
-	st := d.s.state.Load()
+// adminPageAssets are the page's inline script and the CSP that allows it by its hash, read and
+// hashed once when the routes are built rather than on every page load.
+type adminPageAssets struct {
+	script template.JS
+	csp    string
+	err    error // why the script could not be read; the page then answers it
+}
+
+func newAdminPageAssets() *adminPageAssets {
 	script, err := adminAssets.ReadFile("assets/admin.js")
 	if err != nil {
-		d.s.fail(c, &inventory.Error{Code: inventory.EInternal, Message: "An internal error occurred.", Err: fmt.Errorf("gateway: admin page: %w", err)})
+		return &adminPageAssets{err: fmt.Errorf("gateway: admin page: %w", err)}
+	}
+	sum := sha256.Sum256(script)
+	return &adminPageAssets{script: template.JS(script),
+		csp: "default-src 'none'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; " +
+			"script-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"}
+}
+
+// adminPage answers GET /admin/: every tenant and feed at a glance.
+func (d *dropin) adminPage(c *gin.Context) {
+	if d.page.err != nil {
+		d.s.fail(c, &inventory.Error{Code: inventory.EInternal, Message: "An internal error occurred.", Err: d.page.err})
 		return
 	}
-	data := adminPageData{Now: d.s.opts.Now().UTC(), Script: template.JS(script), Redis: d.redisState(st)}
+	st := d.s.state.Load()
+	data := adminPageData{Now: d.s.opts.Now().UTC(), Script: d.page.script, Redis: d.redisState(st)}
+	held := d.heldFeeds()
 	for i := range st.cfg.Tenants {
-		v, ok := d.tenantView(c.Request.Context(), st, st.cfg.Tenants[i].ID)
+		v, ok := d.tenantView(c.Request.Context(), st, st.cfg.Tenants[i].ID, held)
 		if !ok {
 			continue
 		}
@@ -257,10 +276,8 @@ func (d *dropin) adminPage(c *gin.Context) {
 		d.s.fail(c, &inventory.Error{Code: inventory.EInternal, Message: "An internal error occurred.", Err: fmt.Errorf("gateway: admin page: %w", err)})
 		return
 	}
-	c.Header("X-Content-Type-Options", "nosniff")
-	sum := sha256.Sum256(script)
-	c.Header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; "+
-		"script-src 'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+	// X-Content-Type-Options comes with every answer (requestID).
+	c.Header("Content-Security-Policy", d.page.csp)
 	c.Header("X-Frame-Options", "DENY")
 	c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
 }

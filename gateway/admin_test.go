@@ -135,6 +135,9 @@ func TestAdminPageNamesEveryTenantAndFeed(t *testing.T) {
 		!strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-eval") {
 		t.Errorf("CSP %q does not allow exactly the page's script", csp)
 	}
+	if got.header.Get("X-Content-Type-Options") != "nosniff" || got.header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("page headers %v lack nosniff or DENY", got.header)
+	}
 	if !strings.Contains(script, `"X-Feedgate-Admin": "1"`) || !strings.Contains(page, `data-action="/admin/tenants/sunset/refresh"`) {
 		t.Error("the Refresh button or its header is missing")
 	}

@@ -80,11 +80,7 @@ func (s *Server) writeFeed(c *gin.Context, g *grant, fs *feedState, out Rendered
 	p := fs.prepare(&out)
 	a := p.agesFor(int64(max(0, lk.Age)/time.Second), int64(lk.TTL/time.Second), lk.Outcome)
 
-	body, etag, length := out.Body, p.etagHdr, p.plainLenHdr
-	useGzip := len(out.Gzip) > 0 && acceptsGzip(headerValue(req.Header, "Accept-Encoding"))
-	if useGzip {
-		body, etag, length = out.Gzip, p.gzipETagHdr, p.gzipLenHdr
-	}
+	body, etag, length, useGzip := p.pick(&out, headerValue(req.Header, "Accept-Encoding"))
 	h["Etag"] = etag
 	if p.lastModified != nil {
 		h["Last-Modified"] = p.lastModified
@@ -93,7 +89,6 @@ func (s *Server) writeFeed(c *gin.Context, g *grant, fs *feedState, out Rendered
 	h["Cache-Control"] = a.cacheControlHdr
 	h["Age"] = a.ageHdr
 	h["Cache-Status"] = a.cacheStatusHdr
-	h["X-Content-Type-Options"] = p.nosniffHdr
 
 	now := s.opts.Now()
 	fetched(fs.lastFetch, now)
@@ -106,11 +101,7 @@ func (s *Server) writeFeed(c *gin.Context, g *grant, fs *feedState, out Rendered
 		return
 	}
 	s.deps.Metrics.countFeedResponse(fs.tenant, fs.name, lk.Outcome.String())
-	if useGzip {
-		h["Content-Encoding"] = p.gzipHdr
-	}
-	h["Content-Type"] = p.contentTypeHdr
-	h["Content-Length"] = length
+	p.setEntity(h, length, useGzip)
 	if req.URL.RawQuery != "" {
 		if d := c.Query("download"); d == "1" || d == "true" {
 			h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.%s"`,

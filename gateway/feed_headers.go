@@ -24,7 +24,7 @@ type preparedOutput struct {
 	plainLenHdr, gzipLenHdr []string // Content-Length of each representation
 	lastModified            []string // nil when the snapshot has no modification time
 	contentTypeHdr, gzipHdr []string
-	varyHdr, nosniffHdr     []string
+	varyHdr                 []string
 	ages                    atomic.Pointer[ageHeaders]
 }
 
@@ -62,7 +62,7 @@ func newPreparedOutput(out *Rendered) *preparedOutput {
 		quoted: quoted, quotedGzip: gzipETag(quoted),
 		plainLenHdr: []string{strconv.Itoa(len(out.Body))}, gzipLenHdr: []string{strconv.Itoa(len(out.Gzip))},
 		contentTypeHdr: []string{out.ContentType}, gzipHdr: []string{"gzip"},
-		varyHdr: []string{"Accept-Encoding"}, nosniffHdr: []string{"nosniff"},
+		varyHdr: []string{"Accept-Encoding"},
 	}
 	p.etagHdr, p.gzipETagHdr = []string{p.quoted}, []string{p.quotedGzip}
 	if !out.ModifiedAt.IsZero() {
@@ -87,4 +87,22 @@ func (p *preparedOutput) agesFor(age, ttl int64, o Outcome) *ageHeaders {
 	}
 	p.ages.Store(a)
 	return a
+}
+
+// pick returns the representation of out for a request's Accept-Encoding: its body, its ETag
+// and Content-Length values, and whether it is the gzip one.
+func (p *preparedOutput) pick(out *Rendered, acceptEncoding string) (body []byte, etag, length []string, gzip bool) {
+	if len(out.Gzip) > 0 && acceptsGzip(acceptEncoding) {
+		return out.Gzip, p.gzipETagHdr, p.gzipLenHdr, true
+	}
+	return out.Body, p.etagHdr, p.plainLenHdr, false
+}
+
+// setEntity sets the headers that describe the body pick chose.
+func (p *preparedOutput) setEntity(h http.Header, length []string, gzip bool) {
+	if gzip {
+		h["Content-Encoding"] = p.gzipHdr
+	}
+	h["Content-Type"] = p.contentTypeHdr
+	h["Content-Length"] = length
 }

@@ -187,6 +187,8 @@ func TestResponseHeaders(t *testing.T) {
 		"Age":                 "0",
 		"Content-Disposition": `attachment; filename="sunset-export-20260302.csv"`,
 		"Last-Modified":       "Mon, 02 Mar 2026 10:00:00 GMT",
+		// From the requestID middleware, which sends it with every answer.
+		"X-Content-Type-Options": "nosniff",
 	}
 	for h, v := range want {
 		if got := first.Header().Get(h); got != v {

@@ -40,11 +40,13 @@ type dropin struct {
 	replay ReplayGuard
 	hdr    *dropinHeaders
 	cached CachedOutputStore // the Store's lookup without a render function; nil if it has none
+	page   *adminPageAssets
 }
 
 // registerDropin adds the drop-in API, the webhook receiver and the admin routes to e.
 func (s *Server) registerDropin(e *gin.Engine) {
-	d := &dropin{s: s, m: newDropinMetrics(s.deps.Metrics, s.deps.Logger), replay: s.deps.Replay, hdr: newDropinHeaders()}
+	d := &dropin{s: s, m: newDropinMetrics(s.deps.Metrics, s.deps.Logger), replay: s.deps.Replay, hdr: newDropinHeaders(),
+		page: newAdminPageAssets()}
 	d.cached, _ = s.deps.Store.(CachedOutputStore)
 	d.registerInventoryAPI(e)
 	d.registerWrites(e)
@@ -95,7 +97,7 @@ func (d *dropin) authorizeTenantKey(c *gin.Context, scope string) (*grant, bool)
 		d.s.fail(c, forbidden(scope))
 		return nil, false
 	}
-	d.allowOrigin(c, st, g.tenant)
+	d.allowOrigin(c, ts)
 	if !slices.Contains(g.scopes, scope) {
 		d.s.fail(c, forbidden(scope))
 		return nil, false
@@ -110,15 +112,15 @@ func (d *dropin) authorizeTenantKey(c *gin.Context, scope string) (*grant, bool)
 const corsAllowHeaders = "Authorization, X-API-Key, Content-Type, X-Request-ID"
 
 // allowOrigin lets a browser page read the answer when the request's Origin is one of the
-// tenant's cors_origins; any other origin gets no CORS header at all.
-func (d *dropin) allowOrigin(c *gin.Context, st *state, tenant string) {
+// tenant's cors_origins; any other origin gets no CORS header at all. The origins are the
+// tenant's state's, so a read does not search the configuration's tenants for them.
+func (d *dropin) allowOrigin(c *gin.Context, ts *tenantState) {
 	origin := headerValue(c.Request.Header, "Origin")
 	if origin == "" {
 		return
 	}
 	c.Writer.Header().Add("Vary", "Origin")
-	t, ok := st.cfg.Tenant(tenant)
-	if !ok || !slices.Contains(t.CORSOrigins, origin) {
+	if !slices.Contains(ts.corsOrigins, origin) {
 		return
 	}
 	h := c.Writer.Header()
@@ -419,11 +421,7 @@ func (d *dropin) writeAnswer(c *gin.Context, lk, outLk Lookup, out Rendered, cty
 	p := d.hdr.forAnswer(&out)
 	// Only the Age and Cache-Status of the feeds' values: the drop-in's Cache-Control is its own.
 	a := p.agesFor(int64(max(0, lk.Age)/time.Second), int64(lk.TTL/time.Second), lk.Outcome)
-	body, etag, length := out.Body, p.etagHdr, p.plainLenHdr
-	useGzip := len(out.Gzip) > 0 && acceptsGzip(headerValue(c.Request.Header, "Accept-Encoding"))
-	if useGzip {
-		body, etag, length = out.Gzip, p.gzipETagHdr, p.gzipLenHdr
-	}
+	body, etag, length, useGzip := p.pick(&out, headerValue(c.Request.Header, "Accept-Encoding"))
 	h := c.Writer.Header()
 	h["Cache-Control"], h["Age"], h["Cache-Status"] = d.hdr.cacheControl, a.ageHdr, a.cacheStatusHdr
 	if len(h["Vary"]) == 0 {
@@ -438,10 +436,7 @@ func (d *dropin) writeAnswer(c *gin.Context, lk, outLk Lookup, out Rendered, cty
 			return
 		}
 	}
-	if useGzip {
-		h["Content-Encoding"] = p.gzipHdr
-	}
-	h["Content-Type"], h["Content-Length"] = p.contentTypeHdr, length
+	p.setEntity(h, length, useGzip)
 	c.Status(http.StatusOK)
 	_, _ = c.Writer.Write(body)
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,16 +41,39 @@ func (f forwarder) Forward(ctx context.Context, tenant, method, path string, bod
 	return gateway.UpstreamAnswer{Status: status, Header: h, Body: b}, err
 }
 
+// scheduleCounter is the env's AdminStore: bridge.Admin without a scheduler (so callers refresh
+// themselves), counting the Schedule calls it declines.
+type scheduleCounter struct {
+	bridge.Admin
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (s *scheduleCounter) Schedule(tenant string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n[tenant]++
+	return s.Admin.Schedule(tenant)
+}
+
+func (s *scheduleCounter) count(tenant string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n[tenant]
+}
+
 // dropinEnv is a gateway, its simulator and the keys of its configuration.
 type dropinEnv struct {
-	t       testing.TB
-	srv     *gateway.Server
-	sim     *hriznsim.Server
-	simURL  string
-	admin   bridge.Admin
-	cache   *cache.Cache
-	keys    keys
-	metrics *gateway.Metrics
+	t      testing.TB
+	srv    *gateway.Server
+	sim    *hriznsim.Server
+	simURL string
+	admin  bridge.Admin
+	// scheduled counts the gateway's requests for a scheduled sync, by tenant.
+	scheduled *scheduleCounter
+	cache     *cache.Cache
+	keys      keys
+	metrics   *gateway.Metrics
 }
 
 const dropinConfig = `
@@ -136,6 +160,7 @@ func newDropinEnvWith(t testing.TB, simOpts hriznsim.Options, o dropinEnvOptions
 	t.Cleanup(func() { _ = c.Close() })
 	pub := publish.NewPublisher(c, publish.PublisherOptions{})
 	admin := bridge.Admin{C: c}
+	scheduled := &scheduleCounter{Admin: admin, n: map[string]int{}}
 	formats, err := transform.NewRegistry(transform.Builtins()...)
 	if err != nil {
 		t.Fatal(err)
@@ -156,11 +181,11 @@ func newDropinEnvWith(t testing.TB, simOpts hriznsim.Options, o dropinEnvOptions
 	// A refresh the admin waits for longer than 2 s answers 202 (TestAdminRefreshDoesNotHang).
 	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(cfg), formats), AdminRefreshWait: 2 * time.Second, Now: now},
 		gateway.Deps{Store: store, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{}), Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, Upstream: forwarder{clients},
-			Admin: admin, Logger: slog.New(slog.DiscardHandler)})
+			Admin: scheduled, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &dropinEnv{t: t, srv: srv, sim: sim, simURL: hs.URL, admin: admin, cache: c, keys: k, metrics: metrics}
+	return &dropinEnv{t: t, srv: srv, sim: sim, simURL: hs.URL, admin: admin, scheduled: scheduled, cache: c, keys: k, metrics: metrics}
 }
 
 // answer is a response's status, headers and body.

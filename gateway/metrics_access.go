@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -144,30 +143,20 @@ func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
 	h := s.metricsHandler()
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", h)
+	// Anything else gets the main listener's 404 body, in the one error shape (errors.go).
+	notFound, err := inventory.MarshalJSON(inventory.ErrorBody{Error: inventory.ErrorDetail{Code: inventory.ENotFound, Message: "Route not found"}})
+	if err != nil {
+		return fmt.Errorf("gateway: metrics: %w", err)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.WriteHeader(http.StatusNotFound)
-		_, _ = w.Write([]byte(`{"error":{"code":"` + inventory.ENotFound + `","message":"Route not found"}}` + "\n"))
+		_, _ = w.Write(notFound)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	s.deps.Metrics.elsewhere.Store(true)
 	defer s.deps.Metrics.elsewhere.Store(false)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("gateway: metrics: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("gateway: metrics: shutdown: %w", err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("gateway: metrics: %w", err)
-	}
-	return nil
+	return serveUntil(ctx, srv, ln, "metrics", 5*time.Second, nil)
 }

@@ -122,8 +122,8 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "feedgate_config_tenants 2") {
 		t.Errorf("metrics listener: %d %.200s", code, body)
 	}
-	if code, _ := get("/feeds/sunset/export"); code != 404 {
-		t.Errorf("the metrics listener serves feeds: %d", code)
+	if code, body := get("/feeds/sunset/export"); code != 404 || body != e.do("GET", "/no/such/route").Body.String() {
+		t.Errorf("the metrics listener serves feeds, or not the main listener's 404: %d %s", code, body)
 	}
 	if rec := e.do("GET", "/metrics"); rec.Code != 404 || errorCode(t, rec).Code != "not_found" {
 		t.Errorf("main listener /metrics while they are served elsewhere: %d", rec.Code)

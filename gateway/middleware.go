@@ -198,7 +198,7 @@ func (s *Server) redactFields(sec *secretSet, c *gin.Context, f *accessFields) {
 	f.remote = sec.clientAddr(c.Request)
 	f.query = sec.query(c.Request.URL.RawQuery)
 	if ua := headerValue(c.Request.Header, "User-Agent"); ua != "" {
-		f.userAgent = sec.text(ua)
+		f.userAgent = sec.userAgent(ua)
 	}
 	if len(c.Errors) > 0 {
 		f.err = sec.text(c.Errors.Last().Error())

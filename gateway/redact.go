@@ -38,6 +38,17 @@ type secretSet struct {
 	// every fetch, and checking its segments costs more than a map read. Bounded by
 	// maxMemoized, as a client chooses paths.
 	paths children[string, bool]
+	// agents memoizes a User-Agent's logged form likewise: a fetcher sends the same one on every
+	// fetch, and masking free text hashes each of its longer words.
+	agents children[string, string]
+}
+
+// newSecretSet is the secret set of st with the given plain-text secrets and trusted proxies.
+func newSecretSet(st *state, plain map[string]struct{}, proxies []netip.Prefix) *secretSet {
+	c := &secretSet{st: st, plain: plain, proxies: proxies}
+	c.paths.make = c.pathHasSecret
+	c.agents.make = c.text
+	return c
 }
 
 // current is the secret set of the state being served, rebuilt after a reload.
@@ -46,8 +57,7 @@ func (r *redactor) current() *secretSet {
 	if c := r.cache.Load(); c != nil && c.st == st {
 		return c
 	}
-	c := &secretSet{st: st, plain: map[string]struct{}{}, proxies: trustedPrefixes(st.cfg.TrustedProxies)}
-	c.paths.make = c.pathHasSecret
+	c := newSecretSet(st, map[string]struct{}{}, trustedPrefixes(st.cfg.TrustedProxies))
 	for i := range st.cfg.Tenants {
 		t := &st.cfg.Tenants[i]
 		for _, s := range []string{t.UpstreamKey.Reveal(), t.WebhookSecret.Reveal()} {
@@ -161,8 +171,7 @@ func (c *secretSet) query(raw string) string {
 // path masks the segments of a request path that are secrets. A path without one is returned
 // as it is, without allocating.
 func (c *secretSet) path(p string) string {
-	has := c.paths.make != nil && c.paths.get(p) || c.paths.make == nil && c.pathHasSecret(p)
-	if !has {
+	if !c.paths.get(p) {
 		return p
 	}
 	segs := strings.Split(p, "/")
@@ -205,6 +214,9 @@ func (c *secretSet) text(s string) string {
 	}
 	return s
 }
+
+// userAgent is a User-Agent header as the access log may show it (text), memoized per value.
+func (c *secretSet) userAgent(ua string) string { return c.agents.get(ua) }
 
 // wordBreak splits free text into the words that could be keys.
 func wordBreak(r rune) bool {

@@ -33,7 +33,7 @@ func TestMethodLabel(t *testing.T) {
 }
 
 func TestSecretSetQuery(t *testing.T) {
-	c := &secretSet{st: &state{keys: keyring{}}, plain: map[string]struct{}{"upstream-secret": {}}}
+	c := newSecretSet(&state{keys: keyring{}}, map[string]struct{}{"upstream-secret": {}}, nil)
 	for in, want := range map[string]string{
 		"":                        "",
 		"download=1":              "download=1",
@@ -56,5 +56,11 @@ func TestSecretSetQuery(t *testing.T) {
 	}
 	if got := c.text("upstream said: bad key upstream-secret (Bearer hzk_live_1)"); got != "upstream said: bad key REDACTED (Bearer REDACTED)" {
 		t.Errorf("text: %q", got)
+	}
+	// A User-Agent is masked like any text, the second time from the memo.
+	for range 2 {
+		if got := c.userAgent("curl/8.5 fgk_abc upstream-secret"); got != "curl/8.5 REDACTED REDACTED" {
+			t.Errorf("userAgent: %q", got)
+		}
 	}
 }

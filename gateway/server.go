@@ -192,35 +192,51 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       s.opts.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.deps.Logger.Handler(), slog.LevelWarn),
 	}
+	return serveUntil(ctx, srv, ln, "serve", s.opts.ShutdownTimeout, func(served <-chan error) error {
+		s.draining.Store(true)
+		if d := s.Config().ShutdownDelay; d > 0 {
+			// Keep serving while /readyz answers 503, so that a load balancer takes this replica out
+			// of rotation before its listener closes; answers carry Connection: close meanwhile (see
+			// closeWhenDraining), so clients reconnect and so reach the replicas that stay.
+			s.deps.Logger.Info("shutting down; not ready, still serving for the shutdown delay", "delay", d.String())
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case err := <-served:
+				return err
+			}
+		}
+		s.deps.Logger.Info("shutting down; finishing in-flight requests", "timeout", s.opts.ShutdownTimeout.String())
+		return nil
+	})
+}
+
+// serveUntil serves srv on ln until ctx is done, then runs drain (nil for none) while srv still
+// serves, then shuts srv down, waiting up to timeout for in-flight requests; the main listener
+// and the metrics listener share it. drain receives the server's end, to return it should the
+// server stop meanwhile. Errors are prefixed with what.
+func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener, what string, timeout time.Duration,
+	drain func(served <-chan error) error) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("gateway: serve: %w", err)
+		return fmt.Errorf("gateway: %s: %w", what, err)
 	case <-ctx.Done():
 	}
-	s.draining.Store(true)
-	if d := s.Config().ShutdownDelay; d > 0 {
-		// Keep serving while /readyz answers 503, so that a load balancer takes this replica out
-		// of rotation before its listener closes; answers carry Connection: close meanwhile (see
-		// closeWhenDraining), so clients reconnect and so reach the replicas that stay.
-		s.deps.Logger.Info("shutting down; not ready, still serving for the shutdown delay", "delay", d.String())
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case err := <-errc:
-			t.Stop()
-			return fmt.Errorf("gateway: serve: %w", err)
+	if drain != nil {
+		if err := drain(errc); err != nil {
+			return fmt.Errorf("gateway: %s: %w", what, err)
 		}
 	}
-	s.deps.Logger.Info("shutting down; finishing in-flight requests", "timeout", s.opts.ShutdownTimeout.String())
-	sctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("gateway: shutdown: %w", err)
+		return fmt.Errorf("gateway: %s: shutdown: %w", what, err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("gateway: serve: %w", err)
+		return fmt.Errorf("gateway: %s: %w", what, err)
 	}
 	return nil
 }

@@ -23,7 +23,11 @@ type state struct {
 type tenantState struct {
 	id        string
 	perMinute int
-	feeds     map[string]*feedState
+	// corsOrigins are the origins whose pages may read the tenant's drop-in answers.
+	corsOrigins []string
+	feeds       map[string]*feedState
+	// grants are the tenant's keys, tenant-wide and per feed, for the admin views.
+	grants []*grant
 }
 
 // feedState is one feed as the gateway serves it: its writer (for the extension and content type
@@ -35,6 +39,8 @@ type feedState struct {
 	lastFetch *fetchClock
 	// prepared holds the response headers of the output last served (feed_headers.go).
 	prepared atomic.Pointer[preparedOutput]
+	// diagnostics holds the diagnostics of the output last looked at by the admin routes.
+	diagnostics atomic.Pointer[decodedDiagnostics]
 }
 
 // buildState derives the gateway's state from cfg, which config.Parse has validated: key hashes
@@ -65,11 +71,13 @@ func buildState(cfg *config.Config, pub Publisher, prev *state) (*state, error) 
 	}
 	for i := range cfg.Tenants {
 		t := &cfg.Tenants[i]
-		ts := &tenantState{id: t.ID, perMinute: t.RateLimit.PerMinute, feeds: make(map[string]*feedState, len(t.Feeds))}
+		ts := &tenantState{id: t.ID, perMinute: t.RateLimit.PerMinute, corsOrigins: t.CORSOrigins,
+			feeds: make(map[string]*feedState, len(t.Feeds))}
 		st.tenants[t.ID] = ts
 		for _, k := range t.Keys {
-			st.keys.add(k.Digest(), &grant{name: k.Name, tenant: t.ID, scopes: append([]string(nil), k.Scopes...),
-				lastFetch: clock(k.Digest())})
+			g := &grant{name: k.Name, tenant: t.ID, scopes: append([]string(nil), k.Scopes...), lastFetch: clock(k.Digest())}
+			st.keys.add(k.Digest(), g)
+			ts.grants = append(ts.grants, g)
 		}
 		for j := range t.Feeds {
 			f := &t.Feeds[j]
@@ -85,7 +93,9 @@ func buildState(cfg *config.Config, pub Publisher, prev *state) (*state, error) 
 			}
 			ts.feeds[f.Name] = fs
 			for _, key := range f.Keys {
-				st.keys.add(key.Digest(), &grant{name: key.Name, tenant: t.ID, feed: f.Name, lastFetch: clock(key.Digest())})
+				g := &grant{name: key.Name, tenant: t.ID, feed: f.Name, lastFetch: clock(key.Digest())}
+				st.keys.add(key.Digest(), g)
+				ts.grants = append(ts.grants, g)
 			}
 		}
 	}

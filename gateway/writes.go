@@ -243,9 +243,10 @@ func upstreamParameter(body []byte) string {
 	return p
 }
 
-// mark asks the cache to re-fetch the VINs on the next sync and treats the snapshot as stale. A
-// failure is logged: the write itself succeeded upstream, and the next scheduled sync still sees
-// the change once the upstream moves updated_at.
+// mark asks the cache to re-fetch the VINs on the next sync and treats the snapshot as stale,
+// and with scheduled refresh asks for that sync soon. A failure is logged: the write itself
+// succeeded upstream, and the next scheduled sync still sees the change once the upstream moves
+// updated_at.
 func (d *dropin) mark(c *gin.Context, tenant string, vins []string) {
 	if d.s.deps.Admin == nil || len(vins) == 0 {
 		return
@@ -253,4 +254,5 @@ func (d *dropin) mark(c *gin.Context, tenant string, vins []string) {
 	if err := d.s.deps.Admin.MarkForRefresh(context.WithoutCancel(c.Request.Context()), tenant, vins); err != nil {
 		d.s.deps.Logger.Warn("marking written VINs for refresh failed", "tenant", tenant, "err", err.Error())
 	}
+	d.s.deps.Admin.Schedule(tenant)
 }

@@ -51,6 +51,9 @@ func TestWriteThroughReachesUpstreamAndMarksTheVIN(t *testing.T) {
 	if n := e.sim.Stats().Requests["generate"]; n != before+1 {
 		t.Fatalf("upstream saw %d generate calls, want %d", n, before+1)
 	}
+	if n := e.scheduled.count("sunset"); n != 1 {
+		t.Errorf("the write asked for %d scheduled syncs, want 1", n)
+	}
 	if err := e.admin.Refresh(t.Context(), "sunset"); err != nil {
 		t.Fatal(err)
 	}

@@ -167,14 +167,9 @@ type Admin struct {
 
 var _ gateway.AdminStore = Admin{}
 
-// MarkForRefresh marks the VINs for the next sync and the snapshot stale, and with a schedule
-// asks for that sync soon.
+// MarkForRefresh marks the VINs for the next sync and the snapshot stale.
 func (a Admin) MarkForRefresh(ctx context.Context, tenant string, vins []string) error {
-	err := a.C.Invalidate(ctx, tenant, vins...)
-	if a.Scheduler != nil {
-		a.Scheduler.Trigger(tenant)
-	}
-	return err
+	return a.C.Invalidate(ctx, tenant, vins...)
 }
 
 // Schedule asks the scheduler for a sync soon; false without one.

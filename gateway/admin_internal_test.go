@@ -1,0 +1,39 @@
+package gateway
+
+import (
+	"context"
+	"testing"
+
+	"github.com/feedgate/feedgate/transform"
+)
+
+// metaFeeds serves one feed whose output's diagnostics are meta.
+type metaFeeds struct{ meta []byte }
+
+func (f *metaFeeds) Writer(string, string) (transform.Writer, bool) { return nil, false }
+
+func (f *metaFeeds) Output(context.Context, string, string) (Rendered, Lookup, error) {
+	return Rendered{Body: []byte("x"), ETag: "same", Meta: f.meta}, Lookup{}, nil
+}
+
+// TestDiagnosticsFollowTheOutput: the diagnostics decoded once per output are decoded again
+// when the output's diagnostics change, even under the same ETag, and a broken one is an error.
+func TestDiagnosticsFollowTheOutput(t *testing.T) {
+	feeds := &metaFeeds{meta: []byte(`{"included":3}`)}
+	st := &state{feeds: feeds}
+	fs := &feedState{tenant: "t", name: "f"}
+	for _, tc := range []struct {
+		meta     string
+		included int
+	}{{`{"included":3}`, 3}, {`{"included":3}`, 3}, {`{"included":5}`, 5}} {
+		feeds.meta = []byte(tc.meta)
+		d, err := diagnostics(context.Background(), st, fs)
+		if err != nil || d.Included != tc.included {
+			t.Fatalf("%s: %+v, %v", tc.meta, d, err)
+		}
+	}
+	feeds.meta = []byte(`{`)
+	if d, err := diagnostics(context.Background(), st, fs); err == nil {
+		t.Fatalf("broken diagnostics read as %+v", d)
+	}
+}
