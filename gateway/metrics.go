@@ -132,6 +132,9 @@ const maxMemoized = 4096
 // instead of the vector's hashing of a variadic label slice.
 type children[K comparable, V any] struct {
 	make func(K) V
+	// keep, when set, says whether a made value may be memoized under its key; a value it
+	// refuses is made anew on every lookup (the redactor keeps no secret as a key this way).
+	keep func(K, V) bool
 	mu   sync.Mutex
 	m    atomic.Pointer[map[K]V]
 }
@@ -155,6 +158,9 @@ func (c *children[K, V]) get(k K) V {
 		next = maps.Clone(*old)
 	}
 	v := c.make(k)
+	if c.keep != nil && !c.keep(k, v) {
+		return v
+	}
 	next[k] = v
 	c.m.Store(&next)
 	return v

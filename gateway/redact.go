@@ -34,12 +34,13 @@ type secretSet struct {
 	st      *state
 	plain   map[string]struct{}
 	proxies []netip.Prefix
-	// paths memoizes whether a request path has a secret segment: a feed's path repeats on
+	// paths memoizes that a request path has no secret segment: a feed's path repeats on
 	// every fetch, and checking its segments costs more than a map read. Bounded by
-	// maxMemoized, as a client chooses paths.
+	// maxMemoized, as a client chooses paths. A path with a secret is checked every time, so
+	// that no secret is kept as a memo key for the life of the configuration.
 	paths children[string, bool]
-	// agents memoizes a User-Agent's logged form likewise: a fetcher sends the same one on every
-	// fetch, and masking free text hashes each of its longer words.
+	// agents memoizes a User-Agent that needs no masking likewise: a fetcher sends the same one
+	// on every fetch, and masking free text hashes each of its longer words.
 	agents children[string, string]
 }
 
@@ -47,7 +48,9 @@ type secretSet struct {
 func newSecretSet(st *state, plain map[string]struct{}, proxies []netip.Prefix) *secretSet {
 	c := &secretSet{st: st, plain: plain, proxies: proxies}
 	c.paths.make = c.pathHasSecret
+	c.paths.keep = func(_ string, secret bool) bool { return !secret }
 	c.agents.make = c.text
+	c.agents.keep = func(ua, logged string) bool { return ua == logged }
 	return c
 }
 

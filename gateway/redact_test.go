@@ -1,6 +1,9 @@
 package gateway
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestSecretName(t *testing.T) {
 	for name, want := range map[string]bool{
@@ -62,5 +65,39 @@ func TestSecretSetQuery(t *testing.T) {
 		if got := c.userAgent("curl/8.5 fgk_abc upstream-secret"); got != "curl/8.5 REDACTED REDACTED" {
 			t.Errorf("userAgent: %q", got)
 		}
+	}
+}
+
+// TestMemoKeepsNoSecret: the redactor's memos of paths and User-Agents answer the same with a
+// secret inside as without, but never keep a secret-bearing value as a key, where it would stay
+// in memory as plain text for as long as the configuration serves (keys are stored hashed).
+func TestMemoKeepsNoSecret(t *testing.T) {
+	c := newSecretSet(&state{keys: keyring{}}, map[string]struct{}{"upstream-secret": {}}, nil)
+	for range 2 { // the second round would be answered from the memo
+		if got := c.userAgent("crawler/1 upstream-secret fgk_abc"); got != "crawler/1 REDACTED REDACTED" {
+			t.Errorf("userAgent: %q", got)
+		}
+		if got := c.userAgent("Mozilla/5.0 (X11)"); got != "Mozilla/5.0 (X11)" {
+			t.Errorf("userAgent: %q", got)
+		}
+		if got := c.path("/feeds/fgk_abc/x"); got != "/feeds/REDACTED/x" {
+			t.Errorf("path: %q", got)
+		}
+		if got := c.path("/feeds/sunset/google"); got != "/feeds/sunset/google" {
+			t.Errorf("path: %q", got)
+		}
+	}
+	for k := range *c.agents.m.Load() {
+		if strings.Contains(k, "secret") || strings.Contains(k, "fgk_") {
+			t.Errorf("the User-Agent memo keeps %q", k)
+		}
+	}
+	for k := range *c.paths.m.Load() {
+		if strings.Contains(k, "fgk_") {
+			t.Errorf("the path memo keeps %q", k)
+		}
+	}
+	if len(*c.agents.m.Load()) != 1 || len(*c.paths.m.Load()) != 1 {
+		t.Errorf("memos hold %d agents and %d paths, want the clean one of each", len(*c.agents.m.Load()), len(*c.paths.m.Load()))
 	}
 }
