@@ -5,14 +5,6 @@ import (
 	"time"
 )
 
-// SetDrainTimeout sets how long Serve waits for in-flight requests once its listener has closed
-// (30s unless set); 0 or less keeps the current value. Call it before Serve.
-func (s *Server) SetDrainTimeout(d time.Duration) {
-	if d > 0 {
-		s.opts.ShutdownTimeout = d
-	}
-}
-
 // DrainTimeout is how long Serve waits for in-flight requests once its listener has closed.
 func (s *Server) DrainTimeout() time.Duration { return s.opts.ShutdownTimeout }
 

@@ -85,12 +85,12 @@ const defaultDrainTimeout = 30 * time.Second
 func serve(cfg *config.Config, path string, opts config.ParseOptions, wo wireOptions, ln net.Listener, drain time.Duration, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	wo.DrainTimeout = drain
 	st, err := build(cfg, wo)
 	if err != nil {
 		fmt.Fprintf(stderr, "feedgate: %v\n", err)
 		return 1
 	}
-	st.server.SetDrainTimeout(drain)
 	signalled := make(chan time.Time, 1)
 	context.AfterFunc(ctx, func() { signalled <- time.Now() })
 	defer func() {

@@ -48,6 +48,9 @@ type wireOptions struct {
 	AccessLog *gateway.LogWriter
 	// HTTPClient reaches the upstream; nil means a client with sane connection limits.
 	HTTPClient *http.Client
+	// DrainTimeout is how long the server waits for in-flight requests once its listener has
+	// closed (gateway.Options.ShutdownTimeout; 0 means the gateway's default).
+	DrainTimeout time.Duration
 }
 
 // build wires the gateway for cfg: the upstream clients and syncer, Redis when configured, the
@@ -144,7 +147,7 @@ func build(cfg *config.Config, o wireOptions) (*stack, error) {
 		deps.Limiter = st.limiter
 		deps.Replay = replay.NewRedis(st.redis, cfg.Redis.KeyPrefix, deps.Replay)
 	}
-	srv, err := gateway.New(gateway.Options{Config: cfg}, deps)
+	srv, err := gateway.New(gateway.Options{Config: cfg, ShutdownTimeout: o.DrainTimeout}, deps)
 	if err != nil {
 		st.close()
 		return nil, err
