@@ -94,6 +94,15 @@ func startBrowser(t *testing.T, bin string) *browser {
 // call sends one command (to the attached page once there is one) and decodes its result.
 func (b *browser) call(method string, params any, result any) {
 	b.t.Helper()
+	if msg := b.send(method, params, result); msg != "" {
+		b.t.Fatalf("chromium: %s: %s", method, msg)
+	}
+}
+
+// send is call that returns the browser's error answer ("" for none) instead of failing on it;
+// a broken connection or an undecodable answer still fails the test.
+func (b *browser) send(method string, params any, result any) string {
+	b.t.Helper()
 	b.mu.Lock()
 	b.next++
 	id := b.next
@@ -114,7 +123,7 @@ func (b *browser) call(method string, params any, result any) {
 	select {
 	case m := <-ch:
 		if m.Error != nil {
-			b.t.Fatalf("chromium: %s: %s", method, m.Error.Message)
+			return m.Error.Message
 		}
 		if result != nil {
 			if err := json.Unmarshal(m.Result, result); err != nil {
@@ -124,6 +133,7 @@ func (b *browser) call(method string, params any, result any) {
 	case <-time.After(time.Minute): // a hang guard only
 		b.t.Fatalf("chromium: %s: no answer", method)
 	}
+	return ""
 }
 
 // navigate opens url in the page.
@@ -161,9 +171,16 @@ func (b *browser) waitTrue(what, expr string) {
 	b.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		var ok bool
-		b.eval(fmt.Sprintf("(() => { try { return !!(%s) } catch (e) { return false } })()", expr), &ok)
-		if ok {
+		var r struct {
+			Result struct {
+				Value bool `json:"value"`
+			} `json:"result"`
+		}
+		// While the page navigates (a form that posts itself, a reload) the browser may answer
+		// that the evaluated context is gone: that is "not yet", not a failure.
+		msg := b.send("Runtime.evaluate", map[string]any{"returnByValue": true,
+			"expression": fmt.Sprintf("(() => { try { return !!(%s) } catch (e) { return false } })()", expr)}, &r)
+		if msg == "" && r.Result.Value {
 			return
 		}
 		if time.Now().After(deadline) {
