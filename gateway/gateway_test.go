@@ -226,6 +226,15 @@ func TestStaleAndUnavailable(t *testing.T) {
 	if rec.Code != 200 || rec.Header().Get("Cache-Status") != "feedgate; hit; ttl=-60; detail=stale" {
 		t.Fatalf("stale serve: %d %q", rec.Code, rec.Header().Get("Cache-Status"))
 	}
+	// The stale serve started a sync in the background, which fails. Wait until it has said so:
+	// run late, after the clock below moved on, it would put its negative-cache window over the
+	// request that finds the upstream back.
+	for deadline := time.Now().Add(10 * time.Second); e.cache.Status("sunset").NegativeUntil.IsZero(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the background sync of the stale serve never finished")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	// A cold tenant whose upstream fails has nothing to serve: 503, never an empty feed.
 	rec = e.do("GET", "/feeds/other/export", "X-API-Key", e.keys["other"])
 	if rec.Code != 503 || errorCode(t, rec).Code != inventory.EUnavailable || rec.Header().Get("Retry-After") == "" {

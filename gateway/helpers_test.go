@@ -77,6 +77,7 @@ type env struct {
 	srv     *gateway.Server
 	clock   *testclock.Clock
 	syncer  *syncer
+	cache   *cache.Cache
 	keys    keys
 	formats *transform.Registry
 	logs    *syncbuf.Buffer
@@ -202,7 +203,7 @@ func newEnvLog(t testing.TB, perMinute int, ls logSetup) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, srv: srv, clock: clk, syncer: sy, keys: k, formats: formats, logs: logs, logWriter: lw}
+	return &env{t: t, srv: srv, clock: clk, syncer: sy, cache: c, keys: k, formats: formats, logs: logs, logWriter: lw}
 }
 
 // do sends a request through the gateway; headers are name/value pairs.
