@@ -89,6 +89,7 @@ func (s *Server) writeFeed(c *gin.Context, g *grant, fs *feedState, out Rendered
 	h["Cache-Control"] = a.cacheControlHdr
 	h["Age"] = a.ageHdr
 	h["Cache-Status"] = a.cacheStatusHdr
+	setCacheStatus(c, a.cacheStatusHdr[0])
 
 	now := s.opts.Now()
 	fetched(fs.lastFetch, now)
@@ -96,11 +97,11 @@ func (s *Server) writeFeed(c *gin.Context, g *grant, fs *feedState, out Rendered
 	inm := headerValue(req.Header, "If-None-Match")
 	if (inm != "" && etagMatches(inm, p.quoted, p.quotedGzip)) ||
 		(inm == "" && notModifiedSince(headerValue(req.Header, "If-Modified-Since"), out.ModifiedAt)) {
-		s.deps.Metrics.countFeedResponse(fs.tenant, fs.name, "not_modified")
+		fs.countResponse(s.deps.Metrics, notModified)
 		c.Status(http.StatusNotModified)
 		return
 	}
-	s.deps.Metrics.countFeedResponse(fs.tenant, fs.name, lk.Outcome.String())
+	fs.countResponse(s.deps.Metrics, lk.Outcome)
 	p.setEntity(h, length, useGzip)
 	if req.URL.RawQuery != "" {
 		if d := c.Query("download"); d == "1" || d == "true" {

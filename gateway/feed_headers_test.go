@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 func TestPreparedHeadersFollowTheOutput(t *testing.T) {
@@ -93,9 +96,19 @@ func TestRequestIDsAreUniqueAndSane(t *testing.T) {
 
 func TestMetricChildrenAreMemoized(t *testing.T) {
 	m := NewMetrics()
+	fs := &feedState{tenant: "t", name: "f"}
 	for range 3 {
 		m.observeHTTP("/feeds/:tenant/:feed", "GET", 200, time.Millisecond)
-		m.countFeedResponse("t", "f", "hit")
+		fs.countResponse(m, Hit)
+	}
+	fs.countResponse(m, notModified)
+	// A reload builds a new feedState; it counts on the same series.
+	(&feedState{tenant: "t", name: "f"}).countResponse(m, Hit)
+	if got := counterValue(t, m.feedResponses.WithLabelValues("t", "f", "hit")); got != 4 {
+		t.Errorf("feed responses hit = %v, want 4", got)
+	}
+	if got := counterValue(t, m.feedResponses.WithLabelValues("t", "f", "not_modified")); got != 1 {
+		t.Errorf("feed responses not_modified = %v, want 1", got)
 	}
 	m.observeHTTP("/feeds/:tenant/:feed", "GET", 304, time.Millisecond)
 	if n := len(*m.httpChildren.m.Load()); n != 2 {
@@ -104,4 +117,14 @@ func TestMetricChildrenAreMemoized(t *testing.T) {
 	if got := m.httpChildren.get(httpLabels{"/feeds/:tenant/:feed", "GET", 200}); got.count != m.requests.WithLabelValues("/feeds/:tenant/:feed", "GET", "200") {
 		t.Error("the memoized child is not the vector's")
 	}
+}
+
+// counterValue reads a counter's value.
+func counterValue(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
 }

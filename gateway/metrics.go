@@ -118,11 +118,6 @@ func (m *Metrics) observeHTTP(route, method string, status int, d time.Duration)
 	c.latency.Observe(d.Seconds())
 }
 
-// countFeedResponse counts one feed response by its outcome label.
-func (m *Metrics) countFeedResponse(tenant, feed, outcome string) {
-	m.feedChildren.get(feedLabels{tenant, feed, outcome}).Inc()
-}
-
 // maxMemoized bounds a children map: labels a client controls (an odd method, say) must not
 // grow it without end. Past it, lookups go to the vector each time.
 const maxMemoized = 4096

@@ -18,10 +18,6 @@ import (
 	"github.com/feedgate/feedgate/inventory"
 )
 
-// ctxGrant is the context key under which a handler leaves the request's *grant for the access
-// log (a pointer: storing it boxes nothing).
-const ctxGrant = "feedgate.grant"
-
 // requestIDs makes request ids: a random per-process prefix and a counter, unique across
 // replicas without reading crypto/rand on every request. Ids are made idBatch at a time, as one
 // string and one header slice that the batch's requests share, so that a request allocates
@@ -81,30 +77,60 @@ func (r *requestIDs) newRun() *idRun {
 // next returns a fresh id.
 func (r *requestIDs) next() string { return r.header()[0] }
 
-// requestID honours a sane X-Request-ID from the client (or a proxy in front) and makes one up
-// otherwise; it is echoed in the response, where the access log reads it back. An id that is a
-// secret is not sane: it would be echoed and logged. Every answer says nosniff here, so that no
-// JSON or error body can be sniffed into something a browser runs.
-func (s *Server) requestID(r *redactor) gin.HandlerFunc {
+// request is what the front middleware keeps for one request: the request id it answered with,
+// and what handlers leave for the access log (the key used, the cache's verdict). It wraps the
+// request's gin.ResponseWriter, so that a handler reaches it from c.Writer with one type
+// assertion instead of a lock and a map write in gin's Keys; front unwraps it before it returns.
+// Requests are pooled: a request allocates none.
+type request struct {
+	gin.ResponseWriter
+	id          string
+	grant       *grant
+	cacheStatus string
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (rq *request) Unwrap() http.ResponseWriter { return rq.ResponseWriter }
+
+// requestOf is the request front keeps for c, or nil outside front (a handler called directly
+// by a test).
+func requestOf(c *gin.Context) *request {
+	rq, _ := c.Writer.(*request)
+	return rq
+}
+
+// front is the one middleware every route passes: request id, nosniff, panic recovery, metrics
+// and the access log, in one frame rather than three chained ones.
+//
+// It honours a sane X-Request-ID from the client (or a proxy in front) and makes one up
+// otherwise; it is echoed in the response and logged. An id that is a secret is not sane: it
+// would be echoed and logged. Every answer says nosniff here, so that no JSON or error body can
+// be sniffed into something a browser runs. A panic becomes a 500 in the error shape (see
+// serveRecovering). Then the request is counted in the metrics and logged (logAccess).
+func (s *Server) front(r *redactor) gin.HandlerFunc {
 	nosniff := []string{"nosniff"}
-	// The request's Keys map (where setLogKey leaves the grant) is reused across requests rather
-	// than made by the first c.Set of each: it lives only until this middleware returns, after
-	// the access log has read it.
-	keys := sync.Pool{New: func() any { return map[any]any{} }}
+	reqs := sync.Pool{New: func() any { return new(request) }}
 	return func(c *gin.Context) {
+		start := time.Now()
+		rq := reqs.Get().(*request)
+		rq.ResponseWriter = c.Writer
 		h := c.Writer.Header()
 		if id := headerValue(c.Request.Header, "X-Request-Id"); saneRequestID(id) && !r.current().isSecret(id) {
+			rq.id = id
 			h["X-Request-Id"] = []string{id}
 		} else {
-			h["X-Request-Id"] = s.ids.header()
+			hdr := s.ids.header()
+			rq.id = hdr[0]
+			h["X-Request-Id"] = hdr
 		}
 		h["X-Content-Type-Options"] = nosniff
-		m := keys.Get().(map[any]any)
-		c.Keys = m
-		c.Next()
-		c.Keys = nil
-		clear(m)
-		keys.Put(m)
+		c.Writer = rq
+		s.serveRecovering(c)
+		end := time.Now()
+		c.Writer = rq.ResponseWriter
+		s.logAccess(c, rq, r, start, end)
+		*rq = request{}
+		reqs.Put(rq)
 	}
 }
 
@@ -125,60 +151,70 @@ func saneRequestID(id string) bool {
 
 // setLogKey records which configured key a request used, for the access log to name (never
 // the key itself).
-func setLogKey(c *gin.Context, g *grant) { c.Set(ctxGrant, g) }
+func setLogKey(c *gin.Context, g *grant) {
+	if rq := requestOf(c); rq != nil {
+		rq.grant = g
+	}
+}
 
 // logKeyName is the name of the key the request used, or "".
 func logKeyName(c *gin.Context) string {
-	if v, ok := c.Get(ctxGrant); ok {
-		if g, ok := v.(*grant); ok {
-			return g.logName()
-		}
+	if rq := requestOf(c); rq != nil && rq.grant != nil {
+		return rq.grant.logName()
 	}
 	return ""
 }
 
-// accessLog counts each request in the metrics and writes one JSON line for it when the logger
+// setCacheStatus records the Cache-Status a handler answered with, so that the access log need
+// not look it up in the response's headers.
+func setCacheStatus(c *gin.Context, v string) {
+	if rq := requestOf(c); rq != nil {
+		rq.cacheStatus = v
+	}
+}
+
+// logAccess counts the request in the metrics and writes one JSON line for it when the logger
 // takes its level; the line is not even built otherwise. With a LogWriter (Deps.AccessLog) the
 // line is formatted here, without reflection, and handed to it without waiting for the output;
 // without one it goes through the logger. Nothing the client sent is logged before the redactor
 // has masked its secrets (redact.go). Health probes and scrapes are logged at debug, so that they
 // do not drown the requests that matter; a /readyz that fails (a draining replica) is logged at
 // info.
-func (s *Server) accessLog(r *redactor) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		start := time.Now()
-		c.Next()
-		end := time.Now()
-		d := end.Sub(start)
-		route := c.FullPath()
-		if route == "" {
-			route = "unmatched"
-		}
-		status := c.Writer.Status()
-		method := methodLabel(c.Request.Method)
-		s.deps.Metrics.observeHTTP(route, method, status, d)
-
-		level := accessLevel(route, status)
-		ctx := c.Request.Context()
-		if !s.deps.Logger.Enabled(ctx, level) {
-			return
-		}
-		f := accessFields{
-			requestID: headerValue(c.Writer.Header(), "X-Request-Id"), method: method,
-			route: route, status: status, bytes: max(0, c.Writer.Size()),
-			durationUS: max(0, d.Microseconds()),
-			keyName:    logKeyName(c), cacheStatus: headerValue(c.Writer.Header(), "Cache-Status"),
-		}
-		s.redactFields(r.current(), c, &f)
-		if s.deps.AccessLog == nil {
-			s.deps.Logger.LogAttrs(ctx, level, "request", f.attrs()...)
-			return
-		}
-		a := s.lines.Get().(*accessLine)
-		f.format(a, end, level)
-		s.deps.AccessLog.appendLine(a.b)
-		s.lines.Put(a)
+func (s *Server) logAccess(c *gin.Context, rq *request, r *redactor, start, end time.Time) {
+	d := end.Sub(start)
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
 	}
+	status := c.Writer.Status()
+	method := methodLabel(c.Request.Method)
+	s.deps.Metrics.observeHTTP(route, method, status, d)
+
+	level := accessLevel(route, status)
+	ctx := c.Request.Context()
+	if !s.deps.Logger.Enabled(ctx, level) {
+		return
+	}
+	f := accessFields{
+		requestID: rq.id, method: method,
+		route: route, status: status, bytes: max(0, c.Writer.Size()),
+		durationUS: max(0, d.Microseconds()), cacheStatus: rq.cacheStatus,
+	}
+	if rq.grant != nil {
+		f.keyName = rq.grant.logName()
+	}
+	if f.cacheStatus == "" {
+		f.cacheStatus = headerValue(c.Writer.Header(), "Cache-Status")
+	}
+	s.redactFields(r.current(), c, &f)
+	if s.deps.AccessLog == nil {
+		s.deps.Logger.LogAttrs(ctx, level, "request", f.attrs()...)
+		return
+	}
+	a := s.lines.Get().(*accessLine)
+	f.format(a, end, level)
+	s.deps.AccessLog.appendLine(a.b)
+	s.lines.Put(a)
 }
 
 // accessFields are the fields of an access-log line, in their order; the optional ones are left
@@ -268,8 +304,9 @@ func accessLevel(route string, status int) slog.Level {
 	return slog.LevelInfo
 }
 
-// recover turns a panic into a 500 in the error shape; the panic value goes to the log only.
-func (s *Server) recover(c *gin.Context) {
+// serveRecovering runs the rest of the chain and turns a panic into a 500 in the error shape;
+// the panic value goes to the log only.
+func (s *Server) serveRecovering(c *gin.Context) {
 	defer func() {
 		p := recover()
 		if p == nil {

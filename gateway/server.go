@@ -256,7 +256,7 @@ func (s *Server) routes() (*gin.Engine, error) {
 		return nil, fmt.Errorf("gateway: trusted proxies: %w", err)
 	}
 	r := &redactor{s: s}
-	e.Use(s.requestID(r), s.accessLog(r), s.recover)
+	e.Use(s.front(r))
 	e.NoRoute(func(c *gin.Context) { s.fail(c, inventory.Errorf(inventory.ENotFound, "Route not found")) })
 	e.NoMethod(func(c *gin.Context) {
 		// The method is named only when it is a standard one: a client can send any token.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/feedgate/feedgate/config"
 	"github.com/feedgate/feedgate/transform"
 )
@@ -41,6 +43,30 @@ type feedState struct {
 	prepared atomic.Pointer[preparedOutput]
 	// diagnostics holds the diagnostics of the output last looked at by the admin routes.
 	diagnostics atomic.Pointer[decodedDiagnostics]
+	// responses memoizes the feed's feedgate_feed_responses_total children: by Outcome, and
+	// notModified for a 304. A reload builds new feedStates, which find the same children.
+	responses [notModified + 1]atomic.Pointer[prometheus.Counter]
+}
+
+// notModified indexes feedState.responses for a 304, after the Outcomes.
+const notModified = Stale + 1
+
+// countResponse counts one response of the feed: o is an Outcome, or notModified.
+func (fs *feedState) countResponse(m *Metrics, o Outcome) {
+	if o < 0 || o > notModified {
+		o = Miss // unreachable: Outcomes are the three above
+	}
+	p := fs.responses[o].Load()
+	if p == nil {
+		label := "not_modified"
+		if o != notModified {
+			label = o.String()
+		}
+		c := m.feedChildren.get(feedLabels{fs.tenant, fs.name, label})
+		p = &c
+		fs.responses[o].Store(p)
+	}
+	(*p).Inc()
 }
 
 // buildState derives the gateway's state from cfg, which config.Parse has validated: key hashes
