@@ -5,9 +5,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/feedgate/feedgate/config"
 )
@@ -101,5 +104,74 @@ func TestSetMemoryLimitLogsIt(t *testing.T) {
 	setMemoryLimit(cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
 	if !strings.Contains(logs.String(), `"msg":"memory limit"`) || !strings.Contains(logs.String(), `"source":`) {
 		t.Errorf("no memory limit log line: %s", logs.String())
+	}
+}
+
+// TestGCFloorRaisesGOGCWhileTheHeapIsSmall: with GOGC unset, after a collection of this test
+// binary's small heap GOGC is above 100 and the next heap goal is about the floor; GOGC set
+// leaves it alone.
+func TestGCFloorRaisesGOGCWhileTheHeapIsSmall(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	if applyGCFloor("200", gcHeapFloor) != nil {
+		t.Fatal("GOGC=200 set, yet the floor is on")
+	}
+	runtime.GC()
+	runtime.GC()
+	if got := gcMetric(t, "/gc/gogc:percent"); got != 100 {
+		t.Fatalf("GOGC set: GOGC became %d, want it left at 100", got)
+	}
+
+	// A floor well over this test binary's heap, whatever other tests left in it.
+	floor := gcHeapFloor + 4*gcMetric(t, "/gc/heap/live:bytes")
+	f := applyGCFloor("", floor)
+	if f == nil {
+		t.Fatal("GOGC unset, yet the floor is off")
+	}
+	defer f.stop()
+	// The floor is set from a finalizer after each cycle, on the finalizer goroutine: collect
+	// until it has run (once is enough; the rest is patience on a loaded machine).
+	for range 100 {
+		runtime.GC()
+		if gcMetric(t, "/gc/gogc:percent") > 100 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	got := gcMetric(t, "/gc/gogc:percent")
+	if got <= 100 {
+		t.Fatalf("GOGC is %d, want it raised towards the %d MiB floor", got, floor>>20)
+	}
+	goal := gcMetric(t, "/gc/heap/goal:bytes")
+	if goal < floor/2 || goal > 2*floor {
+		t.Errorf("GOGC %d puts the heap goal at %d MiB, want about the %d MiB floor", got, goal>>20, floor>>20)
+	}
+}
+
+func gcMetric(t *testing.T, name string) uint64 {
+	t.Helper()
+	s := []metrics.Sample{{Name: name}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		t.Fatalf("runtime/metrics has no %s", name)
+	}
+	return s[0].Value.Uint64()
+}
+
+func TestFloorPercent(t *testing.T) {
+	const mib = 1 << 20
+	for _, c := range []struct {
+		live, scan, floor uint64
+		want              int
+	}{
+		{3 * mib, 3 * mib, 64 * mib, 1600},    // the runtime's minimum goal, 4 MiB × 16, is the floor
+		{3 * mib, 4 * mib, 64 * mib, 1525},    // the goal is the floor; stacks and globals count
+		{8 * mib, 8 * mib, 64 * mib, 700},     // the goal is the floor
+		{32 * mib, 32 * mib, 64 * mib, 100},   // GOGC 100 reaches the floor
+		{700 * mib, 700 * mib, 64 * mib, 100}, // a big heap keeps GOGC=100, never less
+		{0, 0, 64 * mib, 1600},                // an empty heap: the minimum goal is the floor
+	} {
+		if got := floorPercent(c.live, c.scan, c.floor); got != c.want {
+			t.Errorf("floorPercent(%d, %d, %d MiB) = %d, want %d", c.live/mib, c.scan/mib, c.floor/mib, got, c.want)
+		}
 	}
 }

@@ -73,6 +73,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	defer func() { _ = lw.Close() }()
 	logger := newLogger(lw, cfg.LogLevel)
 	setMemoryLimit(cfg, logger)
+	setGCFloor(logger)
 	return serve(cfg, *path, opts, wireOptions{Formats: reg, Logger: logger, AccessLog: lw}, nil, *drain, stderr)
 }
 
