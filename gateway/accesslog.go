@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"io"
-	"log/slog"
 	"runtime"
 	"strconv"
 	"sync"
@@ -242,24 +241,16 @@ func newAccessLines() *sync.Pool {
 	return &sync.Pool{New: func() any { return &accessLine{b: make([]byte, 0, 512)} }}
 }
 
-func (a *accessLine) begin(t time.Time, level slog.Level, msg string) {
-	a.b = append(a.b[:0], `{"time":"`...)
-	a.b = a.appendTime(a.b, t)
-	a.b = append(a.b, `","level":"`...)
-	a.b = append(a.b, level.String()...)
-	a.b = append(a.b, '"')
-	a.str("msg", msg)
-}
-
 // appendTime appends t as t.AppendFormat(b, time.RFC3339Nano) would.
 func (a *accessLine) appendTime(b []byte, t time.Time) []byte {
 	const secLen = len("2006-01-02T15:04:05")
-	if y := t.Year(); y < 0 || y > 9999 {
-		return t.AppendFormat(b, time.RFC3339Nano)
-	}
-	if a.loc != t.Location() || a.sec != t.Unix() {
+	if sec := t.Unix(); a.loc != t.Location() || a.sec != sec {
+		// A new second: check its year (a stamp is only kept for four-digit years) and format it.
+		if y := t.Year(); y < 0 || y > 9999 {
+			return t.AppendFormat(b, time.RFC3339Nano)
+		}
 		a.stamp = t.AppendFormat(a.stamp[:0], time.RFC3339) // no fraction: RFC3339 drops it
-		a.sec, a.loc = t.Unix(), t.Location()
+		a.sec, a.loc = sec, t.Location()
 	}
 	b = append(b, a.stamp[:secLen]...)
 	if ns := t.Nanosecond(); ns != 0 {
@@ -284,18 +275,6 @@ func (a *accessLine) key(k string) {
 	a.b = append(a.b, '"', ':')
 }
 
-func (a *accessLine) str(k, v string) {
-	a.key(k)
-	a.b = append(a.b, '"')
-	a.b = appendJSONString(a.b, v)
-	a.b = append(a.b, '"')
-}
-
-func (a *accessLine) int(k string, v int) {
-	a.key(k)
-	a.b = strconv.AppendInt(a.b, int64(v), 10)
-}
-
 // millis writes us microseconds as milliseconds, exactly as encoding/json writes the float64
 // us/1000 (for 0 ≤ us < 2^53 the shortest decimal that reads back as that float is us/1000's own
 // decimal: digits, then up to three decimals without trailing zeros), without float formatting.
@@ -312,11 +291,31 @@ func (a *accessLine) millis(k string, us int64) {
 	}
 }
 
-func (a *accessLine) end() { a.b = append(a.b, '}', '\n') }
-
 // appendJSONString escapes s as slog's JSON handler does: quotes, backslashes and control
 // characters escaped, invalid UTF-8 replaced, U+2028 and U+2029 escaped, HTML left alone.
 func appendJSONString(b []byte, s string) []byte {
+	// Most values (ids, routes, paths, addresses) need no escape: one scan, one copy.
+	i := 0
+	for i < len(s) && jsonPlain[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		return append(b, s...)
+	}
+	return appendJSONEscaped(append(b, s[:i]...), s[i:])
+}
+
+// jsonPlain marks the bytes appendJSONString copies as they are: printable ASCII but the quote
+// and the backslash.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// appendJSONEscaped is appendJSONString past its plain prefix.
+func appendJSONEscaped(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	start := 0
 	for i := 0; i < len(s); {

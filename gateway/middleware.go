@@ -267,23 +267,39 @@ func (f *accessFields) optional() [5][2]string {
 		{"cache_status", f.cacheStatus}, {"err", f.err}}
 }
 
-// format writes the line as slog's JSON handler would write the record "request" at t.
+// format writes the line as slog's JSON handler would write the record "request" at t: the
+// keys and the punctuation between fields are appended as constant runs.
 func (f *accessFields) format(a *accessLine, t time.Time, level slog.Level) {
-	a.begin(t, level, "request")
-	a.str("request_id", f.requestID)
-	a.str("method", f.method)
-	a.str("path", f.path)
-	a.str("route", f.route)
-	a.int("status", f.status)
-	a.int("bytes", f.bytes)
+	b := append(a.b[:0], `{"time":"`...)
+	b = a.appendTime(b, t)
+	b = append(b, `","level":"`...)
+	b = append(b, level.String()...)
+	b = append(b, `","msg":"request","request_id":"`...)
+	b = appendJSONString(b, f.requestID)
+	b = append(b, `","method":"`...)
+	b = appendJSONString(b, f.method)
+	b = append(b, `","path":"`...)
+	b = appendJSONString(b, f.path)
+	b = append(b, `","route":"`...)
+	b = appendJSONString(b, f.route)
+	b = append(b, `","status":`...)
+	b = strconv.AppendInt(b, int64(f.status), 10)
+	b = append(b, `,"bytes":`...)
+	b = strconv.AppendInt(b, int64(f.bytes), 10)
+	a.b = b
 	a.millis("duration_ms", f.durationUS)
-	a.str("remote", f.remote)
-	for _, o := range f.optional() {
-		if o[1] != "" {
-			a.str(o[0], o[1])
+	b = append(a.b, `,"remote":"`...)
+	b = appendJSONString(b, f.remote)
+	b = append(b, '"')
+	for _, o := range [...]struct{ key, v string }{{`,"query":"`, f.query}, {`,"user_agent":"`, f.userAgent},
+		{`,"key_name":"`, f.keyName}, {`,"cache_status":"`, f.cacheStatus}, {`,"err":"`, f.err}} {
+		if o.v != "" {
+			b = append(b, o.key...)
+			b = appendJSONString(b, o.v)
+			b = append(b, '"')
 		}
 	}
-	a.end()
+	a.b = append(b, '}', '\n')
 }
 
 // accessLevel is the level of a request's log line: error for a 5xx, debug for probes and
