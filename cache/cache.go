@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -101,8 +102,10 @@ type Cache struct {
 	flights singleflight.Group // snapshot loads, keyed by tenant
 	renders singleflight.Group // output renders, keyed by output key
 
-	tenantsMu sync.RWMutex
-	tenants   map[string]*tenantState
+	// tenants is copied on write (a tenant is added once, at its first use), so that the lookup
+	// every request makes takes no lock: a read lock's counter is a cache line both cores write.
+	tenantsMu sync.Mutex // serialises additions
+	tenants   atomic.Pointer[map[string]*tenantState]
 
 	ctr      counters
 	degraded atomic.Bool
@@ -137,7 +140,6 @@ func New(opts Options, l1 *Memory, l2 *Redis, s Syncer) (*Cache, error) {
 	}
 	return &Cache{
 		opts: opts, l1: l1, l2: l2, syncer: s, codec: cd, log: opts.Logger,
-		tenants:    make(map[string]*tenantState),
 		followPoll: 50 * time.Millisecond,
 		probeEvery: 500 * time.Millisecond,
 		done:       make(chan struct{}),
@@ -194,9 +196,10 @@ type snapEntry struct {
 }
 
 func (c *Cache) state(tenant string) *tenantState {
-	c.tenantsMu.RLock()
-	st := c.tenants[tenant]
-	c.tenantsMu.RUnlock()
+	var st *tenantState
+	if m := c.tenants.Load(); m != nil {
+		st = (*m)[tenant]
+	}
 	if st == nil {
 		st = c.newState(tenant)
 	}
@@ -215,17 +218,25 @@ func (c *Cache) Preload(tenants ...string) {
 }
 
 func (c *Cache) newState(tenant string) *tenantState {
-	var st *tenantState
 	c.tenantsMu.Lock()
 	defer c.tenantsMu.Unlock()
-	if st = c.tenants[tenant]; st == nil {
-		st = &tenantState{tenant: tenant}
-		st.seenInval.Store(-1)
-		if c.l2 != nil {
-			st.k = newRedisKeys(c.l2, tenant)
+	old := c.tenants.Load()
+	if old != nil {
+		if st := (*old)[tenant]; st != nil {
+			return st
 		}
-		c.tenants[tenant] = st
 	}
+	st := &tenantState{tenant: tenant}
+	st.seenInval.Store(-1)
+	if c.l2 != nil {
+		st.k = newRedisKeys(c.l2, tenant)
+	}
+	next := make(map[string]*tenantState, 1)
+	if old != nil {
+		next = maps.Clone(*old)
+	}
+	next[tenant] = st
+	c.tenants.Store(&next)
 	return st
 }
 
