@@ -166,3 +166,31 @@ func TestUnknownTableIsAnError(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestHotCellIsTheMedianRun: with several runs of a server per row the cell is the median run,
+// whole (its latencies too), and one disturbed run moves no ratio.
+func TestHotCellIsTheMedianRun(t *testing.T) {
+	run := func(server string, rps, p50 int64) hotRow {
+		return hotRow{Server: server, Vehicles: 150, Encoding: "gzip", Conns: 32, Requests: rps, DurationUS: 1e6, P50US: p50, BodyBytes: 100}
+	}
+	rows := []hotRow{
+		run("feedgate", 9000, 1), run("baregin", 10000, 2),
+		run("feedgate", 3000, 3), run("baregin", 10100, 4), // feedgate's run disturbed
+		run("feedgate", 9100, 5), run("baregin", 9900, 6),
+	}
+	if m := medianRun([]hotRow{rows[0], rows[2], rows[4]}); m.Requests != 9000 || m.P50US != 1 {
+		t.Fatalf("median of 9,000, 3,000 and 9,100/s: %+v, want the 9,000/s run whole", m)
+	}
+	if m := medianRun([]hotRow{rows[2], rows[0]}); m.Requests != 3000 {
+		t.Fatalf("median of two runs: %+v, want the lower", m)
+	}
+	var b strings.Builder
+	writeHot(&b, rows, metaFlags{{"hot rounds", "3"}})
+	out := b.String()
+	if !strings.Contains(out, "9,000/s") || !strings.Contains(out, "10,000/s") || !strings.Contains(out, "| 0.90 |") {
+		t.Errorf("want the median runs (9,000/s and 10,000/s, ratio 0.90):\n%s", out)
+	}
+	if strings.Contains(out, "3,000/s") || !strings.Contains(out, "median run") {
+		t.Errorf("the disturbed run decided a cell, or the note is missing:\n%s", out)
+	}
+}

@@ -62,18 +62,25 @@ func writeHot(b *strings.Builder, rows []hotRow, meta metaFlags) {
 		"one thread at 1 connection and two above. Cells are\n"+
 		"requests/s, then p50 / p99 latency; the ratio columns are the requests/s of feedgate (fg) and of\n"+
 		"feedgate + Redis (fg+R) over bare Gin's (target ≥ %.1f), nginx's (target ≥ %.1f) and Varnish's\n"+
-		"(target ≥ %.1f); ✗ marks a ratio under target.\n\n",
+		"(target ≥ %.1f); ✗ marks a ratio under target. %s\n\n",
 		or(meta.get("hot format"), "google-vehicle-ads"), or(meta.get("hot duration"), "for a few seconds"),
-		targetBareGin, targetNginx, targetVarnish)
-	by := map[hotKey]map[string]hotRow{}
+		targetBareGin, targetNginx, targetVarnish, roundsNote(meta.get("hot rounds")))
+	runs := map[hotKey]map[string][]hotRow{}
 	var keys []hotKey
 	for _, r := range rows {
 		k := hotKey{r.Vehicles, r.Encoding, r.Conns}
-		if by[k] == nil {
-			by[k] = map[string]hotRow{}
+		if runs[k] == nil {
+			runs[k] = map[string][]hotRow{}
 			keys = append(keys, k)
 		}
-		by[k][r.Server] = r
+		runs[k][r.Server] = append(runs[k][r.Server], r)
+	}
+	by := map[hotKey]map[string]hotRow{}
+	for k, servers := range runs {
+		by[k] = map[string]hotRow{}
+		for s, rs := range servers {
+			by[k][s] = medianRun(rs)
+		}
 	}
 	sort.SliceStable(keys, func(i, j int) bool {
 		a, c := keys[i], keys[j]
@@ -104,6 +111,32 @@ func writeHot(b *strings.Builder, rows []hotRow, meta metaFlags) {
 		targetBareGin, sums["feedgate"].ginString(), sums["feedgate-redis"].ginString())
 	fmt.Fprintf(b, "Against nginx and Varnish together: feedgate (memory cache) meets both targets in %s; feedgate with Redis in %s.\n\n",
 		sums["feedgate"], sums["feedgate-redis"])
+}
+
+// medianRun is the run with the median requests/s (the lower of the middle two for an even
+// count), whole, so that its latencies are those of the same run.
+func medianRun(rs []hotRow) hotRow {
+	rs = slices.Clone(rs)
+	slices.SortStableFunc(rs, func(a, b hotRow) int {
+		switch {
+		case a.rps() < b.rps():
+			return -1
+		case a.rps() > b.rps():
+			return 1
+		}
+		return 0
+	})
+	return rs[(len(rs)-1)/2]
+}
+
+// roundsNote says how a cell was chosen when each server ran more than once.
+func roundsNote(rounds string) string {
+	if rounds == "" || rounds == "1" {
+		return ""
+	}
+	return "Each server ran " + rounds + " times per row, the servers taking turns; a cell is the " +
+		"median run (requests/s and its latencies), so that one run disturbed by the shared machine " +
+		"decides no ratio."
 }
 
 // ratioSummary collects one feedgate variant's ratios over the rows of the hot table.
