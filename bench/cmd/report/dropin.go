@@ -65,14 +65,14 @@ func writeDropin(b *strings.Builder, rows []dropinRow) {
 			if name == "feed" {
 				name = "feed hit"
 			}
-			rg, okG := ratio(fg.hotRow, gin.hotRow)
+			rg, okG := ratio([]hotRow{fg.hotRow}, []hotRow{gin.hotRow})
 			if okG {
 				gins++
 				if rg >= targetBareGin {
 					ginMet++
 				}
 			}
-			rf, okF := ratio(fg.hotRow, feed.hotRow)
+			rf, okF := ratio([]hotRow{fg.hotRow}, []hotRow{feed.hotRow})
 			feedCell := "—"
 			switch {
 			case k.endpoint == "feed":

@@ -194,3 +194,21 @@ func TestHotCellIsTheMedianRun(t *testing.T) {
 		t.Errorf("the disturbed run decided a cell, or the note is missing:\n%s", out)
 	}
 }
+
+// TestHotRatioPairsRunsMadeTogether: when the machine slows down and speeds up over a row, the
+// ratio is taken run by run (each feedgate run against the bare-Gin run beside it), not between
+// medians taken from different moments.
+func TestHotRatioPairsRunsMadeTogether(t *testing.T) {
+	run := func(server string, rps int64) hotRow {
+		return hotRow{Server: server, Vehicles: 150, Encoding: "gzip", Conns: 32, Requests: rps, DurationUS: 1e6}
+	}
+	fg := []hotRow{run("feedgate", 10000), run("feedgate", 5000), run("feedgate", 7600)}
+	gin := []hotRow{run("baregin", 10400), run("baregin", 5300), run("baregin", 12000)}
+	got, ok := ratio(fg, gin)
+	if !ok || got < 0.94 || got > 0.95 {
+		t.Errorf("paired ratio %.3f, want 0.943 (10,000/10,400 = 0.96, 5,000/5,300 = 0.94, 7,600/12,000 = 0.63); medians alone give 0.73", got)
+	}
+	if got, _ := ratio(fg[:2], gin[:1]); got != 5000.0/10400 {
+		t.Errorf("unequal run counts: %.3f, want the ratio of the median runs (the lower of two: 5,000/10,400)", got)
+	}
+}

@@ -102,8 +102,9 @@ func writeHot(b *strings.Builder, rows []hotRow, meta metaFlags) {
 		for _, s := range []string{"feedgate", "feedgate-redis", "baregin", "nginx", "varnish"} {
 			cells = append(cells, hotCell(m[s]))
 		}
+		r := runs[k]
 		for _, fg := range []string{"feedgate", "feedgate-redis"} {
-			cells = append(cells, sums[fg].add(m[fg], m["baregin"], m["nginx"], m["varnish"])...)
+			cells = append(cells, sums[fg].add(r[fg], r["baregin"], r["nginx"], r["varnish"])...)
 		}
 		fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
 	}
@@ -135,8 +136,9 @@ func roundsNote(rounds string) string {
 		return ""
 	}
 	return "Each server ran " + rounds + " times per row, the servers taking turns; a cell is the " +
-		"median run (requests/s and its latencies), so that one run disturbed by the shared machine " +
-		"decides no ratio."
+		"median run (requests/s and its latencies), and a ratio the median of the ratios of runs made " +
+		"one after the other, so that neither one disturbed run nor the machine's drift over a row " +
+		"decides it."
 }
 
 // ratioSummary collects one feedgate variant's ratios over the rows of the hot table.
@@ -146,8 +148,9 @@ type ratioSummary struct {
 	gin, nginx, varnish []float64
 }
 
-// add scores one row and returns its three ratio cells: to bare Gin, nginx and Varnish.
-func (r *ratioSummary) add(fg, gin, nginx, varnish hotRow) []string {
+// add scores one row from each server's runs and returns its three ratio cells: to bare Gin,
+// nginx and Varnish.
+func (r *ratioSummary) add(fg, gin, nginx, varnish []hotRow) []string {
 	rg, okG := ratio(fg, gin)
 	if okG {
 		r.gin = append(r.gin, rg)
@@ -183,11 +186,27 @@ func (r *ratioSummary) ginString() string {
 	return fmt.Sprintf("reaches it in %d of %d rows (%s)", r.ginMet, len(r.gin), spread(r.gin))
 }
 
-func ratio(fg, ref hotRow) (float64, bool) {
-	if fg.rps() == 0 || ref.rps() == 0 {
+// ratio is fg's requests/s over ref's. With as many runs of each (the servers took turns) it is
+// the median of the ratios of the runs made one after the other, which cancels the machine's
+// drift over the minutes of a row; otherwise the ratio of the median runs.
+func ratio(fg, ref []hotRow) (float64, bool) {
+	if len(fg) == 0 || len(ref) == 0 {
 		return 0, false
 	}
-	return fg.rps() / ref.rps(), true
+	if len(fg) != len(ref) {
+		a, b := medianRun(fg).rps(), medianRun(ref).rps()
+		return a / b, a > 0 && b > 0
+	}
+	rs := make([]float64, 0, len(fg))
+	for i := range fg {
+		a, b := fg[i].rps(), ref[i].rps()
+		if a == 0 || b == 0 {
+			return 0, false
+		}
+		rs = append(rs, a/b)
+	}
+	slices.Sort(rs)
+	return rs[(len(rs)-1)/2], true
 }
 
 func hotCell(r hotRow) string {
