@@ -18,11 +18,11 @@ import (
 // written at once, after every access line buffered before them, as a synchronous logger would
 // write them. Close writes everything still buffered, so no line is lost at shutdown.
 //
-// The buffers are shards: a request takes the first one whose lock is free, so that requests on
-// other cores do not queue behind each other's copy (one lock was the gateway's most contended
-// one under load). Lines of one goroutine keep their order; lines of concurrent requests within
-// one batch (at most Interval apart) may be written out of time order, which log stores sort
-// by their time field anyway.
+// The buffers are shards: a request takes the first one whose lock is free, starting from one
+// its core tends to keep, so that requests on other cores neither queue behind each other's copy
+// nor pass a lock's cache line back and forth (one lock was the gateway's most contended one
+// under load). Lines within one batch (at most Interval apart) may be written out of time order,
+// which log stores sort by their time field anyway; a line never splits or mixes with another.
 type LogWriter struct {
 	w        io.Writer
 	limit    int // per shard
@@ -98,17 +98,22 @@ func (l *LogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// appendLine buffers a copy of the access line p in the first shard that has room for it; the
-// line is dropped and counted when the writer is closed or every shard is at its limit.
-func (l *LogWriter) appendLine(p []byte) bool {
+// appendLine buffers a copy of the access line p in the first shard that has room for it,
+// looking from shard hint on; the line is dropped and counted when the writer is closed or every
+// shard is at its limit. A caller passes the same hint from the same core as far as it can (the
+// access lines' pool keeps a line on the core that put it back, and each line has its own hint),
+// so that the cores append to shards of their own and no shard's lock moves between them.
+func (l *LogWriter) appendLine(p []byte, hint int) bool {
 	if l.closed.Load() {
 		l.dropped.Add(1)
 		return false
 	}
 	// First the shards no other request holds, then, all being busy or full, each in turn.
+	n := len(l.shards)
+	hint %= n
 	for _, wait := range [2]bool{false, true} {
-		for i := range l.shards {
-			s := &l.shards[i]
+		for j := range n {
+			s := &l.shards[(hint+j)%n]
 			if wait {
 				s.mu.Lock()
 			} else if !s.mu.TryLock() {
@@ -231,6 +236,7 @@ func (l *LogWriter) Close() error {
 // mostly reused within the same second): only the fraction is formatted per request.
 type accessLine struct {
 	b     []byte
+	shard int            // the LogWriter shard this line looks at first
 	sec   int64          // the unix second stamp holds, valid when loc is not nil
 	loc   *time.Location // the location stamp was formatted in
 	stamp []byte         // "2006-01-02T15:04:05" and the zone ("Z" or "+01:00")
@@ -238,7 +244,10 @@ type accessLine struct {
 
 // newAccessLines is the pool a Server takes its access-line buffers from.
 func newAccessLines() *sync.Pool {
-	return &sync.Pool{New: func() any { return &accessLine{b: make([]byte, 0, 512)} }}
+	var made atomic.Int64
+	return &sync.Pool{New: func() any {
+		return &accessLine{b: make([]byte, 0, 512), shard: int(made.Add(1) - 1)}
+	}}
 }
 
 // appendTime appends t as t.AppendFormat(b, time.RFC3339Nano) would.

@@ -7,4 +7,4 @@ import "github.com/gin-gonic/gin"
 func Routes(s *Server) gin.RoutesInfo { return s.engine.Routes() }
 
 // AppendAccessLine hands l an access line, as the access log does.
-func AppendAccessLine(l *LogWriter, line []byte) { l.appendLine(line) }
+func AppendAccessLine(l *LogWriter, line []byte) { l.appendLine(line, 0) }
