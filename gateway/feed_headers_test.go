@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"maps"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -97,8 +99,8 @@ func TestRequestIDsAreUniqueAndSane(t *testing.T) {
 func TestMetricChildrenAreMemoized(t *testing.T) {
 	m := NewMetrics()
 	fs := &feedState{tenant: "t", name: "f"}
-	for range 3 {
-		m.observeHTTP("/feeds/:tenant/:feed", "GET", 200, time.Millisecond)
+	for i := range 3 {
+		m.observeHTTP("/feeds/:tenant/:feed", "GET", 200, time.Millisecond, i) // three shards
 		fs.countResponse(m, Hit)
 	}
 	fs.countResponse(m, notModified)
@@ -110,12 +112,56 @@ func TestMetricChildrenAreMemoized(t *testing.T) {
 	if got := counterValue(t, m.feedResponses.WithLabelValues("t", "f", "not_modified")); got != 1 {
 		t.Errorf("feed responses not_modified = %v, want 1", got)
 	}
-	m.observeHTTP("/feeds/:tenant/:feed", "GET", 304, time.Millisecond)
-	if n := len(*m.httpChildren.m.Load()); n != 2 {
-		t.Errorf("%d memoized HTTP children, want 2", n)
+	m.observeHTTP("/feeds/:tenant/:feed", "GET", 304, 3*time.Second, 1<<40) // any int is a shard
+	m.observeHTTP("/healthz", "GET", 200, 40*time.Second, 7)                   // past the last bound
+	if n := len(*m.httpChildren.m.Load()); n != 3 {
+		t.Errorf("%d memoized HTTP children, want 3", n)
 	}
-	if got := m.httpChildren.get(httpLabels{"/feeds/:tenant/:feed", "GET", 200}); got.count != m.requests.WithLabelValues("/feeds/:tenant/:feed", "GET", "200") {
-		t.Error("the memoized child is not the vector's")
+
+	// The sharded series read as the counter and histogram vectors they replace.
+	mfs, err := m.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*dto.MetricFamily{}
+	for _, mf := range mfs {
+		got[mf.GetName()] = mf
+	}
+	counts := map[string]float64{}
+	for _, mt := range got["feedgate_http_requests_total"].GetMetric() {
+		l := map[string]string{}
+		for _, p := range mt.GetLabel() {
+			l[p.GetName()] = p.GetValue()
+		}
+		counts[l["route"]+" "+l["method"]+" "+l["status"]] = mt.GetCounter().GetValue()
+	}
+	if want := map[string]float64{"/feeds/:tenant/:feed GET 200": 3, "/feeds/:tenant/:feed GET 304": 1, "/healthz GET 200": 1}; !maps.Equal(counts, want) {
+		t.Errorf("feedgate_http_requests_total = %v, want %v", counts, want)
+	}
+	lat := got["feedgate_http_request_duration_seconds"]
+	if lat.GetType() != dto.MetricType_HISTOGRAM || len(lat.GetMetric()) != 2 {
+		t.Fatalf("feedgate_http_request_duration_seconds: %v", lat)
+	}
+	for _, mt := range lat.GetMetric() {
+		h := mt.GetHistogram()
+		le := map[float64]uint64{}
+		for _, b := range h.GetBucket() {
+			le[b.GetUpperBound()] = b.GetCumulativeCount()
+		}
+		switch route := mt.GetLabel()[0].GetValue(); route {
+		case "/feeds/:tenant/:feed":
+			// Three of 1 ms (le 0.001 holds a value equal to its bound) and one of 3 s.
+			if h.GetSampleCount() != 4 || math.Abs(h.GetSampleSum()-3.003) > 1e-9 || le[0.0005] != 0 || le[0.001] != 3 ||
+				le[2.5] != 3 || le[5] != 4 || le[30] != 4 || len(le) != len(httpLatencyBuckets) {
+				t.Errorf("%s: count %d, sum %v, buckets %v", route, h.GetSampleCount(), h.GetSampleSum(), le)
+			}
+		case "/healthz":
+			if h.GetSampleCount() != 1 || le[30] != 0 || h.GetSampleSum() != 40 {
+				t.Errorf("%s: count %d, sum %v, buckets %v", route, h.GetSampleCount(), h.GetSampleSum(), le)
+			}
+		default:
+			t.Errorf("unexpected route %q", route)
+		}
 	}
 }
 

@@ -21,8 +21,7 @@ import (
 type Metrics struct {
 	reg *prometheus.Registry
 
-	requests        *prometheus.CounterVec
-	latency         *prometheus.HistogramVec
+	http            *httpStats // feedgate_http_requests_total and _request_duration_seconds
 	feedResponses   *prometheus.CounterVec
 	render          *prometheus.HistogramVec
 	upstream        *prometheus.CounterVec
@@ -47,8 +46,8 @@ type httpLabels struct {
 }
 
 type httpChild struct {
-	count   prometheus.Counter
-	latency prometheus.Observer
+	count   *shardedCount
+	latency *shardedHist
 }
 
 type feedLabels struct{ tenant, feed, outcome string }
@@ -57,13 +56,7 @@ type feedLabels struct{ tenant, feed, outcome string }
 func NewMetrics() *Metrics {
 	m := &Metrics{reg: prometheus.NewRegistry()}
 	f := func(c prometheus.Collector) { m.reg.MustRegister(c) }
-	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "feedgate_http_requests_total", Help: "HTTP requests answered, by route, method and status.",
-	}, []string{"route", "method", "status"})
-	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "feedgate_http_request_duration_seconds", Help: "Time to answer an HTTP request, by route.",
-		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-	}, []string{"route"})
+	m.http = newHTTPStats()
 	m.feedResponses = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "feedgate_feed_responses_total",
 		Help: "Feed responses by tenant, feed and cache outcome (hit, miss, stale, not_modified).",
@@ -97,25 +90,22 @@ func NewMetrics() *Metrics {
 	}, []string{"version", "revision", "goversion"})
 	bi := buildinfo.Read()
 	build.WithLabelValues(bi.Version, bi.Revision, bi.GoVersion).Set(1)
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.feedResponses, m.render, m.upstream,
+	for _, c := range []prometheus.Collector{m.http, m.feedResponses, m.render, m.upstream,
 		m.upstreamLatency, m.upstreamFail, m.rateLimited, m.limiterFallback, m.reloads, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
-	m.httpChildren.make = func(l httpLabels) httpChild {
-		return httpChild{m.requests.WithLabelValues(l.route, l.method, strconv.Itoa(l.status)), m.latency.WithLabelValues(l.route)}
-	}
+	m.httpChildren.make = m.http.series
 	m.feedChildren.make = func(l feedLabels) prometheus.Counter {
 		return m.feedResponses.WithLabelValues(l.tenant, l.feed, l.outcome)
 	}
 	return m
 }
 
-// observeHTTP counts one answered request and its duration.
-func (m *Metrics) observeHTTP(route, method string, status int, d time.Duration) {
-	c := m.httpChildren.get(httpLabels{route, method, status})
-	c.count.Inc()
-	c.latency.Observe(d.Seconds())
+// observeHTTP counts one answered request and its duration, in the given shard (any int: the
+// same one from the same core as far as the caller can).
+func (m *Metrics) observeHTTP(route, method string, status int, d time.Duration, shard int) {
+	m.http.observe(m.httpChildren.get(httpLabels{route, method, status}), shard, d)
 }
 
 // maxMemoized bounds a children map: labels a client controls (an odd method, say) must not

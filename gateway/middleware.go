@@ -84,6 +84,8 @@ func (r *requestIDs) next() string { return r.header()[0] }
 // Requests are pooled: a request allocates none.
 type request struct {
 	gin.ResponseWriter
+	// shard is this pooled struct's metrics shard: the pool keeps it on the core that put it back.
+	shard       int
 	id          string
 	grant       *grant
 	cacheStatus string
@@ -109,7 +111,8 @@ func requestOf(c *gin.Context) *request {
 // serveRecovering). Then the request is counted in the metrics and logged (logAccess).
 func (s *Server) front(r *redactor) gin.HandlerFunc {
 	nosniff := []string{"nosniff"}
-	reqs := sync.Pool{New: func() any { return new(request) }}
+	var made atomic.Int64
+	reqs := sync.Pool{New: func() any { return &request{shard: int(made.Add(1) - 1)} }}
 	return func(c *gin.Context) {
 		start := time.Now()
 		rq := reqs.Get().(*request)
@@ -129,7 +132,7 @@ func (s *Server) front(r *redactor) gin.HandlerFunc {
 		end := time.Now()
 		c.Writer = rq.ResponseWriter
 		s.logAccess(c, rq, r, start, end)
-		*rq = request{}
+		*rq = request{shard: rq.shard}
 		reqs.Put(rq)
 	}
 }
@@ -188,7 +191,7 @@ func (s *Server) logAccess(c *gin.Context, rq *request, r *redactor, start, end 
 	}
 	status := c.Writer.Status()
 	method := methodLabel(c.Request.Method)
-	s.deps.Metrics.observeHTTP(route, method, status, d)
+	s.deps.Metrics.observeHTTP(route, method, status, d, rq.shard)
 
 	level := accessLevel(route, status)
 	ctx := c.Request.Context()
@@ -213,7 +216,7 @@ func (s *Server) logAccess(c *gin.Context, rq *request, r *redactor, start, end 
 	}
 	a := s.lines.Get().(*accessLine)
 	f.format(a, end, level)
-	s.deps.AccessLog.appendLine(a.b)
+	s.deps.AccessLog.appendLine(a.b, a.shard)
 	s.lines.Put(a)
 }
 
