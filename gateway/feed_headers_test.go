@@ -113,7 +113,7 @@ func TestMetricChildrenAreMemoized(t *testing.T) {
 		t.Errorf("feed responses not_modified = %v, want 1", got)
 	}
 	m.observeHTTP("/feeds/:tenant/:feed", "GET", 304, 3*time.Second, 1<<40) // any int is a shard
-	m.observeHTTP("/healthz", "GET", 200, 40*time.Second, 7)                   // past the last bound
+	m.observeHTTP("/healthz", "GET", 200, 40*time.Second, 7)                // past the last bound
 	if n := len(*m.httpChildren.m.Load()); n != 3 {
 		t.Errorf("%d memoized HTTP children, want 3", n)
 	}
