@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -33,4 +34,16 @@ func TestAccessLogLosesNoLineAtSIGTERM(t *testing.T) {
 			t.Fatalf("request %d has %d access lines after SIGTERM, want 1", i, c)
 		}
 	}
+}
+
+// TestServeKeepsAHeapFloor: the real binary turns the collector's heap floor on at start unless
+// GOGC is set, and says so (docs/operations.md, "The heap floor").
+func TestServeKeepsAHeapFloor(t *testing.T) {
+	_, _, cfg := newStack(t, setup{})
+	gw := startGateway(t, cfg)
+	want := `"msg":"gc heap floor","floor_mib":64`
+	if os.Getenv("GOGC") != "" {
+		want = `"msg":"gc heap floor","floor_mib":"off","source":"GOGC"`
+	}
+	waitFor(t, "the heap floor's start-up line", func() bool { return strings.Contains(gw.out.String(), want) })
 }

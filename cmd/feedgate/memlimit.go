@@ -134,13 +134,16 @@ func containerMemoryLimit(root string) (int64, string, error) {
 const gcHeapFloor = 64 << 20
 
 // setGCFloor keeps the heap goal at or above gcHeapFloor by raising GOGC while the live heap is
-// small, unless the operator set GOGC, which then rules as usual. It logs what it did.
-func setGCFloor(log *slog.Logger) {
-	if applyGCFloor(os.Getenv("GOGC"), gcHeapFloor) != nil {
+// small, unless the operator set GOGC, which then rules as usual. It logs what it did and
+// returns the running floor (nil when off), which a test stops.
+func setGCFloor(log *slog.Logger) *gcFloor {
+	f := applyGCFloor(os.Getenv("GOGC"), gcHeapFloor)
+	if f != nil {
 		log.Info("gc heap floor", "floor_mib", gcHeapFloor>>20)
-		return
+		return f
 	}
 	log.Info("gc heap floor", "floor_mib", "off", "source", "GOGC")
+	return nil
 }
 
 // applyGCFloor is setGCFloor with GOGC's value given: the running floor, or nil when GOGC is set.

@@ -107,6 +107,29 @@ func TestSetMemoryLimitLogsIt(t *testing.T) {
 	}
 }
 
+// TestSetGCFloorLogsIt: the start-up line says whether the floor is on, and that GOGC turned it
+// off (docs/operations.md, "The heap floor").
+func TestSetGCFloorLogsIt(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for _, c := range []struct{ gogc, want string }{
+		{"", `"msg":"gc heap floor","floor_mib":64}`},
+		{"150", `"msg":"gc heap floor","floor_mib":"off","source":"GOGC"}`},
+	} {
+		t.Setenv("GOGC", c.gogc)
+		var logs bytes.Buffer
+		f := setGCFloor(slog.New(slog.NewJSONHandler(&logs, nil)))
+		if (f != nil) != (c.gogc == "") {
+			t.Errorf("GOGC=%q: floor running %v", c.gogc, f != nil)
+		}
+		if f != nil {
+			f.stop()
+		}
+		if !strings.Contains(logs.String(), c.want) {
+			t.Errorf("GOGC=%q: log %s, want %s", c.gogc, logs.String(), c.want)
+		}
+	}
+}
+
 // TestGCFloorRaisesGOGCWhileTheHeapIsSmall: with GOGC unset, after a collection of this test
 // binary's small heap GOGC is above 100 and the next heap goal is about the floor; GOGC set
 // leaves it alone.
