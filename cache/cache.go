@@ -284,7 +284,7 @@ func (c *Cache) Snapshot(ctx context.Context, tenant string) (*inventory.Snapsho
 	}
 	if e != nil && c.servable(e.snap, now) {
 		if c.fresh(st, e, now) {
-			c.ctr.hitsMemory.Add(1)
+			c.ctr.hitsMemory.Inc()
 			return e.snap, c.result(Hit, LayerMemory, e.snap, now), nil
 		}
 		c.ctr.staleServes.Add(1)

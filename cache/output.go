@@ -56,7 +56,7 @@ func (c *Cache) CachedOutput(key OutputKey, snap *inventory.Snapshot) (*Rendered
 	k := appendOutputKey(buf[:0], key, snap.Version)
 	now := c.opts.Now() // one clock read for the entry's expiry and the result's age
 	if v, ok := c.l1.getBytes(k, now.UnixNano()); ok {
-		c.ctr.outputHitsMemory.Add(1)
+		c.ctr.outputHitsMemory.Inc()
 		return v.(*Rendered), c.result(Hit, LayerMemory, snap, now), true
 	}
 	return nil, Result{}, false
