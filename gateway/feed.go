@@ -89,7 +89,11 @@ func (s *Server) writeFeed(c *gin.Context, g *grant, fs *feedState, out Rendered
 	h["Cache-Control"] = a.cacheControlHdr
 	h["Age"] = a.ageHdr
 	h["Cache-Status"] = a.cacheStatusHdr
-	setCacheStatus(c, a.cacheStatusHdr[0])
+	shard := 0
+	if rq := requestOf(c); rq != nil {
+		rq.cacheStatus = a.cacheStatusHdr[0]
+		shard = rq.shard
+	}
 
 	now := s.opts.Now()
 	fetched(fs.lastFetch, now)
@@ -97,11 +101,11 @@ func (s *Server) writeFeed(c *gin.Context, g *grant, fs *feedState, out Rendered
 	inm := headerValue(req.Header, "If-None-Match")
 	if (inm != "" && etagMatches(inm, p.quoted, p.quotedGzip)) ||
 		(inm == "" && notModifiedSince(headerValue(req.Header, "If-Modified-Since"), out.ModifiedAt)) {
-		fs.countResponse(s.deps.Metrics, notModified)
+		fs.countResponse(s.deps.Metrics, notModified, shard)
 		c.Status(http.StatusNotModified)
 		return
 	}
-	fs.countResponse(s.deps.Metrics, lk.Outcome)
+	fs.countResponse(s.deps.Metrics, lk.Outcome, shard)
 	p.setEntity(h, length, useGzip)
 	if req.URL.RawQuery != "" {
 		if d := c.Query("download"); d == "1" || d == "true" {

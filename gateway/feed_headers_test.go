@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
 
@@ -101,17 +100,11 @@ func TestMetricChildrenAreMemoized(t *testing.T) {
 	fs := &feedState{tenant: "t", name: "f"}
 	for i := range 3 {
 		m.observeHTTP("/feeds/:tenant/:feed", "GET", 200, time.Millisecond, i) // three shards
-		fs.countResponse(m, Hit)
+		fs.countResponse(m, Hit, i)
 	}
-	fs.countResponse(m, notModified)
+	fs.countResponse(m, notModified, 5)
 	// A reload builds a new feedState; it counts on the same series.
-	(&feedState{tenant: "t", name: "f"}).countResponse(m, Hit)
-	if got := counterValue(t, m.feedResponses.WithLabelValues("t", "f", "hit")); got != 4 {
-		t.Errorf("feed responses hit = %v, want 4", got)
-	}
-	if got := counterValue(t, m.feedResponses.WithLabelValues("t", "f", "not_modified")); got != 1 {
-		t.Errorf("feed responses not_modified = %v, want 1", got)
-	}
+	(&feedState{tenant: "t", name: "f"}).countResponse(m, Hit, 9)
 	m.observeHTTP("/feeds/:tenant/:feed", "GET", 304, 3*time.Second, 1<<40) // any int is a shard
 	m.observeHTTP("/healthz", "GET", 200, 40*time.Second, 7)                // past the last bound
 	if n := len(*m.httpChildren.m.Load()); n != 3 {
@@ -127,16 +120,28 @@ func TestMetricChildrenAreMemoized(t *testing.T) {
 	for _, mf := range mfs {
 		got[mf.GetName()] = mf
 	}
-	counts := map[string]float64{}
-	for _, mt := range got["feedgate_http_requests_total"].GetMetric() {
-		l := map[string]string{}
-		for _, p := range mt.GetLabel() {
-			l[p.GetName()] = p.GetValue()
+	counts := func(name string, labels ...string) map[string]float64 {
+		out := map[string]float64{}
+		for _, mt := range got[name].GetMetric() {
+			l := map[string]string{}
+			for _, p := range mt.GetLabel() {
+				l[p.GetName()] = p.GetValue()
+			}
+			var k []string
+			for _, name := range labels {
+				k = append(k, l[name])
+			}
+			out[strings.Join(k, " ")] = mt.GetCounter().GetValue()
 		}
-		counts[l["route"]+" "+l["method"]+" "+l["status"]] = mt.GetCounter().GetValue()
+		return out
 	}
-	if want := map[string]float64{"/feeds/:tenant/:feed GET 200": 3, "/feeds/:tenant/:feed GET 304": 1, "/healthz GET 200": 1}; !maps.Equal(counts, want) {
-		t.Errorf("feedgate_http_requests_total = %v, want %v", counts, want)
+	if c, want := counts("feedgate_http_requests_total", "route", "method", "status"),
+		map[string]float64{"/feeds/:tenant/:feed GET 200": 3, "/feeds/:tenant/:feed GET 304": 1, "/healthz GET 200": 1}; !maps.Equal(c, want) {
+		t.Errorf("feedgate_http_requests_total = %v, want %v", c, want)
+	}
+	if c, want := counts("feedgate_feed_responses_total", "tenant", "feed", "outcome"),
+		map[string]float64{"t f hit": 4, "t f not_modified": 1}; !maps.Equal(c, want) {
+		t.Errorf("feedgate_feed_responses_total = %v, want %v", c, want)
 	}
 	lat := got["feedgate_http_request_duration_seconds"]
 	if lat.GetType() != dto.MetricType_HISTOGRAM || len(lat.GetMetric()) != 2 {
@@ -163,14 +168,4 @@ func TestMetricChildrenAreMemoized(t *testing.T) {
 			t.Errorf("unexpected route %q", route)
 		}
 	}
-}
-
-// counterValue reads a counter's value.
-func counterValue(t *testing.T, c prometheus.Counter) float64 {
-	t.Helper()
-	var m dto.Metric
-	if err := c.Write(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m.GetCounter().GetValue()
 }

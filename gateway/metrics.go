@@ -22,7 +22,7 @@ type Metrics struct {
 	reg *prometheus.Registry
 
 	http            *httpStats // feedgate_http_requests_total and _request_duration_seconds
-	feedResponses   *prometheus.CounterVec
+	feeds           *feedStats // feedgate_feed_responses_total
 	render          *prometheus.HistogramVec
 	upstream        *prometheus.CounterVec
 	upstreamLatency *prometheus.HistogramVec
@@ -37,7 +37,7 @@ type Metrics struct {
 
 	// The children the hot path uses, found by their labels without the vectors' hashing.
 	httpChildren children[httpLabels, httpChild]
-	feedChildren children[feedLabels, prometheus.Counter]
+	feedChildren children[feedLabels, *shardedCount]
 }
 
 type httpLabels struct {
@@ -57,10 +57,7 @@ func NewMetrics() *Metrics {
 	m := &Metrics{reg: prometheus.NewRegistry()}
 	f := func(c prometheus.Collector) { m.reg.MustRegister(c) }
 	m.http = newHTTPStats()
-	m.feedResponses = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "feedgate_feed_responses_total",
-		Help: "Feed responses by tenant, feed and cache outcome (hit, miss, stale, not_modified).",
-	}, []string{"tenant", "feed", "outcome"})
+	m.feeds = newFeedStats()
 	m.render = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "feedgate_render_duration_seconds", Help: "Time to render one feed output, by format.",
 		Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12),
@@ -90,15 +87,13 @@ func NewMetrics() *Metrics {
 	}, []string{"version", "revision", "goversion"})
 	bi := buildinfo.Read()
 	build.WithLabelValues(bi.Version, bi.Revision, bi.GoVersion).Set(1)
-	for _, c := range []prometheus.Collector{m.http, m.feedResponses, m.render, m.upstream,
+	for _, c := range []prometheus.Collector{m.http, m.feeds, m.render, m.upstream,
 		m.upstreamLatency, m.upstreamFail, m.rateLimited, m.limiterFallback, m.reloads, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
 	m.httpChildren.make = m.http.series
-	m.feedChildren.make = func(l feedLabels) prometheus.Counter {
-		return m.feedResponses.WithLabelValues(l.tenant, l.feed, l.outcome)
-	}
+	m.feedChildren.make = m.feeds.series
 	return m
 }
 

@@ -41,6 +41,68 @@ type shardedCount struct {
 	}
 }
 
+// inc adds one in shard s (any int).
+func (c *shardedCount) inc(s int) { c.shards[s&(httpShards-1)].n.Add(1) }
+
+// load is the sum of the shards.
+func (c *shardedCount) load() uint64 {
+	var n uint64
+	for i := range c.shards {
+		n += c.shards[i].n.Load()
+	}
+	return n
+}
+
+// feedStats keeps feedgate_feed_responses_total, which every feed hit adds to, in shards as
+// httpStats does, and reports it as the counter vector it replaces.
+type feedStats struct {
+	desc   *prometheus.Desc
+	mu     sync.Mutex
+	counts map[feedLabels]*shardedCount
+}
+
+func newFeedStats() *feedStats {
+	return &feedStats{
+		desc: prometheus.NewDesc("feedgate_feed_responses_total",
+			"Feed responses by tenant, feed and cache outcome (hit, miss, stale, not_modified).",
+			[]string{"tenant", "feed", "outcome"}, nil),
+		counts: map[feedLabels]*shardedCount{},
+	}
+}
+
+// series returns the labels' counter, made on first use.
+func (f *feedStats) series(l feedLabels) *shardedCount {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return madeIn(f.counts, l)
+}
+
+// madeIn returns m[k], first storing a new zero V there if it has none.
+func madeIn[K comparable, V any](m map[K]*V, k K) *V {
+	v := m[k]
+	if v == nil {
+		v = new(V)
+		m[k] = v
+	}
+	return v
+}
+
+// Describe implements prometheus.Collector.
+func (f *feedStats) Describe(ch chan<- *prometheus.Desc) { ch <- f.desc }
+
+// Collect implements prometheus.Collector.
+func (f *feedStats) Collect(ch chan<- prometheus.Metric) {
+	f.mu.Lock()
+	counts := make(map[feedLabels]*shardedCount, len(f.counts))
+	for l, c := range f.counts {
+		counts[l] = c
+	}
+	f.mu.Unlock()
+	for l, c := range counts {
+		ch <- prometheus.MustNewConstMetric(f.desc, prometheus.CounterValue, float64(c.load()), l.tenant, l.feed, l.outcome)
+	}
+}
+
 // shardedHist is one route's latency histogram: per shard, a count per bucket (the last for
 // what no bound holds) and the sum in nanoseconds, which an integer adds exactly without a
 // compare-and-swap loop.
@@ -74,23 +136,13 @@ func newHTTPStats() *httpStats {
 func (h *httpStats) series(l httpLabels) httpChild {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	c := h.counts[l]
-	if c == nil {
-		c = new(shardedCount)
-		h.counts[l] = c
-	}
-	hist := h.hists[l.route]
-	if hist == nil {
-		hist = new(shardedHist)
-		h.hists[l.route] = hist
-	}
-	return httpChild{count: c, latency: hist}
+	return httpChild{count: madeIn(h.counts, l), latency: madeIn(h.hists, l.route)}
 }
 
 // observe adds one request of duration d to shard s of c and hist.
 func (h *httpStats) observe(c httpChild, s int, d time.Duration) {
+	c.count.inc(s)
 	s &= httpShards - 1
-	c.count.shards[s].n.Add(1)
 	ns := int64(d)
 	i := 0
 	for i < len(h.boundsNS) && ns > h.boundsNS[i] {
@@ -122,11 +174,7 @@ func (h *httpStats) Collect(ch chan<- prometheus.Metric) {
 	}
 	h.mu.Unlock()
 	for l, c := range counts {
-		var n uint64
-		for i := range c.shards {
-			n += c.shards[i].n.Load()
-		}
-		ch <- prometheus.MustNewConstMetric(h.reqDesc, prometheus.CounterValue, float64(n),
+		ch <- prometheus.MustNewConstMetric(h.reqDesc, prometheus.CounterValue, float64(c.load()),
 			l.route, l.method, strconv.Itoa(l.status))
 	}
 	for route, hist := range hists {

@@ -168,14 +168,6 @@ func logKeyName(c *gin.Context) string {
 	return ""
 }
 
-// setCacheStatus records the Cache-Status a handler answered with, so that the access log need
-// not look it up in the response's headers.
-func setCacheStatus(c *gin.Context, v string) {
-	if rq := requestOf(c); rq != nil {
-		rq.cacheStatus = v
-	}
-}
-
 // logAccess counts the request in the metrics and writes one JSON line for it when the logger
 // takes its level; the line is not even built otherwise. With a LogWriter (Deps.AccessLog) the
 // line is formatted here, without reflection, and handed to it without waiting for the output;

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/feedgate/feedgate/config"
 	"github.com/feedgate/feedgate/transform"
 )
@@ -45,14 +43,15 @@ type feedState struct {
 	diagnostics atomic.Pointer[decodedDiagnostics]
 	// responses memoizes the feed's feedgate_feed_responses_total children: by Outcome, and
 	// notModified for a 304. A reload builds new feedStates, which find the same children.
-	responses [notModified + 1]atomic.Pointer[prometheus.Counter]
+	responses [notModified + 1]atomic.Pointer[shardedCount]
 }
 
 // notModified indexes feedState.responses for a 304, after the Outcomes.
 const notModified = Stale + 1
 
-// countResponse counts one response of the feed: o is an Outcome, or notModified.
-func (fs *feedState) countResponse(m *Metrics, o Outcome) {
+// countResponse counts one response of the feed, in the given metrics shard (see observeHTTP):
+// o is an Outcome, or notModified.
+func (fs *feedState) countResponse(m *Metrics, o Outcome, shard int) {
 	if o < 0 || o > notModified {
 		o = Miss // unreachable: Outcomes are the three above
 	}
@@ -62,11 +61,10 @@ func (fs *feedState) countResponse(m *Metrics, o Outcome) {
 		if o != notModified {
 			label = o.String()
 		}
-		c := m.feedChildren.get(feedLabels{fs.tenant, fs.name, label})
-		p = &c
+		p = m.feedChildren.get(feedLabels{fs.tenant, fs.name, label})
 		fs.responses[o].Store(p)
 	}
-	(*p).Inc()
+	p.inc(shard)
 }
 
 // buildState derives the gateway's state from cfg, which config.Parse has validated: key hashes
