@@ -2,12 +2,12 @@ package cache
 
 import (
 	"context"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/feedgate/feedgate/internal/stripe"
 	"github.com/feedgate/feedgate/inventory"
 	"github.com/redis/go-redis/v9"
 )
@@ -293,34 +293,11 @@ func unixTime(n int64) time.Time {
 
 // counters are the atomic counts behind Counters.
 type counters struct {
-	// The two that every hit adds to are striped (see stripedCount); the rest count rare events.
-	hitsMemory, outputHitsMemory                              stripedCount
+	// The two that every hit adds to are striped (internal/stripe); the rest count rare events.
+	hitsMemory, outputHitsMemory                              stripe.Counter
 	hitsRedis, misses, staleServes, coalescedWaits, lockWaits atomic.Uint64
 	syncs, syncFailures, heldBack, negativeHits, redisErrors  atomic.Uint64
 	renders, outputHitsRedis                                  atomic.Uint64
-}
-
-// stripedCount is a counter that two cores adding to it at once rarely contend for: each add goes
-// to one of its stripes (each on cache lines of its own) picked by the runtime's per-thread
-// random source, and a read sums them. A single atomic counter that every cache hit adds to is
-// one cache line passed between the cores on every request.
-type stripedCount struct {
-	stripes [16]struct {
-		n atomic.Uint64
-		_ [56]byte
-	}
-}
-
-// Inc adds one.
-func (s *stripedCount) Inc() { s.stripes[rand.Uint32()&15].n.Add(1) }
-
-// Load is the count so far.
-func (s *stripedCount) Load() uint64 {
-	var n uint64
-	for i := range s.stripes {
-		n += s.stripes[i].n.Load()
-	}
-	return n
 }
 
 // Counters returns the cumulative counts since the Cache was made.

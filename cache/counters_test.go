@@ -7,7 +7,7 @@ import (
 )
 
 // TestStripedHitCountersCountEveryHit: memory hits counted from many goroutines at once, on
-// striped counters, add up exactly; the other counters are untouched by hits.
+// striped counters, add up exactly.
 func TestStripedHitCountersCountEveryHit(t *testing.T) {
 	_, _, c := setup(t, nil, 20)
 	if _, _, err := c.Snapshot(context.Background(), "t1"); err != nil { // the one miss
@@ -31,17 +31,4 @@ func TestStripedHitCountersCountEveryHit(t *testing.T) {
 		t.Errorf("hits %d, misses %d; want %d and 1", n.HitsMemory, n.Misses, goroutines*each)
 	}
 
-	var s stripedCount
-	var wg2 sync.WaitGroup
-	for range 8 {
-		wg2.Go(func() {
-			for range 10000 {
-				s.Inc()
-			}
-		})
-	}
-	wg2.Wait()
-	if got := s.Load(); got != 80000 {
-		t.Errorf("striped count %d, want 80000", got)
-	}
 }

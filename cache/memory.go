@@ -2,10 +2,10 @@ package cache
 
 import (
 	"container/list"
-	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/feedgate/feedgate/internal/stripe"
 )
 
 // MemoryOptions configures a Memory store.
@@ -28,7 +28,7 @@ type Memory struct {
 	max int64
 	now func() time.Time
 
-	mu    stripedRWMutex // a hit takes one stripe's read lock; Set, Delete, expiry and recency all
+	mu    stripe.RWMutex // a hit takes one stripe's read lock; Set, Delete, expiry and recency all
 	items map[string]*list.Element
 	lru   *list.List // front: most recently used
 	used  int64
@@ -69,14 +69,14 @@ func (m *Memory) Get(key string) (any, bool) {
 // allocating, which keeps the output hit path allocation-free. now is the caller's clock reading
 // (the Cache's, which New makes this store's), so that one hit reads the clock once.
 func (m *Memory) getBytes(key []byte, now int64) (any, bool) {
-	r := m.mu.rlock()
+	r := m.mu.RLock()
 	el := m.items[string(key)]
 	r.RUnlock()
 	return m.lookup(el, now)
 }
 
 func (m *Memory) get(key string, now int64) (any, bool) {
-	r := m.mu.rlock()
+	r := m.mu.RLock()
 	el := m.items[key]
 	r.RUnlock()
 	return m.lookup(el, now)
@@ -168,37 +168,4 @@ func (m *Memory) Stats() MemoryStats {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return MemoryStats{Entries: len(m.items), Bytes: m.used, MaxBytes: m.max, Evictions: m.evict}
-}
-
-// stripedRWMutex is a read-write lock whose readers rarely share a cache line: a reader takes the
-// read lock of one of its stripes (picked by the runtime's per-thread random source), a writer
-// takes every stripe's write lock, in order. One sync.RWMutex's reader count is a line that two
-// cores reading at once write on every RLock and RUnlock; the L1's writes (a Set, a delete, an
-// entry's recency at most once a second) are rare enough to pay for sixteen locks.
-type stripedRWMutex struct {
-	stripes [16]struct {
-		sync.RWMutex
-		_ [40]byte // sync.RWMutex is 24 bytes: one stripe a cache line
-	}
-}
-
-// rlock read-locks one stripe and returns it, for the caller's RUnlock.
-func (l *stripedRWMutex) rlock() *sync.RWMutex {
-	r := &l.stripes[rand.Uint32()&15].RWMutex
-	r.RLock()
-	return r
-}
-
-// Lock write-locks every stripe.
-func (l *stripedRWMutex) Lock() {
-	for i := range l.stripes {
-		l.stripes[i].Lock()
-	}
-}
-
-// Unlock releases every stripe.
-func (l *stripedRWMutex) Unlock() {
-	for i := len(l.stripes) - 1; i >= 0; i-- {
-		l.stripes[i].Unlock()
-	}
 }

@@ -5,9 +5,10 @@ package ratelimit
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/feedgate/feedgate/internal/stripe"
 )
 
 // Limiter decides whether one more request under a key fits its per-minute budget: the shape
@@ -36,7 +37,7 @@ type MemoryOptions struct {
 // made every request of one hot key queue for the others once a feed's hits ran on two cores.
 type Memory struct {
 	opts MemoryOptions
-	mu   sync.RWMutex // guards keys; a known key is read under the read lock
+	mu   stripe.RWMutex // guards keys; a known key is read under one stripe's read lock
 	keys map[string]*bucket
 }
 
@@ -86,11 +87,12 @@ func (m *Memory) Allow(_ context.Context, key string, perMinute int) (bool, time
 		return true, 0, nil
 	}
 	now := m.opts.Now()
-	// Every request of a key reads its bucket: under the read lock, so that requests on other
-	// cores do not queue for the map; only a new key or a new limit takes the write lock.
-	m.mu.RLock()
+	// Every request of a key reads its bucket: under a read lock, striped so that requests on
+	// other cores neither queue for the map nor share the lock's cache line; only a new key or a
+	// new limit takes the write lock.
+	r := m.mu.RLock()
 	b, ok := m.keys[key]
-	m.mu.RUnlock()
+	r.RUnlock()
 	if !ok || b.perMinute != perMinute {
 		b = m.bucket(key, perMinute, now)
 	}
@@ -150,7 +152,7 @@ func evictIdle[V any](keys map[string]V, now time.Time, idle time.Duration, max 
 
 // Len is the number of keys tracked.
 func (m *Memory) Len() int {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	r := m.mu.RLock()
+	defer r.RUnlock()
 	return len(m.keys)
 }
