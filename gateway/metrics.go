@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/feedgate/feedgate/internal/buildinfo"
+	"github.com/feedgate/feedgate/internal/stripe"
 )
 
 // Metrics are the gateway's Prometheus metrics, on a registry of their own. Create them before
@@ -37,7 +38,7 @@ type Metrics struct {
 
 	// The children the hot path uses, found by their labels without the vectors' hashing.
 	httpChildren children[httpLabels, httpChild]
-	feedChildren children[feedLabels, *shardedCount]
+	feedChildren children[feedLabels, *stripe.Counter]
 }
 
 type httpLabels struct {
@@ -46,7 +47,7 @@ type httpLabels struct {
 }
 
 type httpChild struct {
-	count   *shardedCount
+	count   *stripe.Counter
 	latency *shardedHist
 }
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/feedgate/feedgate/internal/stripe"
 )
 
 // httpStats keeps feedgate_http_requests_total and feedgate_http_request_duration_seconds, the
@@ -23,7 +25,7 @@ type httpStats struct {
 	boundsNS         []int64   // the same in nanoseconds, for the hot path's comparison
 
 	mu     sync.Mutex // guards the maps below (the hot path reads httpChildren, not these)
-	counts map[httpLabels]*shardedCount
+	counts map[httpLabels]*stripe.Counter
 	hists  map[string]*shardedHist // by route
 }
 
@@ -33,32 +35,12 @@ const httpShards = 16
 // httpLatencyBuckets are feedgate_http_request_duration_seconds's buckets.
 var httpLatencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
 
-// shardedCount is one request counter's shards, each on cache lines of its own.
-type shardedCount struct {
-	shards [httpShards]struct {
-		n atomic.Uint64
-		_ [56]byte
-	}
-}
-
-// inc adds one in shard s (any int).
-func (c *shardedCount) inc(s int) { c.shards[s&(httpShards-1)].n.Add(1) }
-
-// load is the sum of the shards.
-func (c *shardedCount) load() uint64 {
-	var n uint64
-	for i := range c.shards {
-		n += c.shards[i].n.Load()
-	}
-	return n
-}
-
 // feedStats keeps feedgate_feed_responses_total, which every feed hit adds to, in shards as
 // httpStats does, and reports it as the counter vector it replaces.
 type feedStats struct {
 	desc   *prometheus.Desc
 	mu     sync.Mutex
-	counts map[feedLabels]*shardedCount
+	counts map[feedLabels]*stripe.Counter
 }
 
 func newFeedStats() *feedStats {
@@ -66,12 +48,12 @@ func newFeedStats() *feedStats {
 		desc: prometheus.NewDesc("feedgate_feed_responses_total",
 			"Feed responses by tenant, feed and cache outcome (hit, miss, stale, not_modified).",
 			[]string{"tenant", "feed", "outcome"}, nil),
-		counts: map[feedLabels]*shardedCount{},
+		counts: map[feedLabels]*stripe.Counter{},
 	}
 }
 
 // series returns the labels' counter, made on first use.
-func (f *feedStats) series(l feedLabels) *shardedCount {
+func (f *feedStats) series(l feedLabels) *stripe.Counter {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return madeIn(f.counts, l)
@@ -93,13 +75,13 @@ func (f *feedStats) Describe(ch chan<- *prometheus.Desc) { ch <- f.desc }
 // Collect implements prometheus.Collector.
 func (f *feedStats) Collect(ch chan<- prometheus.Metric) {
 	f.mu.Lock()
-	counts := make(map[feedLabels]*shardedCount, len(f.counts))
+	counts := make(map[feedLabels]*stripe.Counter, len(f.counts))
 	for l, c := range f.counts {
 		counts[l] = c
 	}
 	f.mu.Unlock()
 	for l, c := range counts {
-		ch <- prometheus.MustNewConstMetric(f.desc, prometheus.CounterValue, float64(c.load()), l.tenant, l.feed, l.outcome)
+		ch <- prometheus.MustNewConstMetric(f.desc, prometheus.CounterValue, float64(c.Load()), l.tenant, l.feed, l.outcome)
 	}
 }
 
@@ -123,7 +105,7 @@ func newHTTPStats() *httpStats {
 		latDesc: prometheus.NewDesc("feedgate_http_request_duration_seconds",
 			"Time to answer an HTTP request, by route.", []string{"route"}, nil),
 		bounds: httpLatencyBuckets,
-		counts: map[httpLabels]*shardedCount{},
+		counts: map[httpLabels]*stripe.Counter{},
 		hists:  map[string]*shardedHist{},
 	}
 	for _, b := range h.bounds {
@@ -141,7 +123,7 @@ func (h *httpStats) series(l httpLabels) httpChild {
 
 // observe adds one request of duration d to shard s of c and hist.
 func (h *httpStats) observe(c httpChild, s int, d time.Duration) {
-	c.count.inc(s)
+	c.count.IncAt(s)
 	s &= httpShards - 1
 	ns := int64(d)
 	i := 0
@@ -164,7 +146,7 @@ func (h *httpStats) Describe(ch chan<- *prometheus.Desc) {
 // up to it.
 func (h *httpStats) Collect(ch chan<- prometheus.Metric) {
 	h.mu.Lock()
-	counts := make(map[httpLabels]*shardedCount, len(h.counts))
+	counts := make(map[httpLabels]*stripe.Counter, len(h.counts))
 	for l, c := range h.counts {
 		counts[l] = c
 	}
@@ -174,7 +156,7 @@ func (h *httpStats) Collect(ch chan<- prometheus.Metric) {
 	}
 	h.mu.Unlock()
 	for l, c := range counts {
-		ch <- prometheus.MustNewConstMetric(h.reqDesc, prometheus.CounterValue, float64(c.load()),
+		ch <- prometheus.MustNewConstMetric(h.reqDesc, prometheus.CounterValue, float64(c.Load()),
 			l.route, l.method, strconv.Itoa(l.status))
 	}
 	for route, hist := range hists {

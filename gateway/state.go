@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/feedgate/feedgate/config"
+	"github.com/feedgate/feedgate/internal/stripe"
 	"github.com/feedgate/feedgate/transform"
 )
 
@@ -43,7 +44,7 @@ type feedState struct {
 	diagnostics atomic.Pointer[decodedDiagnostics]
 	// responses memoizes the feed's feedgate_feed_responses_total children: by Outcome, and
 	// notModified for a 304. A reload builds new feedStates, which find the same children.
-	responses [notModified + 1]atomic.Pointer[shardedCount]
+	responses [notModified + 1]atomic.Pointer[stripe.Counter]
 }
 
 // notModified indexes feedState.responses for a 304, after the Outcomes.
@@ -64,7 +65,7 @@ func (fs *feedState) countResponse(m *Metrics, o Outcome, shard int) {
 		p = m.feedChildren.get(feedLabels{fs.tenant, fs.name, label})
 		fs.responses[o].Store(p)
 	}
-	p.inc(shard)
+	p.IncAt(shard)
 }
 
 // buildState derives the gateway's state from cfg, which config.Parse has validated: key hashes

@@ -26,6 +26,10 @@ type Counter struct {
 // Inc adds one.
 func (c *Counter) Inc() { c.stripes[rand.Uint32()&(n-1)].v.Add(1) }
 
+// IncAt adds one to stripe i modulo the stripes: for a caller that knows a stripe its core keeps
+// (a per-core pooled object's), which beats a random pick.
+func (c *Counter) IncAt(i int) { c.stripes[i&(n-1)].v.Add(1) }
+
 // Load is the count so far: the sum of the stripes.
 func (c *Counter) Load() uint64 {
 	var t uint64
