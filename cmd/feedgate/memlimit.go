@@ -12,7 +12,7 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"sync"
 
 	"github.com/feedgate/feedgate/config"
 )
@@ -165,10 +165,12 @@ func applyGCFloor(gogc string, floor uint64) *gcFloor {
 // under load here), so its goal landed at 13–16 MiB instead of 64, and ReadMemStats stops the
 // world on every cycle.
 type gcFloor struct {
-	floor   uint64
-	sample  []metrics.Sample
-	percent int // last set; only the collector's finalizer goroutine touches it
-	stopped atomic.Bool
+	floor  uint64
+	sample []metrics.Sample
+
+	mu      sync.Mutex // held by tune and stop: once stop returns, no tune runs
+	percent int        // last set
+	stopped bool
 }
 
 // gcSentinel is garbage made for the collector to find: its finalizer runs once per cycle.
@@ -176,21 +178,25 @@ type gcSentinel struct{ f *gcFloor }
 
 func (f *gcFloor) arm() {
 	runtime.SetFinalizer(&gcSentinel{f}, func(s *gcSentinel) {
-		if s.f.stopped.Load() {
-			return
+		if s.f.tune() {
+			s.f.arm()
 		}
-		s.f.tune()
-		s.f.arm()
 	})
 }
 
-// tune sets GOGC for the live heap the last cycle found.
-func (f *gcFloor) tune() {
+// tune sets GOGC for the live heap the last cycle found, and reports whether the floor still
+// runs (false once stopped).
+func (f *gcFloor) tune() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stopped {
+		return false
+	}
 	metrics.Read(f.sample)
 	var v [3]uint64
 	for i, s := range f.sample {
 		if s.Value.Kind() != metrics.KindUint64 {
-			return
+			return true
 		}
 		v[i] = s.Value.Uint64()
 	}
@@ -198,10 +204,15 @@ func (f *gcFloor) tune() {
 		f.percent = p
 		debug.SetGCPercent(p)
 	}
+	return true
 }
 
-// stop leaves GOGC as it is and tunes no more.
-func (f *gcFloor) stop() { f.stopped.Store(true) }
+// stop leaves GOGC as it is and tunes no more: when it returns, no tune is running or will run.
+func (f *gcFloor) stop() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stopped = true
+}
 
 // floorPercent is the GOGC that puts the heap goal at floor for a live heap and the bytes the
 // collector scans (the live heap, stacks and globals): 100 once that goal is no higher than
