@@ -20,9 +20,7 @@ const targetListVsFeed = 0.9
 func isList(endpoint string) bool { return strings.HasPrefix(endpoint, "list") }
 
 func writeDropin(b *strings.Builder, rows []dropinRow) {
-	b.WriteString("## 2. Drop-in API\n\n")
-	if len(rows) == 0 {
-		b.WriteString("Not measured in this run.\n\n")
+	if !heading(b, "2. Drop-in API", len(rows) > 0) {
 		return
 	}
 	type key struct{ endpoint, encoding string }

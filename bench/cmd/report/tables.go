@@ -46,9 +46,7 @@ const (
 )
 
 func writeHot(b *strings.Builder, rows []hotRow, meta metaFlags) {
-	b.WriteString("## 1. Hot serving\n\n")
-	if len(rows) == 0 {
-		b.WriteString("Not measured in this run.\n\n")
+	if !heading(b, "1. Hot serving", len(rows) > 0) {
 		return
 	}
 	fmt.Fprintf(b, "One cached feed in the `%s` format, fetched %s per row after a warm-up, with the feed key\n"+
@@ -258,9 +256,7 @@ type ampRow struct {
 }
 
 func writeAmplification(b *strings.Builder, rows []ampRow) {
-	b.WriteString("## 3. Upstream amplification\n\n")
-	if len(rows) == 0 {
-		b.WriteString("Not measured in this run.\n\n")
+	if !heading(b, "3. Upstream amplification", len(rows) > 0) {
 		return
 	}
 	b.WriteString("Concurrent requests for one cold feed (5,000 vehicles), each on its own connection, all\n" +
@@ -306,7 +302,9 @@ type freshRow struct {
 }
 
 func writeColdPath(b *strings.Builder, syncs []syncRow, fresh []freshRow) {
-	b.WriteString("## 4. Cold path and freshness\n\n")
+	if !heading(b, "4. Cold path and freshness", len(syncs)+len(fresh) > 0) {
+		return
+	}
 	if len(syncs) > 0 {
 		b.WriteString("Sync cost with the real upstream client and `Syncer` against the simulator over loopback\n" +
 			"(`bench/cmd/coldsync`); calls are counted by the client and checked against the simulator.\n\n")
@@ -329,9 +327,6 @@ func writeColdPath(b *strings.Builder, syncs []syncRow, fresh []freshRow) {
 		}
 		b.WriteString("\n")
 	}
-	if len(syncs) == 0 && len(fresh) == 0 {
-		b.WriteString("Not measured in this run.\n\n")
-	}
 }
 
 // growthRow is one render measurement (bench/cmd/growth).
@@ -351,9 +346,7 @@ type growthRow struct {
 }
 
 func writeGrowth(b *strings.Builder, rows []growthRow) {
-	b.WriteString("## 5. Growth\n\n")
-	if len(rows) == 0 {
-		b.WriteString("Not measured in this run.\n\n")
+	if !heading(b, "5. Growth", len(rows) > 0) {
 		return
 	}
 	b.WriteString("Each format renders a generated inventory into a buffer, as the gateway does, in a process of\n" +
@@ -446,4 +439,14 @@ func bytesize(n int64) string {
 		return fmt.Sprintf("%.0f KiB", float64(n)/k)
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// heading writes a section's heading and, when the run measured nothing for it, says so; it
+// returns measured, for the caller to write the section's body or stop.
+func heading(b *strings.Builder, title string, measured bool) bool {
+	fmt.Fprintf(b, "## %s\n\n", title)
+	if !measured {
+		b.WriteString("Not measured in this run.\n\n")
+	}
+	return measured
 }

@@ -17,9 +17,7 @@ type goBenchRow struct {
 const targetTemplate = 2.0
 
 func writeTemplate(b *strings.Builder, rows []goBenchRow) {
-	b.WriteString("## 6. Template channels vs built-in writers\n\n")
-	if len(rows) == 0 {
-		b.WriteString("Not measured in this run.\n\n")
+	if !heading(b, "6. Template channels vs built-in writers", len(rows) > 0) {
 		return
 	}
 	// Pairs in first-seen order, each with its runs (-count).
