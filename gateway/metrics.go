@@ -36,9 +36,8 @@ type Metrics struct {
 	// listener's /metrics then answers 404.
 	elsewhere atomic.Bool
 
-	// The children the hot path uses, found by their labels without the vectors' hashing.
+	// The HTTP series the hot path uses, found without a lock (httpStats' own maps take one).
 	httpChildren children[httpLabels, httpChild]
-	feedChildren children[feedLabels, *stripe.Counter]
 }
 
 type httpLabels struct {
@@ -94,7 +93,6 @@ func NewMetrics() *Metrics {
 		f(c)
 	}
 	m.httpChildren.make = m.http.series
-	m.feedChildren.make = m.feeds.series
 	return m
 }
 

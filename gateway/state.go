@@ -42,8 +42,9 @@ type feedState struct {
 	prepared atomic.Pointer[preparedOutput]
 	// diagnostics holds the diagnostics of the output last looked at by the admin routes.
 	diagnostics atomic.Pointer[decodedDiagnostics]
-	// responses memoizes the feed's feedgate_feed_responses_total children: by Outcome, and
-	// notModified for a 304. A reload builds new feedStates, which find the same children.
+	// responses memoizes the feed's feedgate_feed_responses_total counters (Metrics' feedStats
+	// holds them): by Outcome, and notModified for a 304. A reload builds new feedStates, which
+	// find the same counters there.
 	responses [notModified + 1]atomic.Pointer[stripe.Counter]
 }
 
@@ -62,7 +63,7 @@ func (fs *feedState) countResponse(m *Metrics, o Outcome, shard int) {
 		if o != notModified {
 			label = o.String()
 		}
-		p = m.feedChildren.get(feedLabels{fs.tenant, fs.name, label})
+		p = m.feeds.series(feedLabels{fs.tenant, fs.name, label})
 		fs.responses[o].Store(p)
 	}
 	p.IncAt(shard)
