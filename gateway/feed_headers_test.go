@@ -83,14 +83,14 @@ func TestRequestIDsAreUniqueAndSane(t *testing.T) {
 	a, b := newRequestIDs(), newRequestIDs()
 	seen := map[string]bool{}
 	for range 1000 {
-		for _, id := range []string{a.next(), b.next()} {
+		for _, id := range []string{a.header()[0], b.header()[0]} {
 			if seen[id] || !saneRequestID(id) {
 				t.Fatalf("id %q: repeated %v, sane %v", id, seen[id], saneRequestID(id))
 			}
 			seen[id] = true
 		}
 	}
-	if strings.HasPrefix(b.next(), a.prefix) {
+	if strings.HasPrefix(b.header()[0], a.prefix) {
 		t.Error("two processes share a request id prefix")
 	}
 }

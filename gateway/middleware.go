@@ -74,9 +74,6 @@ func (r *requestIDs) newRun() *idRun {
 	return run
 }
 
-// next returns a fresh id.
-func (r *requestIDs) next() string { return r.header()[0] }
-
 // request is what the front middleware keeps for one request: the request id it answered with,
 // and what handlers leave for the access log (the key used, the cache's verdict). It wraps the
 // request's gin.ResponseWriter, so that a handler reaches it from c.Writer with one type
