@@ -47,3 +47,32 @@ func TestServeKeepsAHeapFloor(t *testing.T) {
 	}
 	waitFor(t, "the heap floor's start-up line", func() bool { return strings.Contains(gw.out.String(), want) })
 }
+
+// TestServeRequestMetricsCountEveryRequest: the per-request metrics, kept in per-core shards
+// since issue 14, still read on the real binary's /metrics as the counter and histogram the
+// dashboard queries (feedgate_http_request_duration_seconds_bucket by le and route), one count
+// per request made from many connections at once.
+func TestServeRequestMetricsCountEveryRequest(t *testing.T) {
+	_, keys, cfg := newStack(t, setup{})
+	gw := startGateway(t, cfg)
+	const n = 120
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if r, _ := get(t, gw.URL+"/feeds/sunset/export", keys["export"]); r.StatusCode != 200 {
+				t.Errorf("feed: %d", r.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+	for _, want := range []string{
+		fmt.Sprintf(`feedgate_http_requests_total{method="GET",route="/feeds/:tenant/:feed",status="200"} %d`, n),
+		fmt.Sprintf(`feedgate_http_request_duration_seconds_count{route="/feeds/:tenant/:feed"} %d`, n),
+		fmt.Sprintf(`feedgate_http_request_duration_seconds_bucket{route="/feeds/:tenant/:feed",le="+Inf"} %d`, n),
+		`feedgate_feed_responses_total{feed="export",outcome=`,
+	} {
+		if got := metric(t, gw, want); got == "" {
+			t.Errorf("/metrics has no line %q", want)
+		}
+	}
+}
