@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -295,24 +296,11 @@ func (c *secretSet) clientAddr(r *http.Request) string {
 	return host
 }
 
-// peerHost is the host of a connection's "host:port" address (net/http's RemoteAddr: an IPv4
-// address or a bracketed IPv6 one, then a port), as net.SplitHostPort would give it, without its
-// error value; anything else is returned whole.
+// peerHost is the host of a connection's "host:port" address (net/http's RemoteAddr), or the
+// address whole when it is not one.
 func peerHost(addr string) string {
-	i := strings.LastIndexByte(addr, ':')
-	if i < 0 {
-		return addr
-	}
-	h := addr[:i]
-	if len(h) >= 2 && h[0] == '[' && h[len(h)-1] == ']' {
-		h = h[1 : len(h)-1]
-		if strings.ContainsAny(h, "[]") {
-			return addr
-		}
+	if h, _, err := net.SplitHostPort(addr); err == nil {
 		return h
 	}
-	if strings.ContainsAny(h, ":[]") {
-		return addr // an IPv6 address without brackets, or stray brackets: not host:port
-	}
-	return h
+	return addr
 }
