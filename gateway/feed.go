@@ -88,12 +88,7 @@ func (s *Server) writeFeed(c *gin.Context, g *grant, fs *feedState, out Rendered
 	h["Vary"] = p.varyHdr
 	h["Cache-Control"] = a.cacheControlHdr
 	h["Age"] = a.ageHdr
-	h["Cache-Status"] = a.cacheStatusHdr
-	shard := 0
-	if rq := requestOf(c); rq != nil {
-		rq.cacheStatus = a.cacheStatusHdr[0]
-		shard = rq.shard
-	}
+	shard := setCacheStatus(c, h, a.cacheStatusHdr)
 
 	now := s.opts.Now()
 	fetched(fs.lastFetch, now)

@@ -423,7 +423,8 @@ func (d *dropin) writeAnswer(c *gin.Context, lk, outLk Lookup, out Rendered, cty
 	a := p.agesFor(int64(max(0, lk.Age)/time.Second), int64(lk.TTL/time.Second), lk.Outcome)
 	body, etag, length, useGzip := p.pick(&out, headerValue(c.Request.Header, "Accept-Encoding"))
 	h := c.Writer.Header()
-	h["Cache-Control"], h["Age"], h["Cache-Status"] = d.hdr.cacheControl, a.ageHdr, a.cacheStatusHdr
+	h["Cache-Control"], h["Age"] = d.hdr.cacheControl, a.ageHdr
+	setCacheStatus(c, h, a.cacheStatusHdr)
 	if len(h["Vary"]) == 0 {
 		h["Vary"] = p.varyHdr
 	} else {

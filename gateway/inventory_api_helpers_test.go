@@ -128,6 +128,8 @@ type dropinEnvOptions struct {
 	now       func() time.Time // the cache's and the gateway's clock (nil: the real one)
 	// store wraps the Store the gateway is given (nil: the bridge's as it is).
 	store func(gateway.Store) gateway.Store
+	// logs receives the gateway's log lines, access lines included (nil: discarded).
+	logs io.Writer
 }
 
 // newDropinEnvWith is newDropinEnv changed by o.
@@ -178,10 +180,14 @@ func newDropinEnvWith(t testing.TB, simOpts hriznsim.Options, o dropinEnvOptions
 	if o.store != nil {
 		store = o.store(store)
 	}
+	logger := slog.New(slog.DiscardHandler)
+	if o.logs != nil {
+		logger = slog.New(slog.NewJSONHandler(o.logs, nil))
+	}
 	// A refresh the admin waits for longer than 2 s answers 202 (TestAdminRefreshDoesNotHang).
 	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.fill(cfg), formats), AdminRefreshWait: 2 * time.Second, Now: now},
 		gateway.Deps{Store: store, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{}), Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, Upstream: forwarder{clients},
-			Admin: scheduled, Logger: slog.New(slog.DiscardHandler)})
+			Admin: scheduled, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/feedgate/feedgate/gateway"
+	"github.com/feedgate/feedgate/internal/syncbuf"
 	"github.com/feedgate/feedgate/internal/testclock"
 	"github.com/feedgate/feedgate/inventory"
 	"github.com/feedgate/feedgate/upstream/hriznsim"
@@ -373,5 +374,29 @@ func BenchmarkDropinRead(b *testing.B) {
 				b.Fatalf("the last answer was not the stored gzip bytes: %v", h)
 			}
 		})
+	}
+}
+
+// TestDropinAccessLineCarriesCacheStatus: a drop-in read's access line names the Cache-Status it
+// answered with, the render's and then the stored answer's, as a feed's does.
+func TestDropinAccessLineCarriesCacheStatus(t *testing.T) {
+	logs := &syncbuf.Buffer{}
+	e := newDropinEnvWith(t, hriznsim.Options{}, dropinEnvOptions{logs: logs})
+	var statuses []string
+	for range 2 {
+		a := e.gw("GET", "/v1/public/inventory?limit=5", nil, "X-API-Key", e.keys["website"])
+		if a.status != 200 {
+			t.Fatalf("list: %d %s", a.status, a.body)
+		}
+		statuses = append(statuses, a.header.Get("Cache-Status"))
+	}
+	if statuses[1] != "feedgate; hit" {
+		t.Fatalf("second read's Cache-Status %q, want a hit", statuses[1])
+	}
+	for _, cs := range statuses {
+		if want := `"route":"/v1/public/inventory","status":200,`; !strings.Contains(logs.String(), want) ||
+			!strings.Contains(logs.String(), `"cache_status":"`+cs+`"`) {
+			t.Errorf("no access line with cache_status %q:\n%s", cs, logs.String())
+		}
 	}
 }

@@ -165,6 +165,18 @@ func logKeyName(c *gin.Context) string {
 	return ""
 }
 
+// setCacheStatus sets a stored answer's Cache-Status header (a prepared value of one) and
+// records it for the access log, which then need not look it up among the headers; it returns
+// the request's metrics shard (0 outside front).
+func setCacheStatus(c *gin.Context, h http.Header, v []string) (shard int) {
+	h["Cache-Status"] = v
+	if rq := requestOf(c); rq != nil {
+		rq.cacheStatus = v[0]
+		return rq.shard
+	}
+	return 0
+}
+
 // logAccess counts the request in the metrics and writes one JSON line for it when the logger
 // takes its level; the line is not even built otherwise. With a LogWriter (Deps.AccessLog) the
 // line is formatted here, without reflection, and handed to it without waiting for the output;
