@@ -60,15 +60,26 @@ type proc struct {
 // the binary announces on. The process is killed when the test ends.
 func start(t *testing.T, bin, marker string, onStderr bool, args ...string) *proc {
 	t.Helper()
+	return startOut(t, nil, bin, marker, onStderr, args...)
+}
+
+// startOut is start with the stream the binary does not announce on sent to other instead of
+// the captured output (nil: captured).
+func startOut(t *testing.T, other io.Writer, bin, marker string, onStderr bool, args ...string) *proc {
+	t.Helper()
 	p := &proc{cmd: exec.Command(bin, args...), out: &syncbuf.Buffer{}}
 	// Each process keeps its local store (the embedded default's snapshots on disk) apart from
 	// every other test's; a test that restarts a gateway on the same store names cache.dir.
 	p.cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir())
 	pr, pw := io.Pipe()
+	var rest io.Writer = p.out
+	if other != nil {
+		rest = other
+	}
 	if onStderr {
-		p.cmd.Stdout, p.cmd.Stderr = p.out, pw
+		p.cmd.Stdout, p.cmd.Stderr = rest, pw
 	} else {
-		p.cmd.Stdout, p.cmd.Stderr = pw, p.out
+		p.cmd.Stdout, p.cmd.Stderr = pw, rest
 	}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -116,7 +127,14 @@ func startSim(t *testing.T) *proc {
 // startGateway runs feedgate serve with the configuration file and waits until it is ready.
 func startGateway(t *testing.T, cfgPath string) *proc {
 	t.Helper()
-	p := start(t, bins.feedgate, "feedgate listening on", true, "serve", "--config", cfgPath, "--listen", "127.0.0.1:0")
+	return startGatewayOut(t, cfgPath, nil)
+}
+
+// startGatewayOut is startGateway with the gateway's log (its standard output) sent to stdout
+// instead of the captured output (nil: captured).
+func startGatewayOut(t *testing.T, cfgPath string, stdout io.Writer) *proc {
+	t.Helper()
+	p := startOut(t, stdout, bins.feedgate, "feedgate listening on", true, "serve", "--config", cfgPath, "--listen", "127.0.0.1:0")
 	waitFor(t, "readyz", func() bool {
 		resp, err := http.Get(p.URL + "/readyz")
 		if err != nil {

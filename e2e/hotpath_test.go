@@ -2,11 +2,15 @@ package e2e
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestAccessLogLosesNoLineAtSIGTERM: the access log is written asynchronously, in batches; a
@@ -75,4 +79,50 @@ func TestServeRequestMetricsCountEveryRequest(t *testing.T) {
 			t.Errorf("/metrics has no line %q", want)
 		}
 	}
+}
+
+// TestAccessLogDropsRatherThanStallsOnABlockedStdout: with the real binary's standard output a
+// pipe nobody reads (a stuck log shipper), feed requests keep being answered; once the pipe and
+// the log writer's buffers are full, access lines are dropped and counted instead.
+func TestAccessLogDropsRatherThanStallsOnABlockedStdout(t *testing.T) {
+	_, keys, cfg := newStack(t, setup{})
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pr.Close(); _ = pw.Close() }) // pr is never read
+	gw := startGatewayOut(t, cfg, pw)
+	client := &http.Client{Timeout: 10 * time.Second} // a request that waited for the log fails
+	// The pipe holds 64 KiB and the writer 4 MiB. A 2,000-byte User-Agent (logged whole) makes
+	// each access line over 2 KiB, so 3,000 requests are more than both hold.
+	const workers, each = 8, 375
+	ua := "fetcher/1 " + strings.Repeat("x", 2000)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				req, _ := http.NewRequest(http.MethodGet, gw.URL+"/feeds/sunset/export", nil)
+				req.Header.Set("X-API-Key", keys["export"])
+				req.Header.Set("User-Agent", ua)
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Errorf("feed request with stdout blocked: %v", err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					t.Errorf("feed: %d", resp.StatusCode)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	line := metric(t, gw, "feedgate_access_log_dropped_total ")
+	n, err := strconv.ParseFloat(strings.TrimPrefix(line, "feedgate_access_log_dropped_total "), 64)
+	if err != nil || n <= 0 {
+		t.Errorf("dropped access lines %q, want some counted", line)
+	}
+	t.Logf("%d of %d access lines dropped", int(n), workers*each)
 }
