@@ -133,7 +133,8 @@ func roundsNote(rounds string) string {
 	if rounds == "" || rounds == "1" {
 		return ""
 	}
-	return "Each server ran " + rounds + " times per row, the servers taking turns; a cell is the " +
+	return "Each server ran " + rounds + " times per row, the servers taking turns (each round " +
+		"starting one server further along, so that none always runs first); a cell is the " +
 		"median run (requests/s and its latencies), and a ratio the median of the ratios of runs made " +
 		"one after the other, so that neither one disturbed run nor the machine's drift over a row " +
 		"decides it."
