@@ -174,7 +174,7 @@ func writeReport(b *strings.Builder, meta metaFlags, rs *results, profile, readi
 	}
 	b.WriteString("\n")
 	writeHot(b, rs.hot, meta)
-	writeDropin(b, rs.dropin)
+	writeDropin(b, rs.dropin, meta.get("dropin rounds"))
 	writeAmplification(b, rs.amplify)
 	writeColdPath(b, rs.coldsync, rs.freshness)
 	writeGrowth(b, rs.growth)

@@ -113,8 +113,11 @@ func writeHot(b *strings.Builder, rows []hotRow, meta metaFlags) {
 }
 
 // medianRun is the run with the median requests/s (the lower of the middle two for an even
-// count), whole, so that its latencies are those of the same run.
+// count), whole, so that its latencies are those of the same run; an empty row for no runs.
 func medianRun(rs []hotRow) hotRow {
+	if len(rs) == 0 {
+		return hotRow{}
+	}
 	rs = slices.Clone(rs)
 	slices.SortStableFunc(rs, func(a, b hotRow) int {
 		switch {
