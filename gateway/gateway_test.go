@@ -398,7 +398,7 @@ func BenchmarkFeedHit(b *testing.B) {
 		}{{"log=info", slog.LevelInfo, false}, {"log=info,async", slog.LevelInfo, true}, {"log=warn", slog.LevelWarn, false}} {
 			b.Run("enc="+enc+"/"+bc.name, func(b *testing.B) {
 				// A limit no run reaches: every request is a 200.
-				e := newEnvLog(b, 1<<30, logSetup{level: bc.level, out: io.Discard, async: bc.async})
+				e := newEnvLog(b, 1<<30, logSetup{level: bc.level, out: io.Discard, async: bc.async, realClock: true})
 				req := feedHitRequest(e, enc)
 				e.srv.ServeHTTP(httptest.NewRecorder(), req)
 				if h := benchServe(b, e.srv, req); len(h["Etag"]) != 1 {
@@ -414,7 +414,7 @@ func BenchmarkFeedHit(b *testing.B) {
 // lines shared by concurrent requests of one key and one feed). Compare -cpu=1 with -cpu=2 and
 // the mutex profile (-mutexprofile).
 func BenchmarkFeedHitParallel(b *testing.B) {
-	e := newEnvLog(b, 1<<30, logSetup{level: slog.LevelInfo, out: io.Discard, async: true})
+	e := newEnvLog(b, 1<<30, logSetup{level: slog.LevelInfo, out: io.Discard, async: true, realClock: true})
 	req := feedHitRequest(e, "gzip")
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -484,7 +484,7 @@ func BenchmarkFeedHitCold(b *testing.B) {
 			if srv == "bare-gin" {
 				level = slog.LevelWarn
 			}
-			e := newEnvLog(b, 1<<30, logSetup{level: level, out: io.Discard, async: true})
+			e := newEnvLog(b, 1<<30, logSetup{level: level, out: io.Discard, async: true, realClock: true})
 			req := feedHitRequest(e, "gzip")
 			var h http.Handler = e.srv
 			if srv == "bare-gin" {

@@ -164,11 +164,15 @@ func newEnvLogging(t testing.TB, perMinute int, level slog.Level) *env {
 }
 
 // logSetup says how an env logs: at level, onto out (nil: env.logs), and through a LogWriter
-// (Deps.AccessLog, which the logger writes onto too) when async is set.
+// (Deps.AccessLog, which the logger writes onto too) when async is set. With realClock the
+// gateway and the cache read the wall clock, as feedgate serve does, instead of env.clock (whose
+// mutex a benchmark would otherwise measure); env.clock then starts at the wall clock's time, so
+// that what the syncer fetches is fresh.
 type logSetup struct {
-	level slog.Level
-	out   io.Writer
-	async bool
+	level     slog.Level
+	out       io.Writer
+	async     bool
+	realClock bool
 }
 
 func newEnvLog(t testing.TB, perMinute int, ls logSetup) *env {
@@ -178,8 +182,12 @@ func newEnvLog(t testing.TB, perMinute int, ls logSetup) *env {
 		t.Fatal(err)
 	}
 	clk := testclock.New(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	now := clk.Now
+	if ls.realClock {
+		clk, now = testclock.New(time.Now()), time.Now
+	}
 	sy := &syncer{clock: clk}
-	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour, Now: clk.Now}, nil, nil, sy)
+	c, err := cache.New(cache.Options{FreshFor: 5 * time.Minute, ServeStaleFor: time.Hour, Now: now}, nil, nil, sy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,8 +206,8 @@ func newEnvLog(t testing.TB, perMinute int, ls logSetup) *env {
 	}
 	metrics := gateway.NewMetrics()
 	pub := publish.NewPublisher(c, publish.PublisherOptions{OnRender: metrics.ObserveRender})
-	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.config(perMinute), formats), Now: clk.Now},
-		gateway.Deps{Store: bridge.Store{C: c}, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{Now: clk.Now}), Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, AccessLog: lw, Logger: slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: ls.level}))})
+	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.config(perMinute), formats), Now: now},
+		gateway.Deps{Store: bridge.Store{C: c}, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{Now: now}), Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, AccessLog: lw, Logger: slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: ls.level}))})
 	if err != nil {
 		t.Fatal(err)
 	}
