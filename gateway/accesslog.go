@@ -101,8 +101,9 @@ func (l *LogWriter) Write(p []byte) (int, error) {
 // appendLine buffers a copy of the access line p in the first shard that has room for it,
 // looking from shard hint on; the line is dropped and counted when the writer is closed or every
 // shard is at its limit. A caller passes the same hint from the same core as far as it can (the
-// access lines' pool keeps a line on the core that put it back, and each line has its own hint),
-// so that the cores append to shards of their own and no shard's lock moves between them.
+// gateway passes its pooled per-request state's shard, which the pool keeps on the core that put
+// it back), so that the cores append to shards of their own and no shard's lock moves between
+// them.
 func (l *LogWriter) appendLine(p []byte, hint int) bool {
 	if l.closed.Load() {
 		l.dropped.Add(1)
@@ -236,7 +237,6 @@ func (l *LogWriter) Close() error {
 // mostly reused within the same second): only the fraction is formatted per request.
 type accessLine struct {
 	b     []byte
-	shard int            // the LogWriter shard this line looks at first
 	sec   int64          // the unix second stamp holds, valid when loc is not nil
 	loc   *time.Location // the location stamp was formatted in
 	stamp []byte         // "2006-01-02T15:04:05" and the zone ("Z" or "+01:00")
@@ -244,10 +244,7 @@ type accessLine struct {
 
 // newAccessLines is the pool a Server takes its access-line buffers from.
 func newAccessLines() *sync.Pool {
-	var made atomic.Int64
-	return &sync.Pool{New: func() any {
-		return &accessLine{b: make([]byte, 0, 512), shard: int(made.Add(1) - 1)}
-	}}
+	return &sync.Pool{New: func() any { return &accessLine{b: make([]byte, 0, 512)} }}
 }
 
 // appendTime appends t as t.AppendFormat(b, time.RFC3339Nano) would.
@@ -278,26 +275,21 @@ func (a *accessLine) appendTime(b []byte, t time.Time) []byte {
 	return append(b, a.stamp[secLen:]...)
 }
 
-func (a *accessLine) key(k string) {
-	a.b = append(a.b, ',', '"')
-	a.b = append(a.b, k...)
-	a.b = append(a.b, '"', ':')
-}
-
-// millis writes us microseconds as milliseconds, exactly as encoding/json writes the float64
-// us/1000 (for 0 ≤ us < 2^53 the shortest decimal that reads back as that float is us/1000's own
-// decimal: digits, then up to three decimals without trailing zeros), without float formatting.
-func (a *accessLine) millis(k string, us int64) {
-	a.key(k)
-	a.b = strconv.AppendInt(a.b, us/1000, 10)
+// appendMillis appends us microseconds as milliseconds, exactly as encoding/json writes the
+// float64 us/1000 (for 0 ≤ us < 2^53 the shortest decimal that reads back as that float is
+// us/1000's own decimal: digits, then up to three decimals without trailing zeros), without float
+// formatting.
+func appendMillis(b []byte, us int64) []byte {
+	b = strconv.AppendInt(b, us/1000, 10)
 	if f := us % 1000; f != 0 {
 		d := [4]byte{'.', byte('0' + f/100), byte('0' + f/10%10), byte('0' + f%10)}
 		n := 4
 		for d[n-1] == '0' {
 			n--
 		}
-		a.b = append(a.b, d[:n]...)
+		b = append(b, d[:n]...)
 	}
+	return b
 }
 
 // appendJSONString escapes s as slog's JSON handler does: quotes, backslashes and control

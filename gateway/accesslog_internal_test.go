@@ -79,12 +79,11 @@ func TestAccessLineTimeIsRFC3339Nano(t *testing.T) {
 // TestAccessLineMillisIsJSONFloat writes durations as integers and wants encoding/json's float
 // (strconv's shortest 'f' form of us/1000) for every microsecond up to 0.2 s and a spread beyond.
 func TestAccessLineMillisIsJSONFloat(t *testing.T) {
-	a := &accessLine{}
+	var b []byte
 	check := func(us int64) {
-		a.b = a.b[:0]
-		a.millis("d", us)
-		want := `,"d":` + strconv.FormatFloat(float64(us)/1000, 'f', -1, 64)
-		if got := string(a.b); got != want {
+		b = appendMillis(b[:0], us)
+		want := strconv.FormatFloat(float64(us)/1000, 'f', -1, 64)
+		if got := string(b); got != want {
 			t.Fatalf("%d µs: got %s, want %s", us, got, want)
 		}
 	}

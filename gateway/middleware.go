@@ -81,7 +81,8 @@ func (r *requestIDs) newRun() *idRun {
 // Requests are pooled: a request allocates none.
 type request struct {
 	gin.ResponseWriter
-	// shard is this pooled struct's metrics shard: the pool keeps it on the core that put it back.
+	// shard is this pooled struct's shard of the metrics and of the access log's buffers: the
+	// pool keeps it on the core that put it back.
 	shard       int
 	id          string
 	grant       *grant
@@ -217,7 +218,7 @@ func (s *Server) logAccess(c *gin.Context, rq *request, r *redactor, start, end 
 	}
 	a := s.lines.Get().(*accessLine)
 	f.format(a, end, level)
-	s.deps.AccessLog.appendLine(a.b, a.shard)
+	s.deps.AccessLog.appendLine(a.b, rq.shard)
 	s.lines.Put(a)
 }
 
@@ -290,16 +291,17 @@ func (f *accessFields) format(a *accessLine, t time.Time, level slog.Level) {
 	b = strconv.AppendInt(b, int64(f.status), 10)
 	b = append(b, `,"bytes":`...)
 	b = strconv.AppendInt(b, int64(f.bytes), 10)
-	a.b = b
-	a.millis("duration_ms", f.durationUS)
-	b = append(a.b, `,"remote":"`...)
+	b = append(b, `,"duration_ms":`...)
+	b = appendMillis(b, f.durationUS)
+	b = append(b, `,"remote":"`...)
 	b = appendJSONString(b, f.remote)
 	b = append(b, '"')
-	for _, o := range [...]struct{ key, v string }{{`,"query":"`, f.query}, {`,"user_agent":"`, f.userAgent},
-		{`,"key_name":"`, f.keyName}, {`,"cache_status":"`, f.cacheStatus}, {`,"err":"`, f.err}} {
-		if o.v != "" {
-			b = append(b, o.key...)
-			b = appendJSONString(b, o.v)
+	for _, o := range f.optional() {
+		if o[1] != "" {
+			b = append(b, ',', '"')
+			b = append(b, o[0]...)
+			b = append(b, `":"`...)
+			b = appendJSONString(b, o[1])
 			b = append(b, '"')
 		}
 	}
