@@ -180,7 +180,7 @@ func (d *dropin) cacheHeaders(c *gin.Context, lk Lookup) {
 	h := c.Writer.Header()
 	h.Set("Cache-Control", "private, no-cache")
 	h.Set("Age", strconv.FormatInt(int64(max(0, lk.Age)/time.Second), 10))
-	h.Set("Cache-Status", cacheStatus(lk.Outcome, int64(lk.TTL/time.Second)))
+	setCacheStatus(c, h, []string{cacheStatus(lk.Outcome, int64(lk.TTL/time.Second))})
 }
 
 // writeData answers status with body as JSON, the way the upstream does.

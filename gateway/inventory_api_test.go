@@ -400,3 +400,18 @@ func TestDropinAccessLineCarriesCacheStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestDropinErrorAccessLineCarriesCacheStatus: an error answered after the snapshot (a VIN the
+// inventory lacks) carries the snapshot's Cache-Status, and its access line names it too.
+func TestDropinErrorAccessLineCarriesCacheStatus(t *testing.T) {
+	logs := &syncbuf.Buffer{}
+	e := newDropinEnvWith(t, hriznsim.Options{}, dropinEnvOptions{logs: logs})
+	a := e.gw("GET", "/v1/public/inventory/ZZZZZZZZZZZZZZZZZ", nil, "X-API-Key", e.keys["website"])
+	cs := a.header.Get("Cache-Status")
+	if a.status != 404 || cs == "" {
+		t.Fatalf("missing VIN: %d, Cache-Status %q: %s", a.status, cs, a.body)
+	}
+	if !strings.Contains(logs.String(), `"status":404,`) || !strings.Contains(logs.String(), `"cache_status":"`+cs+`"`) {
+		t.Errorf("no 404 access line with cache_status %q:\n%s", cs, logs.String())
+	}
+}

@@ -166,8 +166,8 @@ func logKeyName(c *gin.Context) string {
 	return ""
 }
 
-// setCacheStatus sets a stored answer's Cache-Status header (a prepared value of one) and
-// records it for the access log, which then need not look it up among the headers; it returns
+// setCacheStatus sets an answer's Cache-Status header (a value of one) and records it for the
+// access log, which logs what is recorded here: every Cache-Status goes through it. It returns
 // the request's metrics shard (0 outside front).
 func setCacheStatus(c *gin.Context, h http.Header, v []string) (shard int) {
 	h["Cache-Status"] = v
@@ -207,9 +207,6 @@ func (s *Server) logAccess(c *gin.Context, rq *request, r *redactor, start, end 
 	}
 	if rq.grant != nil {
 		f.keyName = rq.grant.logName()
-	}
-	if f.cacheStatus == "" {
-		f.cacheStatus = headerValue(c.Writer.Header(), "Cache-Status")
 	}
 	s.redactFields(r.current(), c, &f)
 	if s.deps.AccessLog == nil {
