@@ -22,8 +22,6 @@ import (
 // a counter vector and a histogram vector would, with the same names, labels and buckets.
 type httpStats struct {
 	reqDesc, latDesc *prometheus.Desc
-	bounds           []float64 // the latency buckets' upper bounds, in seconds
-	boundsNS         []int64   // the same in nanoseconds, for the hot path's comparison
 
 	mu     sync.Mutex // guards the maps below (the hot path reads httpChildren, not these)
 	counts map[httpLabels]*stripe.Counter
@@ -33,8 +31,17 @@ type httpStats struct {
 // httpShards is how many shards each series keeps; shards are picked modulo this.
 const httpShards = 16
 
-// httpLatencyBuckets are feedgate_http_request_duration_seconds's buckets.
-var httpLatencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+// httpLatencyBuckets are feedgate_http_request_duration_seconds's buckets' upper bounds, in
+// seconds.
+var httpLatencyBuckets = [...]float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+
+// httpLatencyBoundsNS are the same bounds in nanoseconds, for the hot path's comparison.
+var httpLatencyBoundsNS = func() (ns [len(httpLatencyBuckets)]int64) {
+	for i, b := range httpLatencyBuckets {
+		ns[i] = int64(math.Round(b * 1e9))
+	}
+	return ns
+}()
 
 // feedStats keeps feedgate_feed_responses_total, which every feed hit adds to, in shards as
 // httpStats does, and reports it as the counter vector it replaces.
@@ -94,25 +101,20 @@ type shardedHist struct {
 }
 
 type histShard struct {
-	buckets [16]atomic.Uint64 // len(httpLatencyBuckets)+1
+	buckets [len(httpLatencyBuckets) + 1]atomic.Uint64 // the last: over every bound
 	sumNS   atomic.Int64
 	_       [56]byte
 }
 
 func newHTTPStats() *httpStats {
-	h := &httpStats{
+	return &httpStats{
 		reqDesc: prometheus.NewDesc("feedgate_http_requests_total",
 			"HTTP requests answered, by route, method and status.", []string{"route", "method", "status"}, nil),
 		latDesc: prometheus.NewDesc("feedgate_http_request_duration_seconds",
 			"Time to answer an HTTP request, by route.", []string{"route"}, nil),
-		bounds: httpLatencyBuckets,
 		counts: map[httpLabels]*stripe.Counter{},
 		hists:  map[string]*shardedHist{},
 	}
-	for _, b := range h.bounds {
-		h.boundsNS = append(h.boundsNS, int64(math.Round(b*1e9)))
-	}
-	return h
 }
 
 // series returns the labels' counter and their route's histogram, made on first use.
@@ -128,7 +130,7 @@ func (h *httpStats) observe(c httpChild, s int, d time.Duration) {
 	s &= httpShards - 1
 	ns := int64(d)
 	i := 0
-	for i < len(h.boundsNS) && ns > h.boundsNS[i] {
+	for i < len(httpLatencyBoundsNS) && ns > httpLatencyBoundsNS[i] {
 		i++
 	}
 	sh := &c.latency.shards[s]
@@ -161,7 +163,7 @@ func (h *httpStats) Collect(ch chan<- prometheus.Metric) {
 			l.route, l.method, strconv.Itoa(l.status))
 	}
 	for route, hist := range hists {
-		var per [16]uint64
+		var per [len(httpLatencyBuckets) + 1]uint64
 		var sumNS int64
 		for i := range hist.shards {
 			sh := &hist.shards[i]
@@ -170,13 +172,13 @@ func (h *httpStats) Collect(ch chan<- prometheus.Metric) {
 			}
 			sumNS += sh.sumNS.Load()
 		}
-		cum := make(map[float64]uint64, len(h.bounds))
+		cum := make(map[float64]uint64, len(httpLatencyBuckets))
 		var total uint64
-		for b, bound := range h.bounds {
+		for b, bound := range httpLatencyBuckets {
 			total += per[b]
 			cum[bound] = total
 		}
-		total += per[len(h.bounds)]
+		total += per[len(httpLatencyBuckets)]
 		ch <- prometheus.MustNewConstHistogram(h.latDesc, total, float64(sumNS)/1e9, cum, route)
 	}
 }
