@@ -30,5 +30,4 @@ func TestStripedHitCountersCountEveryHit(t *testing.T) {
 	if n.HitsMemory != goroutines*each || n.Misses != 1 {
 		t.Errorf("hits %d, misses %d; want %d and 1", n.HitsMemory, n.Misses, goroutines*each)
 	}
-
 }
