@@ -10,9 +10,11 @@ import (
 	"unicode/utf8"
 )
 
-// LogWriter is a buffered, asynchronous writer of log lines: a request appends its access-log
-// line to one of a few buffers under a short lock and goes on; a goroutine of its own writes the
-// buffers in batches. A slow or blocked output never stalls a request: past the buffers' limit,
+// LogWriter is a buffered, asynchronous writer of log lines: a request leaves its access-log
+// record (its fields, not yet masked or formatted) in one of a few buffers under a short lock
+// and goes on; a goroutine of its own masks, formats and writes the buffers in batches. The
+// masking and formatting run there, in a loop over a batch, rather than in each request, where
+// their code and data would be fetched anew every time. A slow or blocked output never stalls a request: past the buffers' limit,
 // access lines are dropped and counted (feedgate_access_log_dropped_total) instead. Other log
 // lines (those a slog handler writes through Write: events, rare) are never dropped and are
 // written at once, after every access line buffered before them, as a synchronous logger would
@@ -31,8 +33,9 @@ type LogWriter struct {
 
 	shards  []logShard
 	closed  atomic.Bool
-	wmu     sync.Mutex // serialises writes to w; guards out
+	wmu     sync.Mutex // serialises writes to w; guards out, stamp and the shards' spare
 	out     []byte
+	stamp   timeStamp
 	dropped atomic.Uint64
 
 	wake, full chan struct{}
@@ -44,15 +47,18 @@ type LogWriter struct {
 // logShard is one of a LogWriter's buffers, padded to its own cache lines so that two cores
 // appending to neighbouring shards do not contend for one.
 type logShard struct {
-	mu  sync.Mutex
-	buf []byte
-	_   [64]byte
+	mu   sync.Mutex
+	recs []accessRecord
+	size int // the estimated bytes of recs' lines (accessRecord.size)
+	// spare is the writer's: the slice recs was swapped for at the last collect, emptied.
+	spare []accessRecord
+	_     [64]byte
 }
 
 // LogWriterOptions tunes a LogWriter; zero values take the defaults.
 type LogWriterOptions struct {
 	// Limit is how many bytes may wait to be written before access lines are dropped (default
-	// 4 MiB).
+	// 4 MiB), as estimated before they are formatted.
 	Limit int
 	// Batch is the buffered size that is written at once, without waiting (default 64 KiB).
 	Batch int
@@ -98,17 +104,18 @@ func (l *LogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// appendLine buffers a copy of the access line p in the first shard that has room for it,
-// looking from shard hint on; the line is dropped and counted when the writer is closed or every
-// shard is at its limit. A caller passes the same hint from the same core as far as it can (the
-// gateway passes its pooled per-request state's shard, which the pool keeps on the core that put
-// it back), so that the cores append to shards of their own and no shard's lock moves between
+// appendRecord buffers a copy of the access record r in the first shard that has room for it,
+// looking from shard hint on; the record is dropped and counted when the writer is closed or
+// every shard is at its limit. A caller passes the same hint from the same core as far as it can
+// (the gateway passes its pooled per-request state's shard, which the pool keeps on the core that
+// put it back), so that the cores append to shards of their own and no shard's lock moves between
 // them.
-func (l *LogWriter) appendLine(p []byte, hint int) bool {
+func (l *LogWriter) appendRecord(r *accessRecord, hint int) bool {
 	if l.closed.Load() {
 		l.dropped.Add(1)
 		return false
 	}
+	size := r.size()
 	// First the shards no other request holds, then, all being busy or full, each in turn.
 	n := len(l.shards)
 	hint %= n
@@ -125,13 +132,14 @@ func (l *LogWriter) appendLine(p []byte, hint int) bool {
 				l.dropped.Add(1)
 				return false
 			}
-			if len(s.buf)+len(p) > l.limit {
+			if s.size+size > l.limit {
 				s.mu.Unlock()
 				continue
 			}
-			wasEmpty := len(s.buf) == 0
-			s.buf = append(s.buf, p...)
-			big := len(s.buf) >= l.batch
+			wasEmpty := s.size == 0
+			s.recs = append(s.recs, *r)
+			s.size += size
+			big := s.size >= l.batch
 			s.mu.Unlock()
 			if wasEmpty {
 				signal(l.wake)
@@ -190,14 +198,23 @@ func (l *LogWriter) Flush() error {
 	return l.writeOutLocked()
 }
 
-// collectLocked moves every shard's lines to l.out, shard by shard; l.wmu is held.
+// collectLocked masks and formats every shard's records into l.out, shard by shard; l.wmu is
+// held. A shard's records are swapped for its spare slice under its lock and formatted after, so
+// that requests never wait for the formatting.
 func (l *LogWriter) collectLocked() {
 	for i := range l.shards {
 		s := &l.shards[i]
 		s.mu.Lock()
-		l.out = append(l.out, s.buf...)
-		s.buf = s.buf[:0]
+		recs := s.recs
+		s.recs, s.size = s.spare[:0], 0
 		s.mu.Unlock()
+		for j := range recs {
+			r := &recs[j]
+			r.mask()
+			l.out = r.f.format(l.out, &l.stamp, r.at, r.level)
+		}
+		clear(recs) // keeps no request's strings alive; a shard holds at most limit/200 records
+		s.spare = recs
 	}
 }
 
@@ -231,24 +248,17 @@ func (l *LogWriter) Close() error {
 	return err
 }
 
-// accessLine is one request's access-log line, formatted as slog's JSONHandler formats the same
-// record (key order, escaping, time and number formats), without its reflection and allocation.
-// It keeps the formatted second of the last line it began (lines come from a pool, so a line is
-// mostly reused within the same second): only the fraction is formatted per request.
-type accessLine struct {
-	b     []byte
+// timeStamp keeps the formatted second of the last access line's time (accessFields.format):
+// lines come in time order, mostly many within a second, so only the fraction is formatted per
+// line.
+type timeStamp struct {
 	sec   int64          // the unix second stamp holds, valid when loc is not nil
 	loc   *time.Location // the location stamp was formatted in
 	stamp []byte         // "2006-01-02T15:04:05" and the zone ("Z" or "+01:00")
 }
 
-// newAccessLines is the pool a Server takes its access-line buffers from.
-func newAccessLines() *sync.Pool {
-	return &sync.Pool{New: func() any { return &accessLine{b: make([]byte, 0, 512)} }}
-}
-
 // appendTime appends t as t.AppendFormat(b, time.RFC3339Nano) would.
-func (a *accessLine) appendTime(b []byte, t time.Time) []byte {
+func (a *timeStamp) appendTime(b []byte, t time.Time) []byte {
 	const secLen = len("2006-01-02T15:04:05")
 	if sec := t.Unix(); a.loc != t.Location() || a.sec != sec {
 		// A new second: check its year (a stamp is only kept for four-digit years) and format it.

@@ -19,11 +19,13 @@ func TestLogWriterLosesNoLineAtClose(t *testing.T) {
 	lw := gateway.NewLogWriter(&out, gateway.LogWriterOptions{Interval: time.Hour})
 	var want strings.Builder
 	for i := range 1000 {
+		if i%2 == 0 {
+			want.WriteString(gateway.AppendAccessRecord(lw, fmt.Sprintf("n%d", i)))
+			continue
+		}
 		line := fmt.Sprintf(`{"n":%d}`+"\n", i)
 		want.WriteString(line)
-		if i%2 == 0 {
-			gateway.AppendAccessLine(lw, []byte(line))
-		} else if _, err := lw.Write([]byte(line)); err != nil {
+		if _, err := lw.Write([]byte(line)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -47,11 +49,11 @@ func TestLogWriterEventIsWrittenAtOnce(t *testing.T) {
 	var out syncbuf.Buffer
 	lw := gateway.NewLogWriter(&out, gateway.LogWriterOptions{Interval: time.Hour})
 	defer func() { _ = lw.Close() }()
-	gateway.AppendAccessLine(lw, []byte("access\n"))
+	access := gateway.AppendAccessRecord(lw, "access")
 	if _, err := lw.Write([]byte("event\n")); err != nil {
 		t.Fatal(err)
 	}
-	if got := out.String(); got != "access\nevent\n" {
+	if got := out.String(); got != access+"event\n" {
 		t.Errorf("output after Write: %q", got)
 	}
 }
@@ -77,19 +79,20 @@ func (w *blockedWriter) Write(p []byte) (int, error) {
 func TestLogWriterDropsRatherThanStalls(t *testing.T) {
 	w := &blockedWriter{release: make(chan struct{})}
 	lw := gateway.NewLogWriter(w, gateway.LogWriterOptions{Limit: 4096, Batch: 64, Interval: time.Millisecond, Shards: 4})
-	line := []byte(strings.Repeat("a", 99) + "\n")
+	id := strings.Repeat("a", 41) // a record estimated at 256 bytes
 	const n = 1000
 	done := make(chan struct{})
+	var line string
 	go func() {
 		defer close(done)
 		for range n {
-			gateway.AppendAccessLine(lw, line)
+			line = gateway.AppendAccessRecord(lw, id)
 		}
 	}()
 	<-done // would hang here if a request waited for the blocked output
 	dropped := lw.Dropped()
 	if dropped == 0 || dropped >= n {
-		t.Fatalf("%d of %d lines dropped with the output blocked and room for ~41", dropped, n)
+		t.Fatalf("%d of %d lines dropped with the output blocked and room for ~17", dropped, n)
 	}
 	event := make(chan error)
 	go func() {
@@ -104,14 +107,14 @@ func TestLogWriterDropsRatherThanStalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := w.b.String()
-	kept := strings.Count(got, string(line))
+	kept := strings.Count(got, line)
 	if uint64(kept)+dropped != n {
 		t.Errorf("%d lines written + %d dropped != %d sent", kept, dropped, n)
 	}
 	// One goroutine's lines fill every shard before any is dropped: the whole limit is usable,
-	// not a quarter of it (4 shards of 1,024 bytes hold 10 lines of 100 bytes each).
-	if kept < 40 {
-		t.Errorf("only %d lines kept before dropping; the limit holds 40", kept)
+	// not a quarter of it (4 shards of 1,024 bytes hold 4 records of 256 bytes each).
+	if kept < 16 {
+		t.Errorf("only %d lines kept before dropping; the limit holds 16", kept)
 	}
 	if !strings.HasSuffix(got, "event\n") {
 		t.Error("a non-access line was dropped")

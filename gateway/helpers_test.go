@@ -173,6 +173,8 @@ type logSetup struct {
 	out       io.Writer
 	async     bool
 	realClock bool
+	// interval is the LogWriter's batch interval (0: its default).
+	interval time.Duration
 }
 
 func newEnvLog(t testing.TB, perMinute int, ls logSetup) *env {
@@ -200,7 +202,7 @@ func newEnvLog(t testing.TB, perMinute int, ls logSetup) *env {
 	}
 	var lw *gateway.LogWriter
 	if ls.async {
-		lw = gateway.NewLogWriter(out, gateway.LogWriterOptions{})
+		lw = gateway.NewLogWriter(out, gateway.LogWriterOptions{Interval: ls.interval})
 		t.Cleanup(func() { _ = lw.Close() })
 		out = lw
 	}

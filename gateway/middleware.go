@@ -178,13 +178,14 @@ func setCacheStatus(c *gin.Context, h http.Header, v []string) (shard int) {
 	return 0
 }
 
-// logAccess counts the request in the metrics and writes one JSON line for it when the logger
+// logAccess counts the request in the metrics and logs one JSON line for it when the logger
 // takes its level; the line is not even built otherwise. With a LogWriter (Deps.AccessLog) the
-// line is formatted here, without reflection, and handed to it without waiting for the output;
-// without one it goes through the logger. Nothing the client sent is logged before the redactor
-// has masked its secrets (redact.go). Health probes and scrapes are logged at debug, so that they
-// do not drown the requests that matter; a /readyz that fails (a draining replica) is logged at
-// info.
+// request leaves its fields as it received them and goes on: the writer masks and formats them
+// in its batches, without reflection (LogWriter). Without one the fields are masked here and go
+// through the logger. Nothing the client sent is logged before the redactor has masked its
+// secrets (redact.go), with the secrets of the configuration that served the request. Health
+// probes and scrapes are logged at debug, so that they do not drown the requests that matter; a
+// /readyz that fails (a draining replica) is logged at info.
 func (s *Server) logAccess(c *gin.Context, rq *request, r *redactor, start, end time.Time) {
 	d := end.Sub(start)
 	route := c.FullPath()
@@ -200,23 +201,69 @@ func (s *Server) logAccess(c *gin.Context, rq *request, r *redactor, start, end 
 	if !s.deps.Logger.Enabled(ctx, level) {
 		return
 	}
-	f := accessFields{
-		requestID: rq.id, method: method,
+	sec := r.current()
+	rec := accessRecord{sec: sec, at: end, level: level, f: accessFields{
+		requestID: rq.id, method: method, path: c.Request.URL.Path,
 		route: route, status: status, bytes: max(0, c.Writer.Size()),
-		durationUS: max(0, d.Microseconds()), cacheStatus: rq.cacheStatus,
+		durationUS: max(0, d.Microseconds()), query: c.Request.URL.RawQuery,
+		userAgent: headerValue(c.Request.Header, "User-Agent"), cacheStatus: rq.cacheStatus,
+	}}
+	if len(sec.proxies) == 0 {
+		rec.f.remote, rec.peer = c.Request.RemoteAddr, true // the peer is the client (clientAddr)
+	} else {
+		rec.f.remote = sec.clientAddr(c.Request)
 	}
 	if rq.grant != nil {
-		f.keyName = rq.grant.logName()
+		rec.f.keyName = rq.grant.logName()
 	}
-	s.redactFields(r.current(), c, &f)
+	if len(c.Errors) > 0 {
+		rec.f.err = c.Errors.Last().Error()
+	}
 	if s.deps.AccessLog == nil {
-		s.deps.Logger.LogAttrs(ctx, level, "request", f.attrs()...)
+		rec.mask()
+		s.deps.Logger.LogAttrs(ctx, level, "request", rec.f.attrs()...)
 		return
 	}
-	a := s.lines.Get().(*accessLine)
-	f.format(a, end, level)
-	s.deps.AccessLog.appendLine(a.b, rq.shard)
-	s.lines.Put(a)
+	s.deps.AccessLog.appendRecord(&rec, rq.shard)
+}
+
+// accessRecord is one request's access-log line before it is masked and formatted: its fields
+// as the request carried them, and the secrets of the configuration that served it.
+type accessRecord struct {
+	f     accessFields
+	sec   *secretSet // nil once masked
+	at    time.Time
+	level slog.Level
+	// peer says that f.remote is the connection's "host:port" address, whose host is logged.
+	peer bool
+}
+
+// mask masks the fields that carry what the client sent (redact.go), once.
+func (a *accessRecord) mask() {
+	if a.peer {
+		a.f.remote, a.peer = peerHost(a.f.remote), false
+	}
+	if a.sec == nil {
+		return
+	}
+	f := &a.f
+	f.path = a.sec.path(f.path)
+	f.query = a.sec.query(f.query)
+	if f.userAgent != "" {
+		f.userAgent = a.sec.userAgent(f.userAgent)
+	}
+	if f.err != "" {
+		f.err = a.sec.text(f.err)
+	}
+	a.sec = nil
+}
+
+// size estimates the bytes of the record's line (the keys and numbers take under 200), for the
+// LogWriter's limits.
+func (a *accessRecord) size() int {
+	f := &a.f
+	return 200 + len(f.requestID) + len(f.path) + len(f.route) + len(f.remote) + len(f.query) +
+		len(f.userAgent) + len(f.keyName) + len(f.cacheStatus) + len(f.err)
 }
 
 // accessFields are the fields of an access-log line, in their order; the optional ones are left
@@ -228,19 +275,6 @@ type accessFields struct {
 	remote                         string
 	query, userAgent, keyName      string
 	cacheStatus, err               string
-}
-
-// redactFields fills the fields that carry what the client sent, masked.
-func (s *Server) redactFields(sec *secretSet, c *gin.Context, f *accessFields) {
-	f.path = sec.path(c.Request.URL.Path)
-	f.remote = sec.clientAddr(c.Request)
-	f.query = sec.query(c.Request.URL.RawQuery)
-	if ua := headerValue(c.Request.Header, "User-Agent"); ua != "" {
-		f.userAgent = sec.userAgent(ua)
-	}
-	if len(c.Errors) > 0 {
-		f.err = sec.text(c.Errors.Last().Error())
-	}
 }
 
 // attrs are the fields as slog attributes, for a logger without a LogWriter.
@@ -269,11 +303,12 @@ func (f *accessFields) optional() [5][2]string {
 		{"cache_status", f.cacheStatus}, {"err", f.err}}
 }
 
-// format writes the line as slog's JSON handler would write the record "request" at t: the
-// keys and the punctuation between fields are appended as constant runs.
-func (f *accessFields) format(a *accessLine, t time.Time, level slog.Level) {
-	b := append(a.b[:0], `{"time":"`...)
-	b = a.appendTime(b, t)
+// format appends the line to b as slog's JSON handler would write the record "request" at t:
+// the keys and the punctuation between fields are appended as constant runs. st keeps the
+// formatted second of the line before.
+func (f *accessFields) format(b []byte, st *timeStamp, t time.Time, level slog.Level) []byte {
+	b = append(b, `{"time":"`...)
+	b = st.appendTime(b, t)
 	b = append(b, `","level":"`...)
 	b = append(b, level.String()...)
 	b = append(b, `","msg":"request","request_id":"`...)
@@ -302,7 +337,7 @@ func (f *accessFields) format(a *accessLine, t time.Time, level slog.Level) {
 			b = append(b, '"')
 		}
 	}
-	a.b = append(b, '}', '\n')
+	return append(b, '}', '\n')
 }
 
 // accessLevel is the level of a request's log line: error for a 5xx, debug for probes and

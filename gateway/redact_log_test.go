@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // percentAll encodes every byte of s as %XX, the way a client hiding a key from naive filters
@@ -21,9 +22,16 @@ func percentAll(s string) string {
 // TestNoSpellingOfAKeyIsLogged sends a configured key in every spelling of the key parameter,
 // as a bare value, in the path, in headers and as the method, and wants none of it in the
 // access log, an error body or a metric label. One key is shaped like a generated key (fgk_),
-// one is not and is recognised only by its hash, one is a tenant's upstream key.
+// one is not and is recognised only by its hash, one is a tenant's upstream key. It runs through
+// the logger and through the LogWriter, which masks the records in its own goroutine.
 func TestNoSpellingOfAKeyIsLogged(t *testing.T) {
-	e := newEnv(t, 0)
+	for _, async := range []bool{false, true} {
+		t.Run(fmt.Sprintf("async=%v", async), func(t *testing.T) { noSpellingOfAKeyIsLogged(t, async) })
+	}
+}
+
+func noSpellingOfAKeyIsLogged(t *testing.T, async bool) {
+	e := newEnvLog(t, 0, logSetup{async: async})
 	k := newKeys(t)
 	k["export"] = "plain-office-secret-0042" // a configured key that is not shaped like fgk_…
 	if err := e.srv.Reload(parseConfig(t, k.config(0), e.formats)); err != nil {
@@ -70,6 +78,11 @@ func TestNoSpellingOfAKeyIsLogged(t *testing.T) {
 			if rec.Code != http.StatusMethodNotAllowed || strings.Contains(rec.Body.String(), key) || rec.Header().Get("X-Request-ID") == key {
 				t.Errorf("a key as method: %d %s %v", rec.Code, rec.Body.String(), rec.Header())
 			}
+			if async {
+				if err := e.logWriter.Flush(); err != nil {
+					t.Fatal(err)
+				}
+			}
 			logs := e.logs.String()[before:]
 			for _, leak := range []string{key, key[4:], percentAll(key), enc} {
 				if strings.Contains(logs, leak) {
@@ -83,5 +96,31 @@ func TestNoSpellingOfAKeyIsLogged(t *testing.T) {
 				t.Error("a metric label holds the key")
 			}
 		})
+	}
+}
+
+// TestLogMasksWithTheServedConfiguration: the LogWriter masks a record after the request, in its
+// own time. A reload between the two must not unmask it: a key the served configuration knew
+// only by its hash, sent in the path and then removed from the configuration, stays masked.
+func TestLogMasksWithTheServedConfiguration(t *testing.T) {
+	e := newEnvLog(t, 0, logSetup{async: true, interval: time.Hour})
+	k := newKeys(t)
+	k["export"] = "plain-office-secret-0042" // recognised only by its hash
+	if err := e.srv.Reload(parseConfig(t, k.config(0), e.formats)); err != nil {
+		t.Fatal(err)
+	}
+	if rec := e.do("GET", "/feeds/sunset/"+k["export"], "X-API-Key", k["reader"]); rec.Code != http.StatusNotFound {
+		t.Fatalf("a key as the feed's name: %d", rec.Code)
+	}
+	k["export"] = "another-office-secret-0043" // the first is no longer configured
+	if err := e.srv.Reload(parseConfig(t, k.config(0), e.formats)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.logWriter.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, `"path":"/feeds/sunset/REDACTED"`) || strings.Contains(logs, "plain-office-secret-0042") {
+		t.Fatalf("the key removed by the reload was logged unmasked:\n%s", logs)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -89,7 +88,6 @@ type Server struct {
 	engine   *gin.Engine
 	draining atomic.Bool
 	ids      *requestIDs
-	lines    *sync.Pool // of *accessLine
 }
 
 // New builds a Server for opts.Config, refusing a configuration that names an unknown format or
@@ -132,7 +130,7 @@ func New(opts Options, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, deps: deps, ids: newRequestIDs(), lines: newAccessLines()}
+	s := &Server{opts: opts, deps: deps, ids: newRequestIDs()}
 	s.state.Store(st)
 	if err := deps.Metrics.Register(newStateCollector(s)); err != nil {
 		return nil, err
