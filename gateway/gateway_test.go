@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/base64"
 	"io"
 	"log/slog"
@@ -212,6 +213,48 @@ func TestResponseHeaders(t *testing.T) {
 	head := e.do("HEAD", "/feeds/sunset/export.csv", "X-API-Key", e.keys["export"])
 	if head.Code != 200 || head.Body.Len() != 0 || head.Header().Get("Content-Length") != itoa(first.Body.Len()) {
 		t.Errorf("HEAD: %d, body %d bytes, Content-Length %q", head.Code, head.Body.Len(), head.Header().Get("Content-Length"))
+	}
+}
+
+// TestRepeatedHitsFollowTheCache: however a feed's repeated hits are answered, the cache's
+// answer changing must show on the very next fetch: an invalidation, and fresh_for running out.
+// (A memo of the last hit on the hot path would have to pass this.)
+func TestRepeatedHitsFollowTheCache(t *testing.T) {
+	e := newEnv(t, 0)
+	get := func() *httptest.ResponseRecorder {
+		t.Helper()
+		rec := e.do("GET", "/feeds/sunset/export", "X-API-Key", e.keys["export"])
+		if rec.Code != 200 {
+			t.Fatalf("status %d", rec.Code)
+		}
+		return rec
+	}
+	get() // rendered
+	for i := range 3 {
+		e.clock.Advance(10 * time.Second)
+		rec := get()
+		if cs, age := rec.Header().Get("Cache-Status"), rec.Header().Get("Age"); cs != "feedgate; hit" || age != itoa(10*(i+1)) {
+			t.Fatalf("hit %d: Cache-Status %q, Age %q", i, cs, age)
+		}
+	}
+	if err := e.cache.Invalidate(context.Background(), "sunset"); err != nil {
+		t.Fatal(err)
+	}
+	if cs := get().Header().Get("Cache-Status"); cs == "feedgate; hit" {
+		t.Fatal("the fetch after an invalidation was a fresh hit")
+	}
+	// The stale answer started a refresh; once it is in service, hits come back.
+	deadline := time.Now().Add(10 * time.Second)
+	for get().Header().Get("Cache-Status") != "feedgate; hit" {
+		if time.Now().After(deadline) {
+			t.Fatal("no hit after the refresh an invalidation started")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	get()
+	e.clock.Advance(5*time.Minute + time.Second)
+	if cs := get().Header().Get("Cache-Status"); !strings.HasSuffix(cs, "detail=stale") {
+		t.Fatalf("past fresh_for: Cache-Status %q", cs)
 	}
 }
 
