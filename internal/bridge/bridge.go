@@ -88,7 +88,7 @@ func (p Publisher) Prepare(cfg *config.Config) (gateway.FeedSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	return feedSet{p: p.P, set: set}, nil
+	return &feedSet{p: p.P, set: set}, nil
 }
 
 // Held lists the feeds whose latest render the publisher holds back.
@@ -106,7 +106,7 @@ type feedSet struct {
 	set *publish.Set
 }
 
-func (s feedSet) Writer(tenant, feed string) (transform.Writer, bool) {
+func (s *feedSet) Writer(tenant, feed string) (transform.Writer, bool) {
 	f, ok := s.set.Feed(tenant, feed)
 	if !ok {
 		return nil, false
@@ -114,7 +114,7 @@ func (s feedSet) Writer(tenant, feed string) (transform.Writer, bool) {
 	return f.Writer, true
 }
 
-func (s feedSet) Output(ctx context.Context, tenant, feed string) (gateway.Rendered, gateway.Lookup, error) {
+func (s *feedSet) Output(ctx context.Context, tenant, feed string) (gateway.Rendered, gateway.Lookup, error) {
 	f, ok := s.set.Feed(tenant, feed)
 	if !ok {
 		return gateway.Rendered{}, gateway.Lookup{}, inventory.Errorf(inventory.ENotFound, "Not found.")
