@@ -30,6 +30,9 @@ type LogWriter struct {
 	limit    int // per shard
 	batch    int // per shard
 	interval time.Duration
+	// keepRecords is the largest record slice a shard keeps between batches: four batches' worth
+	// (a record's line is estimated at 200 bytes or more), where one burst could leave the limit's.
+	keepRecords int
 
 	shards  []logShard
 	closed  atomic.Bool
@@ -86,6 +89,7 @@ func NewLogWriter(w io.Writer, o LogWriterOptions) *LogWriter {
 		interval: o.Interval, shards: make([]logShard, o.Shards),
 		wake: make(chan struct{}, 1), full: make(chan struct{}, 1),
 		done: make(chan struct{}), stopped: make(chan struct{})}
+	l.keepRecords = 4 * (l.batch/200 + 1)
 	go l.run()
 	return l
 }
@@ -213,7 +217,10 @@ func (l *LogWriter) collectLocked() {
 			r.mask()
 			l.out = r.f.format(l.out, &l.stamp, r.at, r.level)
 		}
-		clear(recs) // keeps no request's strings alive; a shard holds at most limit/200 records
+		clear(recs) // keeps no request's strings alive
+		if cap(recs) > l.keepRecords {
+			recs = nil // a burst's slice is not kept for the calm after it
+		}
 		s.spare = recs
 	}
 }

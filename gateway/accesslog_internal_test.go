@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -105,5 +106,31 @@ func TestPeerHostIsSplitHostPort(t *testing.T) {
 		if got := peerHost(addr); got != want {
 			t.Errorf("peerHost(%q) = %q, want %q", addr, got, want)
 		}
+	}
+}
+
+// TestLogWriterReleasesABurstsRecords: a shard's record slice grows with a burst (up to the
+// limit) and is reused between calm batches, but not kept at a burst's size afterwards.
+func TestLogWriterReleasesABurstsRecords(t *testing.T) {
+	l := NewLogWriter(io.Discard, LogWriterOptions{Limit: 1 << 20, Batch: 4 << 10, Interval: time.Hour, Shards: 1})
+	defer func() { _ = l.Close() }()
+	r := accessRecord{f: accessFields{requestID: "x", method: "GET", path: "/p", route: "/r", status: 200}}
+	add := func(n int) {
+		for range n {
+			if !l.appendRecord(&r, 0) {
+				t.Fatal("a record was dropped under the limit")
+			}
+		}
+		if err := l.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(10)
+	if c := cap(l.shards[0].spare); c == 0 || c > l.keepRecords {
+		t.Fatalf("after a calm batch the shard keeps %d records' room (at most %d)", c, l.keepRecords)
+	}
+	add(2000)
+	if c := cap(l.shards[0].spare); c > l.keepRecords {
+		t.Fatalf("after a burst the shard keeps %d records' room (at most %d)", c, l.keepRecords)
 	}
 }
