@@ -14,11 +14,12 @@ import (
 // record (its fields, not yet masked or formatted) in one of a few buffers under a short lock
 // and goes on; a goroutine of its own masks, formats and writes the buffers in batches. The
 // masking and formatting run there, in a loop over a batch, rather than in each request, where
-// their code and data would be fetched anew every time. A slow or blocked output never stalls a request: past the buffers' limit,
-// access lines are dropped and counted (feedgate_access_log_dropped_total) instead. Other log
-// lines (those a slog handler writes through Write: events, rare) are never dropped and are
-// written at once, after every access line buffered before them, as a synchronous logger would
-// write them. Close writes everything still buffered, so no line is lost at shutdown.
+// their code and data would be fetched anew every time. A slow or blocked output never stalls a
+// request: past the buffers' limit, access lines are dropped and counted
+// (feedgate_access_log_dropped_total) instead. Other log lines (those a slog handler writes
+// through Write: events, rare) are never dropped and are written at once, after every access
+// line buffered before them, as a synchronous logger would write them. Close writes everything
+// still buffered, so no line is lost at shutdown.
 //
 // The buffers are shards: a request takes the first one whose lock is free, starting from one
 // its core tends to keep, so that requests on other cores neither queue behind each other's copy
