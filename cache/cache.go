@@ -278,15 +278,12 @@ func (c *Cache) result(o Outcome, l Layer, s *inventory.Snapshot, now time.Time)
 func (c *Cache) Snapshot(ctx context.Context, tenant string) (*inventory.Snapshot, Result, error) {
 	st := c.state(tenant)
 	now := c.opts.Now()
-	e := c.entry(st)
-	if e != nil && c.redisUp() {
-		e = c.checkVersion(st, e, now)
+	e, fresh := c.freshHit(st, now)
+	if fresh {
+		c.ctr.hitsMemory.Inc()
+		return e.snap, c.result(Hit, LayerMemory, e.snap, now), nil
 	}
 	if e != nil && c.servable(e.snap, now) {
-		if c.fresh(st, e, now) {
-			c.ctr.hitsMemory.Inc()
-			return e.snap, c.result(Hit, LayerMemory, e.snap, now), nil
-		}
 		c.ctr.staleServes.Add(1)
 		c.refreshInBackground(st)
 		return e.snap, c.result(Stale, LayerMemory, e.snap, now), nil
@@ -311,6 +308,17 @@ func (c *Cache) Snapshot(ctx context.Context, tenant string) (*inventory.Snapsho
 	res := c.result(Miss, layer, snap, c.opts.Now())
 	res.Coalesced = coalesced
 	return snap, res, nil
+}
+
+// freshHit is the decision of a hit from memory, Snapshot's and FreshOutput's: the tenant's
+// entry in this process, after the Redis version check when one is due, and whether it is
+// servable and fresh at now. The entry is returned either way (nil when there is none).
+func (c *Cache) freshHit(st *tenantState, now time.Time) (*snapEntry, bool) {
+	e := c.entry(st)
+	if e != nil && c.redisUp() {
+		e = c.checkVersion(st, e, now)
+	}
+	return e, e != nil && c.servable(e.snap, now) && c.fresh(st, e, now)
 }
 
 // refreshInBackground starts one load of the tenant on a context of its own, unless one is

@@ -38,9 +38,11 @@ type Feed struct {
 	// the output (format, content type, dealer, options), so a changed configuration renders anew.
 	Fingerprint string
 
-	// key and id are built once, so that serving a stored output builds no string.
+	// key and id are built once, so that serving a stored output builds no string; hit is key
+	// prepared for the cache's one-call hit (nil for a Feed built by hand).
 	key cache.OutputKey
 	id  string
+	hit *cache.HitKey
 }
 
 // Options is the one mapping from a feed's configuration to its writer's options.
@@ -65,6 +67,7 @@ func NewFeed(cfg *config.Config, t *config.Tenant, f *config.Feed, formats Forma
 	}
 	fd.key = cache.OutputKey{Tenant: fd.Tenant, Feed: fd.Name, Format: FormatKey(fd.Writer), Variant: fd.Fingerprint}
 	fd.id = fd.Tenant + "/" + fd.Name
+	fd.hit = cache.NewHitKey(fd.key)
 	return fd, nil
 }
 

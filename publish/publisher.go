@@ -131,6 +131,13 @@ type Served struct {
 // cache decides. Errors are the cache's (an *inventory.Error with code upstream_unavailable when
 // nothing can be served) or a render failure.
 func (p *Publisher) Output(ctx context.Context, f *Feed) (Served, error) {
+	// Most requests: a fresh snapshot whose output is in memory, and no render held back in this
+	// process (a held render answers with the previous output, below). One cache call.
+	if f.hit != nil && p.guard.nHeld.Load() == 0 {
+		if _, out, res, ok := p.cache.FreshOutput(f.hit); ok {
+			return Served{Output: out, Result: res}, nil
+		}
+	}
 	snap, sres, err := p.cache.Snapshot(ctx, f.Tenant)
 	if err != nil {
 		return Served{Result: sres}, err
