@@ -10,7 +10,7 @@ import (
 // built once, and the tenant's state in a Cache, found once (a Cache never drops a tenant's
 // state). Build it with NewHitKey when the feed is built; it is safe for concurrent use.
 type HitKey struct {
-	key    OutputKey
+	tenant string
 	prefix []byte // appendOutputKey's bytes before the version
 	state  atomic.Pointer[hitState]
 }
@@ -22,17 +22,15 @@ type hitState struct {
 
 // NewHitKey prepares key for FreshOutput.
 func NewHitKey(key OutputKey) *HitKey {
-	k := &HitKey{key: key}
-	k.prefix = appendOutputKey(nil, key, "")
-	return k
+	return &HitKey{tenant: key.Tenant, prefix: appendOutputKey(nil, key, "")}
 }
 
-// tenant is the key's tenant state in c.
-func (k *HitKey) tenant(c *Cache) *tenantState {
+// tenantState is the key's tenant state in c.
+func (k *HitKey) tenantState(c *Cache) *tenantState {
 	if hs := k.state.Load(); hs != nil && hs.c == c {
 		return hs.st
 	}
-	st := c.state(k.key.Tenant)
+	st := c.state(k.tenant)
 	k.state.Store(&hitState{c: c, st: st})
 	return st
 }
@@ -44,19 +42,17 @@ func (k *HitKey) tenant(c *Cache) *tenantState {
 // returns false, and the caller asks Snapshot and Output, which decide as always. It does no I/O
 // beyond Snapshot's version check and allocates nothing.
 func (c *Cache) FreshOutput(k *HitKey) (*inventory.Snapshot, *Rendered, Result, bool) {
-	st := k.tenant(c)
+	st := k.tenantState(c)
 	now := c.opts.Now()
 	e, ok := c.freshHit(st, now)
 	if !ok {
 		return nil, nil, Result{}, false
 	}
 	var buf [192]byte
-	key := append(append(buf[:0], k.prefix...), e.snap.Version...)
-	v, ok := c.l1.getBytes(key, now.UnixNano())
+	out, res, ok := c.memoryOutput(append(append(buf[:0], k.prefix...), e.snap.Version...), e.snap, now)
 	if !ok {
 		return nil, nil, Result{}, false
 	}
 	c.ctr.hitsMemory.Inc()
-	c.ctr.outputHitsMemory.Inc()
-	return e.snap, v.(*Rendered), c.result(Hit, LayerMemory, e.snap, now), true
+	return e.snap, out, res, true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/feedgate/feedgate/inventory"
 )
@@ -53,13 +54,19 @@ func (c *Cache) Output(ctx context.Context, key OutputKey, snap *inventory.Snaps
 // function for Output.
 func (c *Cache) CachedOutput(key OutputKey, snap *inventory.Snapshot) (*Rendered, Result, bool) {
 	var buf [192]byte
-	k := appendOutputKey(buf[:0], key, snap.Version)
-	now := c.opts.Now() // one clock read for the entry's expiry and the result's age
-	if v, ok := c.l1.getBytes(k, now.UnixNano()); ok {
-		c.ctr.outputHitsMemory.Inc()
-		return v.(*Rendered), c.result(Hit, LayerMemory, snap, now), true
+	return c.memoryOutput(appendOutputKey(buf[:0], key, snap.Version), snap, c.opts.Now())
+}
+
+// memoryOutput is the L1 read of an output, CachedOutput's and FreshOutput's: the output stored
+// under the L1 key k (built by appendOutputKey) for snap, counted as an output hit. now is the
+// one clock read for the entry's expiry and the result's age.
+func (c *Cache) memoryOutput(k []byte, snap *inventory.Snapshot, now time.Time) (*Rendered, Result, bool) {
+	v, ok := c.l1.getBytes(k, now.UnixNano())
+	if !ok {
+		return nil, Result{}, false
 	}
-	return nil, Result{}, false
+	c.ctr.outputHitsMemory.Inc()
+	return v.(*Rendered), c.result(Hit, LayerMemory, snap, now), true
 }
 
 type outputResult struct {

@@ -216,9 +216,9 @@ func TestResponseHeaders(t *testing.T) {
 	}
 }
 
-// TestRepeatedHitsFollowTheCache: however a feed's repeated hits are answered, the cache's
-// answer changing must show on the very next fetch: an invalidation, and fresh_for running out.
-// (A memo of the last hit on the hot path would have to pass this.)
+// TestRepeatedHitsFollowTheCache: a feed's repeated hits are answered by the cache's one-call
+// hit (cache.FreshOutput); the cache's answer changing must show on the very next fetch: an
+// invalidation, and fresh_for running out.
 func TestRepeatedHitsFollowTheCache(t *testing.T) {
 	e := newEnv(t, 0)
 	get := func() *httptest.ResponseRecorder {
