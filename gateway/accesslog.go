@@ -214,9 +214,7 @@ func (l *LogWriter) collectLocked() {
 		s.recs, s.size = s.spare[:0], 0
 		s.mu.Unlock()
 		for j := range recs {
-			r := &recs[j]
-			r.mask()
-			l.out = r.f.format(l.out, &l.stamp, r.at, r.level)
+			l.out = recs[j].appendLine(l.out, &l.stamp)
 		}
 		clear(recs) // keeps no request's strings alive
 		if cap(recs) > l.keepRecords {

@@ -19,6 +19,5 @@ func AppendAccessRecord(l *LogWriter, id string) string {
 	r := accessRecord{at: at, level: slog.LevelInfo, f: accessFields{requestID: id, method: "GET",
 		path: "/p", route: "/r", status: 200, remote: "192.0.2.1:5"}, peer: true}
 	l.appendRecord(&r, 0)
-	r.mask()
-	return string(r.f.format(nil, &timeStamp{}, at, r.level))
+	return string(r.appendLine(nil, &timeStamp{}))
 }

@@ -258,6 +258,12 @@ func (a *accessRecord) mask() {
 	a.sec = nil
 }
 
+// appendLine masks the record and appends its line to b (st: the writer's time stamp).
+func (a *accessRecord) appendLine(b []byte, st *timeStamp) []byte {
+	a.mask()
+	return a.f.format(b, st, a.at, a.level)
+}
+
 // size estimates the bytes of the record's line (the keys and numbers take under 200), for the
 // LogWriter's limits.
 func (a *accessRecord) size() int {
