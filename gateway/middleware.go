@@ -208,11 +208,7 @@ func (s *Server) logAccess(c *gin.Context, rq *request, r *redactor, start, end 
 		durationUS: max(0, d.Microseconds()), query: c.Request.URL.RawQuery,
 		userAgent: headerValue(c.Request.Header, "User-Agent"), cacheStatus: rq.cacheStatus,
 	}}
-	if len(sec.proxies) == 0 {
-		rec.f.remote, rec.peer = c.Request.RemoteAddr, true // the peer is the client (clientAddr)
-	} else {
-		rec.f.remote = sec.clientAddr(c.Request)
-	}
+	rec.f.remote, rec.peer = sec.clientRemote(c.Request)
 	if rq.grant != nil {
 		rec.f.keyName = rq.grant.logName()
 	}

@@ -296,6 +296,16 @@ func (c *secretSet) clientAddr(r *http.Request) string {
 	return host
 }
 
+// clientRemote is clientAddr for an access record, which is masked and formatted later, off the
+// request: when no proxy is trusted the client is the peer, and its "host:port" is returned as
+// it is, with peer true, for peerHost to split then; otherwise clientAddr's answer.
+func (c *secretSet) clientRemote(r *http.Request) (addr string, peer bool) {
+	if len(c.proxies) == 0 {
+		return r.RemoteAddr, true
+	}
+	return c.clientAddr(r), false
+}
+
 // peerHost is the host of a connection's "host:port" address (net/http's RemoteAddr), or the
 // address whole when it is not one.
 func peerHost(addr string) string {
