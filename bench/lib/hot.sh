@@ -25,7 +25,7 @@ listen: "127.0.0.1:$2"
 public_url: "http://127.0.0.1:$2"
 log_level: $LOG_LEVEL
 upstream: {base_url: "http://127.0.0.1:$SIM/v1", timeout: 60s, sync: feed}
-cache: {fresh_for: 1h, serve_stale_for: 24h}
+cache: {fresh_for: 1h, serve_stale_for: 24h, dir: "off"} # no snapshot of an earlier run read back
 tenants:
   - id: bench
     upstream_key: hzk_sim_read
