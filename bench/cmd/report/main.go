@@ -77,13 +77,14 @@ func run(args []string, stdout io.Writer) error {
 
 // results holds every result line by table.
 type results struct {
-	hot       []hotRow
-	dropin    []dropinRow
-	template  []goBenchRow
-	amplify   []ampRow
-	coldsync  []syncRow
-	freshness []freshRow
-	growth    []growthRow
+	hot        []hotRow
+	interleave []interleaveRow
+	dropin     []dropinRow
+	template   []goBenchRow
+	amplify    []ampRow
+	coldsync   []syncRow
+	freshness  []freshRow
+	growth     []growthRow
 }
 
 func readResults(path string) (*results, error) {
@@ -110,6 +111,8 @@ func readResults(path string) (*results, error) {
 		switch head.Table {
 		case "hot":
 			target = grow(&rs.hot)
+		case "interleave":
+			target = grow(&rs.interleave)
 		case "dropin":
 			target = grow(&rs.dropin)
 		case "template":
@@ -174,6 +177,7 @@ func writeReport(b *strings.Builder, meta metaFlags, rs *results, profile, readi
 	}
 	b.WriteString("\n")
 	writeHot(b, rs.hot, meta)
+	writeInterleave(b, rs.interleave)
 	writeDropin(b, rs.dropin, meta.get("dropin rounds"))
 	writeAmplification(b, rs.amplify)
 	writeColdPath(b, rs.coldsync, rs.freshness)

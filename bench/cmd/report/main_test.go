@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -260,5 +261,65 @@ func TestDropinRoundsTakeMedianRunsAndPairedRatios(t *testing.T) {
 	}
 	if !strings.Contains(dropin, "Each read ran 3 times on each server") {
 		t.Errorf("drop-in text does not say how rounds were taken:\n%s", dropin)
+	}
+}
+
+// TestInterleaveTableSharpensTheOneConnectionRows: the interleaved runs make a table under the hot
+// one, each row's ratio being feedgate's requests/s over bare Gin's (bare Gin's round trip over
+// feedgate's) with its interval, marked under target, and the summary counts rows whose whole
+// interval clears the target apart from those whose ratio alone does.
+func TestInterleaveTableSharpensTheOneConnectionRows(t *testing.T) {
+	line := func(server string, vehicles int, enc string, ginUS, fgUS, ratio, lo, hi float64) string {
+		return `{"table":"interleave","server":"` + server + `","vehicles":` + strconv.Itoa(vehicles) +
+			`,"encoding":"` + enc + `","seconds":10,"turns":12345,"servers":[` +
+			`{"body_bytes":26542,"mean_us":` + strconv.FormatFloat(ginUS, 'f', -1, 64) + `,"ratio":1,"ratio_lo":1,"ratio_hi":1},` +
+			`{"body_bytes":26542,"mean_us":` + strconv.FormatFloat(fgUS, 'f', -1, 64) + `,"ratio":` +
+			strconv.FormatFloat(ratio, 'f', -1, 64) + `,"ratio_lo":` + strconv.FormatFloat(lo, 'f', -1, 64) +
+			`,"ratio_hi":` + strconv.FormatFloat(hi, 'f', -1, 64) + `}]}`
+	}
+	base, err := os.ReadFile("testdata/results.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := filepath.Join(t.TempDir(), "results.jsonl")
+	lines := strings.Join([]string{
+		line("feedgate", 150, "gzip", 140, 152, 0.921, 0.905, 0.937),
+		line("feedgate-redis", 150, "gzip", 141, 160, 0.881, 0.86, 0.90),
+		line("feedgate", 150, "identity", 220, 240, 0.917, 0.89, 0.94),
+	}, "\n")
+	if err := os.WriteFile(results, append(base, []byte("\n"+lines+"\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "BENCHMARKS.md")
+	if err := run([]string{"-results", results, "-out", out}, nil); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hot := section(t, string(b), "1. Hot serving")
+	_, il, ok := strings.Cut(hot, "### One connection, request by request")
+	if !ok {
+		t.Fatalf("no interleaved table under the hot one:\n%s", hot)
+	}
+	for prefix, want := range map[string][]string{
+		"| 150 | gzip | 26 KiB | feedgate |":         {"140 µs", "152 µs", "0.92", "0.91–0.94"},
+		"| 150 | gzip | 26 KiB | feedgate + Redis |": {"0.88 ✗", "0.86–0.90"},
+		"| 150 | identity | 26 KiB | feedgate |":     {"0.92", "0.89–0.94"},
+	} {
+		got := cells(row(t, il, prefix))
+		for _, w := range want {
+			if !slices.Contains(got, w) {
+				t.Errorf("row %s: %v lacks %q", prefix, got, w)
+			}
+		}
+	}
+	if !strings.Contains(il, "feedgate at one connection, request by request: at least 0.9× bare Gin in 2 of 2 rows, the whole 95% interval at or above it in 1.") ||
+		!strings.Contains(il, "feedgate + Redis at one connection, request by request: at least 0.9× bare Gin in 0 of 1 rows, the whole 95% interval at or above it in 0.") {
+		t.Errorf("summary lines:\n%s", il)
+	}
+	if strings.Index(il, "identity | 26 KiB | feedgate |") > strings.Index(il, "gzip | 26 KiB | feedgate |") {
+		t.Errorf("identity rows come before gzip rows, as in the hot table:\n%s", il)
 	}
 }

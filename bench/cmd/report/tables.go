@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -82,11 +83,8 @@ func writeHot(b *strings.Builder, rows []hotRow, meta metaFlags) {
 	}
 	sort.SliceStable(keys, func(i, j int) bool {
 		a, c := keys[i], keys[j]
-		if a.vehicles != c.vehicles {
-			return a.vehicles < c.vehicles
-		}
-		if a.encoding != c.encoding {
-			return a.encoding > c.encoding // identity before gzip
+		if o := hotOrder(a.vehicles, a.encoding, c.vehicles, c.encoding); o != 0 {
+			return o < 0
 		}
 		return a.conns < c.conns
 	})
@@ -110,6 +108,17 @@ func writeHot(b *strings.Builder, rows []hotRow, meta metaFlags) {
 		targetBareGin, sums["feedgate"].ginString(), sums["feedgate-redis"].ginString())
 	fmt.Fprintf(b, "Against nginx and Varnish together: feedgate (memory cache) meets both targets in %s; feedgate with Redis in %s.\n\n",
 		sums["feedgate"], sums["feedgate-redis"])
+}
+
+// hotOrder orders the hot tables' rows: by vehicles, then identity before gzip; 0 for the same.
+func hotOrder(vehicles int, encoding string, otherVehicles int, otherEncoding string) int {
+	switch {
+	case vehicles != otherVehicles:
+		return cmp.Compare(vehicles, otherVehicles)
+	case encoding != otherEncoding:
+		return -cmp.Compare(encoding, otherEncoding) // identity before gzip
+	}
+	return 0
 }
 
 // medianRun is the run with the median requests/s (the lower of the middle two for an even
