@@ -75,9 +75,9 @@ func writeInterleave(b *strings.Builder, rows []interleaveRow) {
 		if s.RatioLo >= targetBareGin {
 			t.sure++
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %d | %s | %.0f µs | %.0f µs | %s | %.2f–%.2f |\n",
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %d | %s | %s | %s | %s | %.2f–%.2f |\n",
 			thousands(r.Vehicles), r.Encoding, bytesize(s.Body), name, r.Seconds, thousands(r.Turns),
-			g.MeanUS, s.MeanUS, ratioCell(s.Ratio, true, targetBareGin), s.RatioLo, s.RatioHi)
+			millis(g.MeanUS/1000), millis(s.MeanUS/1000), ratioCell(s.Ratio, true, targetBareGin), s.RatioLo, s.RatioHi)
 	}
 	b.WriteString("\n")
 	for _, name := range servers {
