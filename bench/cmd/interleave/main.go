@@ -55,6 +55,7 @@ func run(args []string, stdout io.Writer) error {
 	var hdr headers
 	d := fs.Duration("d", 10*time.Second, "how long to take turns")
 	warm := fs.Int("warm", 200, "turns before anything counts (at least 1)")
+	grace := fs.Duration("timeout", 2*time.Minute, "how long past -d the run may take before it fails (a server that stops answering)")
 	fs.Var(&hdr, "header", "a request header, Name: value (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -69,6 +70,11 @@ func run(args []string, stdout io.Writer) error {
 			return fmt.Errorf("interleave: %w", err)
 		}
 		defer s.conn.Close()
+		// One deadline for the whole run, so that a server that stops answering ends it with an
+		// error rather than hanging it, at no cost per request.
+		if err := s.conn.SetDeadline(time.Now().Add(*d + *grace)); err != nil {
+			return fmt.Errorf("interleave: %w", err)
+		}
 		ss = append(ss, s)
 	}
 	for turn := 0; turn < max(1, *warm); turn++ {

@@ -104,3 +104,16 @@ func TestRatioIsOfRequestsPerSecond(t *testing.T) {
 		t.Errorf("slow server %+v, want ratio 0.5 in [0.5, 0.5], 200 µs", s)
 	}
 }
+
+// TestAServerThatStopsAnsweringEndsTheRun: the run's deadline turns a hung server into an error.
+func TestAServerThatStopsAnsweringEndsTheRun(t *testing.T) {
+	ok, _ := counting(t, "same")
+	release := make(chan struct{})
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	t.Cleanup(func() { close(release); hung.Close() })
+	err := run([]string{"-d", "1ms", "-timeout", "300ms", "-header", "X-Test: yes", ok.URL, hung.URL}, &strings.Builder{})
+	if err == nil ||
+		!strings.Contains(err.Error(), "timeout") {
+		t.Errorf("error %v, want a timeout", err)
+	}
+}
