@@ -91,7 +91,7 @@ func percentEncoded(s string) string {
 func TestServeKeepsAHeapFloor(t *testing.T) {
 	_, _, cfg := newStack(t, setup{})
 	gw := startGateway(t, cfg)
-	want := `"msg":"gc heap floor","floor_mib":64`
+	want := `"msg":"gc heap floor","floor_mib":16`
 	if os.Getenv("GOGC") != "" {
 		want = `"msg":"gc heap floor","floor_mib":"off","source":"GOGC"`
 	}

@@ -127,11 +127,14 @@ func containerMemoryLimit(root string) (int64, string, error) {
 // is set). A feed gateway's steady state is a small live heap (a 150-vehicle tenant: 3 MiB)
 // and a stream of short-lived per-request garbage from net/http; with Go's default GOGC=100
 // the collector ran 16 times a second under load there and took 3 µs of every 50 µs request
-// (BENCHMARKS.md, "Garbage collection"). Keeping the heap goal at or above 64 MiB makes that
-// about once a second, for at most 64 MiB more resident memory; a live heap over 32 MiB keeps
-// GOGC=100 exactly, and the soft memory limit above still makes the collector work harder near
-// the limit, so the floor never risks the container.
-const gcHeapFloor = 64 << 20
+// (BENCHMARKS.md, "Garbage collection"). A floor of 16 MiB makes that about five times a
+// second. It is not higher because the per-request garbage lands in memory the allocator has
+// not touched since the last cycle: with a 64 MiB goal every request wrote into lines long
+// gone from the caches, and a feed hit's round trip was 1–2% longer than with 16 MiB, whose
+// arena stays within a server's last-level cache (bench/measured.md, "The heap floor's size").
+// A live heap over 8 MiB keeps GOGC=100 exactly, and the soft memory limit above still makes
+// the collector work harder near the limit, so the floor never risks the container.
+const gcHeapFloor = 16 << 20
 
 // setGCFloor keeps the heap goal at or above gcHeapFloor by raising GOGC while the live heap is
 // small, unless the operator set GOGC, which then rules as usual. It logs what it did and
@@ -217,7 +220,7 @@ func (f *gcFloor) stop() {
 // floorPercent is the GOGC that puts the heap goal at floor for a live heap and the bytes the
 // collector scans (the live heap, stacks and globals): 100 once that goal is no higher than
 // GOGC=100's. The runtime never sets a goal under its heap minimum, 4 MiB × GOGC/100, so GOGC
-// stays at or under floor / 4 MiB × 100 (1,600 for 64 MiB): a tiny heap's goal is the floor too.
+// stays at or under floor / 4 MiB × 100 (400 for 16 MiB): a tiny heap's goal is the floor too.
 func floorPercent(live, scan, floor uint64) int {
 	const heapMinimum = 4 << 20 // the runtime's at GOGC=100
 	scan = max(scan, live, 1)

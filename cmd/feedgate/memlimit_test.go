@@ -112,7 +112,7 @@ func TestSetMemoryLimitLogsIt(t *testing.T) {
 func TestSetGCFloorLogsIt(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	for _, c := range []struct{ gogc, want string }{
-		{"", `"msg":"gc heap floor","floor_mib":64}`},
+		{"", `"msg":"gc heap floor","floor_mib":16}`},
 		{"150", `"msg":"gc heap floor","floor_mib":"off","source":"GOGC"}`},
 	} {
 		t.Setenv("GOGC", c.gogc)
