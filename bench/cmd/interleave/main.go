@@ -56,12 +56,13 @@ func run(args []string, stdout io.Writer) error {
 	d := fs.Duration("d", 10*time.Second, "how long to take turns")
 	warm := fs.Int("warm", 200, "turns before anything counts (at least 1)")
 	grace := fs.Duration("timeout", 2*time.Minute, "how long past -d the run may take before it fails (a server that stops answering)")
+	slack := fs.Int64("slack", 0, "how many `BYTES` the answers' lengths may differ by (a copy whose one time stamp differs compresses to a byte more or less)")
 	fs.Var(&hdr, "header", "a request header, Name: value (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() < 2 {
-		return errors.New("usage: interleave [-d 10s] [-warm 200] [-header 'Name: value'] URL URL [URL ...] (headers and URLs repeatable)")
+		return errors.New("usage: interleave [-d 10s] [-warm 200] [-slack 0] [-header 'Name: value'] URL URL [URL ...] (headers and URLs repeatable)")
 	}
 	var ss []*server
 	for _, u := range fs.Args() {
@@ -85,9 +86,9 @@ func run(args []string, stdout io.Writer) error {
 		}
 	}
 	for _, s := range ss[1:] {
-		if s.body != ss[0].body {
-			return fmt.Errorf("interleave: %s sends %d bytes and %s %d: the servers must send the same answer",
-				ss[0].url, ss[0].body, s.url, s.body)
+		if d := s.body - ss[0].body; d > *slack || -d > *slack {
+			return fmt.Errorf("interleave: %s sends %d bytes and %s %d: the servers must send the same answer (-slack %d)",
+				ss[0].url, ss[0].body, s.url, s.body, *slack)
 		}
 	}
 	end := time.Now().Add(*d)

@@ -76,6 +76,7 @@ func TestRefusesWhatItCannotCompare(t *testing.T) {
 		"a 404":            {[]string{"-header", "X-Test: yes", ok.URL, missing.URL}, `answered "HTTP/1.1 404 Not Found"`},
 		"no length":        {[]string{"-header", "X-Test: yes", ok.URL, chunked.URL}, "sent no Content-Length"},
 		"other answers":    {[]string{"-header", "X-Test: yes", ok.URL, longer.URL}, "must send the same answer"},
+		"beyond the slack": {[]string{"-slack", "1", "-header", "X-Test: yes", ok.URL, longer.URL}, "must send the same answer (-slack 1)"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := run(append([]string{"-d", "10ms", "-warm", "1"}, tc.args...), &strings.Builder{})
@@ -83,6 +84,27 @@ func TestRefusesWhatItCannotCompare(t *testing.T) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestSlackAdmitsAnswersThatDifferByAFewBytes: with -slack the answers may differ in length by
+// that much, either way (feedgate + Redis's gzip feed against bare Gin's copy of the memory
+// gateway's: the snapshot times differ), and each server's own length is reported.
+func TestSlackAdmitsAnswersThatDifferByAFewBytes(t *testing.T) {
+	a, _ := counting(t, "same")
+	b, _ := counting(t, "longer")
+	for _, urls := range [][2]string{{a.URL, b.URL}, {b.URL, a.URL}} {
+		var out strings.Builder
+		if err := run([]string{"-d", "10ms", "-warm", "1", "-slack", "2", "-header", "X-Test: yes", urls[0], urls[1]}, &out); err != nil {
+			t.Fatal(err)
+		}
+		var res result
+		if err := json.Unmarshal([]byte(out.String()), &res); err != nil {
+			t.Fatalf("%v: %s", err, out.String())
+		}
+		if got := [2]int64{res.Servers[0].Body, res.Servers[1].Body}; got[0]+got[1] != 10 || got[0] == got[1] {
+			t.Errorf("bodies %v, want 4 and 6", got)
+		}
 	}
 }
 
