@@ -7,12 +7,18 @@
 // moments, and between two of a server's requests the others' ran, as the kernel and the load
 // generator run between two requests of a loaded server.
 //
-// It prints one JSON line: the turns, and for each server its answer's body size, its mean and
-// median round trip, and its requests/s over the first server's (the first's mean round trip
-// over its own) with a 95% interval: a bootstrap over 50 blocks of consecutive turns, so that the
-// interval holds the machine's drift over the run as well as each request's spread.
+// With -c N a server's turn is a burst: N requests at once, one on each of its N connections,
+// and the turn's time is the burst's, from the first request sent to the last answer read; the
+// servers still take turns, so that concurrent load, which wrk measures one server after
+// another, is compared at the same moments too.
 //
-//	interleave -d 20s -header 'X-API-Key: …' -header 'Accept-Encoding: gzip' URL URL...
+// It prints one JSON line: the turns, and for each server its answer's body size, its mean and
+// median round trip (of a burst, with -c), and its requests/s over the first server's (the
+// first's mean round trip over its own) with a 95% interval: a bootstrap over 50 blocks of
+// consecutive turns, so that the interval holds the machine's drift over the run as well as each
+// request's spread.
+//
+//	interleave -d 20s [-c 32] -header 'X-API-Key: …' -header 'Accept-Encoding: gzip' URL URL...
 package main
 
 import (
@@ -38,14 +44,24 @@ type headers []string
 func (h *headers) String() string     { return strings.Join(*h, ", ") }
 func (h *headers) Set(v string) error { *h = append(*h, v); return nil }
 
-// server is one connection to one URL, with its request written out once.
+// server is one URL, its request written out once, and the connections it is sent on.
 type server struct {
 	url   string
 	req   []byte
-	conn  net.Conn
-	r     *bufio.Reader
+	conns []*conn
 	times []time.Duration
 	body  int64
+	// With more than one connection, each has a goroutine that sends the request on a word on
+	// its channel in go and reports on done.
+	gos  []chan struct{}
+	done chan error
+}
+
+// conn is one connection to a server, and the length of the last answer read on it.
+type conn struct {
+	c    net.Conn
+	r    *bufio.Reader
+	body int64
 }
 
 func main() { cli.Main(run) }
@@ -57,24 +73,32 @@ func run(args []string, stdout io.Writer) error {
 	warm := fs.Int("warm", 200, "turns before anything counts (at least 1)")
 	grace := fs.Duration("timeout", 2*time.Minute, "how long past -d the run may take before it fails (a server that stops answering)")
 	slack := fs.Int64("slack", 0, "how many `BYTES` the answers' lengths may differ by (a copy whose one time stamp differs compresses to a byte more or less)")
+	conns := fs.Int("c", 1, "connections to each server: a turn sends a request on each at once")
 	fs.Var(&hdr, "header", "a request header, Name: value (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() < 2 {
-		return errors.New("usage: interleave [-d 10s] [-warm 200] [-slack 0] [-header 'Name: value'] URL URL [URL ...] (headers and URLs repeatable)")
+		return errors.New("usage: interleave [-d 10s] [-c 1] [-warm 200] [-slack 0] [-header 'Name: value'] URL URL [URL ...] (headers and URLs repeatable)")
+	}
+	if *conns < 1 || *conns > 1024 {
+		return fmt.Errorf("interleave: -c %d: want 1 to 1024 connections", *conns)
 	}
 	var ss []*server
 	for _, u := range fs.Args() {
-		s, err := dial(u, hdr)
+		s, err := dial(u, hdr, *conns)
+		if s != nil {
+			defer s.close()
+		}
 		if err != nil {
 			return fmt.Errorf("interleave: %w", err)
 		}
-		defer s.conn.Close()
 		// One deadline for the whole run, so that a server that stops answering ends it with an
 		// error rather than hanging it, at no cost per request.
-		if err := s.conn.SetDeadline(time.Now().Add(*d + *grace)); err != nil {
-			return fmt.Errorf("interleave: %w", err)
+		for _, c := range s.conns {
+			if err := c.c.SetDeadline(time.Now().Add(*d + *grace)); err != nil {
+				return fmt.Errorf("interleave: %w", err)
+			}
 		}
 		ss = append(ss, s)
 	}
@@ -102,10 +126,13 @@ func run(args []string, stdout io.Writer) error {
 			s.times = append(s.times, t)
 		}
 	}
-	return json.NewEncoder(stdout).Encode(summarise(ss))
+	res := summarise(ss)
+	res.Conns = *conns
+	return json.NewEncoder(stdout).Encode(res)
 }
 
-func dial(raw string, hdr headers) (*server, error) {
+// dial opens n connections to raw's host, and with more than one starts their goroutines.
+func dial(raw string, hdr headers, n int) (*server, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "http" {
 		return nil, fmt.Errorf("%q: want an http:// URL", raw)
@@ -119,53 +146,112 @@ func dial(raw string, hdr headers) (*server, error) {
 		fmt.Fprintf(&b, "%s\r\n", h)
 	}
 	b.WriteString("\r\n")
-	c, err := net.Dial("tcp", u.Host)
-	if err != nil {
-		return nil, err
+	s := &server{url: raw, req: []byte(b.String())}
+	for range n {
+		c, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			return s, err
+		}
+		s.conns = append(s.conns, &conn{c: c, r: bufio.NewReaderSize(c, 64<<10)})
 	}
-	return &server{url: raw, req: []byte(b.String()), conn: c, r: bufio.NewReaderSize(c, 64<<10)}, nil
+	if n > 1 {
+		s.done = make(chan error, n)
+		for _, c := range s.conns {
+			g := make(chan struct{})
+			s.gos = append(s.gos, g)
+			go func() {
+				for range g {
+					s.done <- c.do(s.url, s.req)
+				}
+			}()
+		}
+	}
+	return s, nil
+}
+
+// close stops the connections' goroutines and closes the connections.
+func (s *server) close() {
+	for _, g := range s.gos {
+		close(g)
+	}
+	for _, c := range s.conns {
+		_ = c.c.Close()
+	}
+}
+
+// do is one turn: the request on every connection at once, each answer read whole; it returns
+// the time from the first request sent to the last answer read.
+func (s *server) do() (time.Duration, error) {
+	start := time.Now()
+	if len(s.conns) == 1 {
+		if err := s.conns[0].do(s.url, s.req); err != nil {
+			return 0, err
+		}
+	} else {
+		for _, g := range s.gos {
+			g <- struct{}{}
+		}
+		var first error
+		for range s.gos {
+			if err := <-s.done; err != nil && first == nil {
+				first = err
+			}
+		}
+		if first != nil {
+			return 0, first
+		}
+	}
+	d := time.Since(start)
+	s.body = s.conns[0].body
+	for _, c := range s.conns[1:] {
+		if c.body != s.body {
+			return 0, fmt.Errorf("%s sent answers of %d and %d bytes on two connections", s.url, s.body, c.body)
+		}
+	}
+	return d, nil
 }
 
 // do sends the request and reads the whole answer, which must be a 200 with a Content-Length.
-func (s *server) do() (time.Duration, error) {
-	start := time.Now()
-	if _, err := s.conn.Write(s.req); err != nil {
-		return 0, err
+func (c *conn) do(url string, req []byte) error {
+	if _, err := c.c.Write(req); err != nil {
+		return err
 	}
-	status, err := s.r.ReadSlice('\n')
+	status, err := c.r.ReadSlice('\n')
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if !strings.HasPrefix(string(status), "HTTP/1.1 200 ") {
-		return 0, fmt.Errorf("%s answered %q", s.url, strings.TrimSpace(string(status)))
+		return fmt.Errorf("%s answered %q", url, strings.TrimSpace(string(status)))
 	}
 	length := int64(-1)
 	for {
-		line, err := s.r.ReadSlice('\n')
+		line, err := c.r.ReadSlice('\n')
 		if err != nil {
-			return 0, err
+			return err
 		}
 		if len(line) <= 2 {
 			break
 		}
 		if name, v, ok := strings.Cut(string(line), ":"); ok && strings.EqualFold(name, "Content-Length") {
 			if length, err = strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil {
-				return 0, err
+				return err
 			}
 		}
 	}
 	if length < 0 {
-		return 0, errors.New(s.url + " sent no Content-Length")
+		return errors.New(url + " sent no Content-Length")
 	}
-	if _, err := s.r.Discard(int(length)); err != nil {
-		return 0, err
+	if _, err := c.r.Discard(int(length)); err != nil {
+		return err
 	}
-	s.body = length
-	return time.Since(start), nil
+	c.body = length
+	return nil
 }
 
 type result struct {
-	Turns   int           `json:"turns"`
+	Turns int `json:"turns"`
+	// Conns is the connections to each server, the requests of a turn.
+	Conns   int           `json:"conns"`
 	Servers []serverStats `json:"servers"`
 }
 

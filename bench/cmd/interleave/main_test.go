@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -71,6 +72,7 @@ func TestRefusesWhatItCannotCompare(t *testing.T) {
 		want string
 	}{
 		"one URL":          {[]string{ok.URL}, "usage"},
+		"no connections":   {[]string{"-c", "0", ok.URL, ok.URL}, "want 1 to 1024 connections"},
 		"not http":         {[]string{ok.URL, "https://example.com/"}, "want an http:// URL"},
 		"header injection": {[]string{"-header", "X-Test: yes\r\nX-Other: 1", ok.URL, ok.URL}, "on one line"},
 		"a 404":            {[]string{"-header", "X-Test: yes", ok.URL, missing.URL}, `answered "HTTP/1.1 404 Not Found"`},
@@ -84,6 +86,61 @@ func TestRefusesWhatItCannotCompare(t *testing.T) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestBurstsSendOneRequestOnEachConnectionAtOnce: with -c 3 each turn sends three requests to a
+// server, one on each of its three connections, and waits for all of them: the server sees them
+// in flight together.
+func TestBurstsSendOneRequestOnEachConnectionAtOnce(t *testing.T) {
+	var mu sync.Mutex
+	peers := map[string]map[string]int{} // server, then peer address: requests
+	var inFlight, most atomic.Int64
+	serve := func(name string) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			time.Sleep(2 * time.Millisecond) // long enough for the burst's others to arrive
+			mu.Lock()
+			if peers[name] == nil {
+				peers[name] = map[string]int{}
+			}
+			peers[name][r.RemoteAddr]++
+			mu.Unlock()
+			w.Header().Set("Content-Length", "4")
+			_, _ = w.Write([]byte("same"))
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	a, b := serve("a"), serve("b")
+	var out strings.Builder
+	if err := run([]string{"-d", "30ms", "-warm", "2", "-c", "3", a.URL, b.URL}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var res result
+	if err := json.Unmarshal([]byte(out.String()), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if res.Conns != 3 || res.Turns < 1 {
+		t.Fatalf("result %+v", res)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, name := range []string{"a", "b"} {
+		if len(peers[name]) != 3 {
+			t.Errorf("server %s saw %d connections, want 3: %v", name, len(peers[name]), peers[name])
+		}
+		for peer, n := range peers[name] {
+			if n < 2+res.Turns {
+				t.Errorf("server %s, connection %s: %d requests, want one a turn (2 + %d)", name, peer, n, res.Turns)
+			}
+		}
+	}
+	if most.Load() < 2 {
+		t.Errorf("at most %d requests in flight at once, want a burst's", most.Load())
 	}
 }
 
