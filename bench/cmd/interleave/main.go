@@ -51,8 +51,8 @@ type server struct {
 	conns []*conn
 	times []time.Duration
 	body  int64
-	// With more than one connection, each has a goroutine that sends the request on a word on
-	// its channel in go and reports on done.
+	// With more than one connection, each has a goroutine that sends the request when its
+	// channel in gos gets a word, and reports the answer's error (or nil) on done.
 	gos  []chan struct{}
 	done chan error
 }
