@@ -286,6 +286,7 @@ func TestInterleaveTableSharpensTheOneConnectionRows(t *testing.T) {
 		line("feedgate", 150, "gzip", 140, 152, 0.921, 0.905, 0.937),
 		line("feedgate-redis", 150, "gzip", 141, 160, 0.881, 0.86, 0.90),
 		line("feedgate", 150, "identity", 220, 240, 0.917, 0.89, 0.94),
+		strings.Replace(line("feedgate", 150, "gzip", 2500, 2750, 0.909, 0.889, 0.928), `"turns"`, `"conns":32,"turns"`, 1),
 	}, "\n")
 	if err := os.WriteFile(results, append(base, []byte("\n"+lines+"\n")...), 0o644); err != nil {
 		t.Fatal(err)
@@ -319,7 +320,24 @@ func TestInterleaveTableSharpensTheOneConnectionRows(t *testing.T) {
 		!strings.Contains(il, "feedgate + Redis at one connection, request by request: at least 0.9× bare Gin in 0 of 1 rows, the whole 95% interval at or above it in 0.") {
 		t.Errorf("summary lines:\n%s", il)
 	}
+	il, burst, ok := strings.Cut(il, "### 32 connections, burst by burst")
+	if !ok {
+		t.Fatalf("no burst table for the 32-connection run:\n%s", hot)
+	}
 	if strings.Index(il, "identity | 26 KiB | feedgate |") > strings.Index(il, "gzip | 26 KiB | feedgate |") {
 		t.Errorf("identity rows come before gzip rows, as in the hot table:\n%s", il)
+	}
+	if strings.Contains(il, "2.8 ms") {
+		t.Errorf("the 32-connection run is in the one-connection table:\n%s", il)
+	}
+	got := cells(row(t, burst, "| 150 | gzip | 26 KiB | feedgate |"))
+	for _, w := range []string{"2.5 ms", "2.8 ms", "0.91", "0.89–0.93"} {
+		if !slices.Contains(got, w) {
+			t.Errorf("burst row %v lacks %q", got, w)
+		}
+	}
+	if !strings.Contains(burst, "bare Gin burst | its burst") ||
+		!strings.Contains(burst, "feedgate at 32 connections, burst by burst: at least 0.9× bare Gin in 1 of 1 rows, the whole 95% interval at or above it in 0.") {
+		t.Errorf("burst table:\n%s", burst)
 	}
 }
