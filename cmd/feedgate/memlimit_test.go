@@ -192,6 +192,12 @@ func TestFloorPercent(t *testing.T) {
 		{32 * mib, 32 * mib, 64 * mib, 100},   // GOGC 100 reaches the floor
 		{700 * mib, 700 * mib, 64 * mib, 100}, // a big heap keeps GOGC=100, never less
 		{0, 0, 64 * mib, 1600},                // an empty heap: the minimum goal is the floor
+		// The shipped floor (16 MiB): GOGC never above 400, and 100 from a live heap of 8 MiB on,
+		// as memlimit.go and docs/operations.md say.
+		{0, 0, gcHeapFloor, 400},
+		{3 * mib, 3 * mib, gcHeapFloor, 400},
+		{4 * mib, 4 * mib, gcHeapFloor, 300},
+		{8 * mib, 8 * mib, gcHeapFloor, 100},
 	} {
 		if got := floorPercent(c.live, c.scan, c.floor); got != c.want {
 			t.Errorf("floorPercent(%d, %d, %d MiB) = %d, want %d", c.live/mib, c.scan/mib, c.floor/mib, got, c.want)
