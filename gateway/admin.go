@@ -324,21 +324,21 @@ func (d *dropin) tenantView(ctx context.Context, st *state, tenant string, held 
 	sort.Strings(names)
 	v.Feeds = make([]adminFeedView, 0, len(names))
 	for _, name := range names {
-		fv := d.feedView(ctx, st, ts, ts.feeds[name], status.HasSnapshot)
+		fv := d.feedView(ctx, ts, ts.feeds[name], status.HasSnapshot)
 		fv.HeldBack = held[heldFeed{tenant, name}]
 		v.Feeds = append(v.Feeds, fv)
 	}
 	return v, true
 }
 
-func (d *dropin) feedView(ctx context.Context, st *state, ts *tenantState, fs *feedState, hasSnapshot bool) adminFeedView {
+func (d *dropin) feedView(ctx context.Context, ts *tenantState, fs *feedState, hasSnapshot bool) adminFeedView {
 	fv := adminFeedView{Name: fs.name, Format: fs.writer.Name(), Reasons: map[string]int{},
 		LastFetch: timePtr(lastFetch(fs.lastFetch)), Keys: keyViews(ts, fs.name),
 		Diagnostics: diagnosticsPath(fs.tenant, fs.name)}
 	if !hasSnapshot {
 		return fv
 	}
-	diag, err := diagnostics(ctx, st, fs)
+	diag, err := diagnostics(ctx, fs)
 	if err != nil {
 		fv.Error = inventory.ErrorMessage(err)
 		return fv
@@ -471,7 +471,7 @@ func (d *dropin) adminDiagnostics(c *gin.Context) {
 		d.s.fail(c, inventory.Errorf(inventory.ENotFound, "Feed not found"))
 		return
 	}
-	diag, err := diagnostics(c.Request.Context(), st, fs)
+	diag, err := diagnostics(c.Request.Context(), fs)
 	if err != nil {
 		d.s.fail(c, err)
 		return
@@ -498,8 +498,8 @@ type decodedDiagnostics struct {
 // diagnostics route both read them. They are decoded once per output, not on every page load
 // (the page reads every feed's): comparing the stored JSON costs far less than decoding it.
 // The result is shared; nobody may modify it.
-func diagnostics(ctx context.Context, st *state, fs *feedState) (*transform.Diagnostics, error) {
-	out, _, err := st.feeds.Output(ctx, fs.tenant, fs.name)
+func diagnostics(ctx context.Context, fs *feedState) (*transform.Diagnostics, error) {
+	out, _, err := fs.source.Output(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -7,33 +7,32 @@ import (
 	"github.com/feedgate/feedgate/transform"
 )
 
-// metaFeeds serves one feed whose output's diagnostics are meta.
-type metaFeeds struct{ meta []byte }
+// metaFeed is a feed whose output's diagnostics are meta.
+type metaFeed struct{ meta []byte }
 
-func (f *metaFeeds) Writer(string, string) (transform.Writer, bool) { return nil, false }
+func (f *metaFeed) Writer() transform.Writer { return nil }
 
-func (f *metaFeeds) Output(context.Context, string, string) (Rendered, Lookup, error) {
+func (f *metaFeed) Output(context.Context) (Rendered, Lookup, error) {
 	return Rendered{Body: []byte("x"), ETag: "same", Meta: f.meta}, Lookup{}, nil
 }
 
 // TestDiagnosticsFollowTheOutput: the diagnostics decoded once per output are decoded again
 // when the output's diagnostics change, even under the same ETag, and a broken one is an error.
 func TestDiagnosticsFollowTheOutput(t *testing.T) {
-	feeds := &metaFeeds{meta: []byte(`{"included":3}`)}
-	st := &state{feeds: feeds}
-	fs := &feedState{tenant: "t", name: "f"}
+	feeds := &metaFeed{meta: []byte(`{"included":3}`)}
+	fs := &feedState{tenant: "t", name: "f", source: feeds}
 	for _, tc := range []struct {
 		meta     string
 		included int
 	}{{`{"included":3}`, 3}, {`{"included":3}`, 3}, {`{"included":5}`, 5}} {
 		feeds.meta = []byte(tc.meta)
-		d, err := diagnostics(context.Background(), st, fs)
+		d, err := diagnostics(context.Background(), fs)
 		if err != nil || d.Included != tc.included {
 			t.Fatalf("%s: %+v, %v", tc.meta, d, err)
 		}
 	}
 	feeds.meta = []byte(`{`)
-	if d, err := diagnostics(context.Background(), st, fs); err == nil {
+	if d, err := diagnostics(context.Background(), fs); err == nil {
 		t.Fatalf("broken diagnostics read as %+v", d)
 	}
 }

@@ -51,7 +51,7 @@ func (s *Server) serveFeed(c *gin.Context) {
 		return
 	}
 
-	out, lk, err := st.feeds.Output(c.Request.Context(), tenant, name)
+	out, lk, err := fs.source.Output(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -17,8 +17,6 @@ type state struct {
 	cfg     *config.Config
 	keys    keyring
 	tenants map[string]*tenantState
-	// feeds are the configuration's feeds as the render owner prepared them.
-	feeds FeedSet
 }
 
 type tenantState struct {
@@ -32,10 +30,13 @@ type tenantState struct {
 }
 
 // feedState is one feed as the gateway serves it: its writer (for the extension and content type
-// a request is checked against) and the response headers of the output last served.
+// a request is checked against), the render owner's feed that serves its output, and the
+// response headers of the output last served.
 type feedState struct {
 	tenant, name string
 	writer       transform.Writer
+	// source is the render owner's feed, which serves its output.
+	source Feed
 	// lastFetch is when the feed was last fetched (kept across reloads).
 	lastFetch *fetchClock
 	// prepared holds the response headers of the output last served (feed_headers.go).
@@ -83,7 +84,7 @@ func buildState(cfg *config.Config, pub Publisher, prev *state) (*state, error) 
 	if err != nil {
 		return nil, fmt.Errorf("gateway: configuration refused: %w", err)
 	}
-	st := &state{cfg: cfg, keys: keyring{}, tenants: make(map[string]*tenantState, len(cfg.Tenants)), feeds: feeds}
+	st := &state{cfg: cfg, keys: keyring{}, tenants: make(map[string]*tenantState, len(cfg.Tenants))}
 	clock := func(d [32]byte) *fetchClock {
 		if prev != nil {
 			if g, ok := prev.keys[d]; ok && g.lastFetch != nil {
@@ -107,11 +108,11 @@ func buildState(cfg *config.Config, pub Publisher, prev *state) (*state, error) 
 		}
 		for j := range t.Feeds {
 			f := &t.Feeds[j]
-			w, ok := feeds.Writer(t.ID, f.Name)
+			src, ok := feeds.Feed(t.ID, f.Name)
 			if !ok {
 				return nil, fmt.Errorf("gateway: configuration refused: tenants[%d].feeds[%d]: the render owner has no feed %q", i, j, f.Name)
 			}
-			fs := &feedState{tenant: t.ID, name: f.Name, writer: w, lastFetch: new(fetchClock)}
+			fs := &feedState{tenant: t.ID, name: f.Name, writer: src.Writer(), source: src, lastFetch: new(fetchClock)}
 			if prev != nil {
 				if old, _, ok := prev.feed(t.ID, f.Name); ok {
 					fs.lastFetch = old.lastFetch

@@ -45,12 +45,20 @@ type HeldFeed struct {
 
 // FeedSet is one configuration's feeds, swapped with the gateway's state on reload.
 type FeedSet interface {
-	// Writer is the writer of tenant's feed, false when there is no such feed.
-	Writer(tenant, feed string) (transform.Writer, bool)
+	// Feed is tenant's feed, false when there is no such feed. The gateway looks each feed up
+	// once, when it builds its state, and keeps it: a request does not search the set again.
+	Feed(tenant, feed string) (Feed, bool)
+}
+
+// Feed is one feed of a FeedSet.
+type Feed interface {
+	// Writer is the feed's writer, for the extension and content type a request is checked
+	// against.
+	Writer() transform.Writer
 	// Output returns the feed's stored output for the tenant's current snapshot, syncing and
 	// rendering as the cache decides. When nothing can be served it returns an
 	// *inventory.Error with code inventory.EUnavailable.
-	Output(ctx context.Context, tenant, feed string) (Rendered, Lookup, error)
+	Output(ctx context.Context) (Rendered, Lookup, error)
 }
 
 // Outcome is how a cache answered a lookup.

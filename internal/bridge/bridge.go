@@ -106,20 +106,24 @@ type feedSet struct {
 	set *publish.Set
 }
 
-func (s *feedSet) Writer(tenant, feed string) (transform.Writer, bool) {
+func (s *feedSet) Feed(tenant, feed string) (gateway.Feed, bool) {
 	f, ok := s.set.Feed(tenant, feed)
 	if !ok {
 		return nil, false
 	}
-	return f.Writer, true
+	return &servedFeed{p: s.p, f: f}, true
 }
 
-func (s *feedSet) Output(ctx context.Context, tenant, feed string) (gateway.Rendered, gateway.Lookup, error) {
-	f, ok := s.set.Feed(tenant, feed)
-	if !ok {
-		return gateway.Rendered{}, gateway.Lookup{}, inventory.Errorf(inventory.ENotFound, "Not found.")
-	}
-	sv, err := s.p.Output(ctx, f)
+// servedFeed is one feed of a configuration and the publisher that serves it.
+type servedFeed struct {
+	p *publish.Publisher
+	f *publish.Feed
+}
+
+func (s *servedFeed) Writer() transform.Writer { return s.f.Writer }
+
+func (s *servedFeed) Output(ctx context.Context) (gateway.Rendered, gateway.Lookup, error) {
+	sv, err := s.p.Output(ctx, s.f)
 	if err != nil {
 		return gateway.Rendered{}, lookupOf(sv.Result), err
 	}
