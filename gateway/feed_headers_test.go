@@ -81,16 +81,18 @@ func TestAgeHeaders(t *testing.T) {
 
 func TestRequestIDsAreUniqueAndSane(t *testing.T) {
 	a, b := newRequestIDs(), newRequestIDs()
+	// Two runs of a: two pooled requests drawing from one process's ids.
+	var a1, a2, b1 *idRun
 	seen := map[string]bool{}
 	for range 1000 {
-		for _, id := range []string{a.header()[0], b.header()[0]} {
+		for _, id := range []string{a.header(&a1)[0], a.header(&a2)[0], b.header(&b1)[0]} {
 			if seen[id] || !saneRequestID(id) {
 				t.Fatalf("id %q: repeated %v, sane %v", id, seen[id], saneRequestID(id))
 			}
 			seen[id] = true
 		}
 	}
-	if strings.HasPrefix(b.header()[0], a.prefix) {
+	if strings.HasPrefix(b.header(&b1)[0], a.prefix) {
 		t.Error("two processes share a request id prefix")
 	}
 }

@@ -21,11 +21,10 @@ import (
 // requestIDs makes request ids: a random per-process prefix and a counter, unique across
 // replicas without reading crypto/rand on every request. Ids are made idBatch at a time, as one
 // string and one header slice that the batch's requests share, so that a request allocates
-// nothing for its id.
+// nothing for its id; front's pooled per-request state keeps the batch it draws from.
 type requestIDs struct {
-	prefix  string
-	n       atomic.Uint64
-	batches sync.Pool // of *idRun
+	prefix string
+	n      atomic.Uint64
 }
 
 // idBatch is the size of a batch of request ids.
@@ -43,15 +42,17 @@ func newRequestIDs() *requestIDs {
 	return &requestIDs{prefix: hex.EncodeToString(b[:]) + "-"}
 }
 
-// header returns a fresh id as a header value (a slice of one that nobody may change).
-func (r *requestIDs) header() []string {
-	run, _ := r.batches.Get().(*idRun)
-	if run == nil || run.next == len(run.hdrs) {
-		run = r.newRun()
+// header returns a fresh id as a header value (a slice of one that nobody may change), drawn
+// from *run, which it replaces with a new batch when it is nil or used up. One run is used by
+// one goroutine at a time.
+func (r *requestIDs) header(run **idRun) []string {
+	b := *run
+	if b == nil || b.next == len(b.hdrs) {
+		b = r.newRun()
+		*run = b
 	}
-	h := run.hdrs[run.next : run.next+1 : run.next+1]
-	run.next++
-	r.batches.Put(run)
+	h := b.hdrs[b.next : b.next+1 : b.next+1]
+	b.next++
 	return h
 }
 
@@ -83,7 +84,9 @@ type request struct {
 	gin.ResponseWriter
 	// shard is this pooled struct's shard of the metrics and of the access log's buffers: the
 	// pool keeps it on the core that put it back.
-	shard       int
+	shard int
+	// ids is the batch of request ids this pooled struct draws from.
+	ids         *idRun
 	id          string
 	grant       *grant
 	cacheStatus string
@@ -120,7 +123,7 @@ func (s *Server) front(r *redactor) gin.HandlerFunc {
 			rq.id = id
 			h["X-Request-Id"] = []string{id}
 		} else {
-			hdr := s.ids.header()
+			hdr := s.ids.header(&rq.ids)
 			rq.id = hdr[0]
 			h["X-Request-Id"] = hdr
 		}
@@ -130,7 +133,7 @@ func (s *Server) front(r *redactor) gin.HandlerFunc {
 		end := time.Now()
 		c.Writer = rq.ResponseWriter
 		s.logAccess(c, rq, r, start, end)
-		*rq = request{shard: rq.shard}
+		*rq = request{shard: rq.shard, ids: rq.ids}
 		reqs.Put(rq)
 	}
 }
