@@ -404,6 +404,32 @@ func TestReload(t *testing.T) {
 	if !strings.Contains(e.do("GET", "/metrics").Body.String(), `feedgate_config_reloads_total{result="refused"} 1`) {
 		t.Error("refused reload not counted")
 	}
+
+	// The gateway keeps each feed's handle in the state a configuration builds: a reload that
+	// changes a feed's format serves the new format under the same name, and back.
+	before := e.do("GET", "/feeds/sunset/export", "X-API-Key", fresh["export"])
+	changed := parseConfig(t, fresh.config(0), e.formats)
+	f, ok := changed.Tenants[0].Feed("export")
+	if !ok {
+		t.Fatal("the test configuration has no export feed")
+	}
+	f.Format = "json"
+	if err := e.srv.Reload(changed); err != nil {
+		t.Fatal(err)
+	}
+	after := e.do("GET", "/feeds/sunset/export", "X-API-Key", fresh["export"])
+	if after.Code != 200 || !strings.HasPrefix(after.Header().Get("Content-Type"), "application/json") ||
+		after.Body.String() == before.Body.String() {
+		t.Errorf("after a reload to json: %d %q (before: %q)", after.Code, after.Header().Get("Content-Type"),
+			before.Header().Get("Content-Type"))
+	}
+	if err := e.srv.Reload(parseConfig(t, fresh.config(0), e.formats)); err != nil {
+		t.Fatal(err)
+	}
+	if back := e.do("GET", "/feeds/sunset/export", "X-API-Key", fresh["export"]); back.Body.String() != before.Body.String() {
+		t.Errorf("after the reload back: %q, want the first format's %q", back.Header().Get("Content-Type"),
+			before.Header().Get("Content-Type"))
+	}
 }
 
 func TestAccessLogHasNoSecrets(t *testing.T) {
