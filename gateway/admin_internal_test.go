@@ -19,19 +19,19 @@ func (f *metaFeed) Output(context.Context) (Rendered, Lookup, error) {
 // TestDiagnosticsFollowTheOutput: the diagnostics decoded once per output are decoded again
 // when the output's diagnostics change, even under the same ETag, and a broken one is an error.
 func TestDiagnosticsFollowTheOutput(t *testing.T) {
-	feeds := &metaFeed{meta: []byte(`{"included":3}`)}
-	fs := &feedState{tenant: "t", name: "f", source: feeds}
+	feed := &metaFeed{meta: []byte(`{"included":3}`)}
+	fs := &feedState{tenant: "t", name: "f", source: feed}
 	for _, tc := range []struct {
 		meta     string
 		included int
 	}{{`{"included":3}`, 3}, {`{"included":3}`, 3}, {`{"included":5}`, 5}} {
-		feeds.meta = []byte(tc.meta)
+		feed.meta = []byte(tc.meta)
 		d, err := diagnostics(context.Background(), fs)
 		if err != nil || d.Included != tc.included {
 			t.Fatalf("%s: %+v, %v", tc.meta, d, err)
 		}
 	}
-	feeds.meta = []byte(`{`)
+	feed.meta = []byte(`{`)
 	if d, err := diagnostics(context.Background(), fs); err == nil {
 		t.Fatalf("broken diagnostics read as %+v", d)
 	}

@@ -34,7 +34,7 @@ type tenantState struct {
 // response headers of the output last served.
 type feedState struct {
 	tenant, name string
-	writer       transform.Writer
+	writer       transform.Writer // source.Writer(), which never changes for a built feed
 	// source is the render owner's feed, which serves its output.
 	source Feed
 	// lastFetch is when the feed was last fetched (kept across reloads).

@@ -34,7 +34,8 @@ func (r interleaveRow) valid() bool { return len(r.Servers) == 2 && r.Servers[0]
 func writeInterleave(b *strings.Builder, rows []interleaveRow) {
 	byConns := map[int][]interleaveRow{}
 	for _, r := range rows {
-		byConns[max(1, r.Conns)] = append(byConns[max(1, r.Conns)], r)
+		n := max(1, r.Conns)
+		byConns[n] = append(byConns[n], r)
 	}
 	if one := byConns[1]; len(one) > 0 {
 		b.WriteString("### One connection, request by request\n\n")
