@@ -6,10 +6,12 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -175,6 +177,8 @@ type logSetup struct {
 	realClock bool
 	// interval is the LogWriter's batch interval (0: its default).
 	interval time.Duration
+	// tune, when set, adjusts the gateway's options (its server timeouts, say) before New.
+	tune func(*gateway.Options)
 }
 
 func newEnvLog(t testing.TB, perMinute int, ls logSetup) *env {
@@ -208,7 +212,11 @@ func newEnvLog(t testing.TB, perMinute int, ls logSetup) *env {
 	}
 	metrics := gateway.NewMetrics()
 	pub := publish.NewPublisher(c, publish.PublisherOptions{OnRender: metrics.ObserveRender})
-	srv, err := gateway.New(gateway.Options{Config: parseConfig(t, k.config(perMinute), formats), Now: now},
+	opts := gateway.Options{Config: parseConfig(t, k.config(perMinute), formats), Now: now}
+	if ls.tune != nil {
+		ls.tune(&opts)
+	}
+	srv, err := gateway.New(opts,
 		gateway.Deps{Store: bridge.Store{C: c}, Limiter: ratelimit.NewMemory(ratelimit.MemoryOptions{}), Replay: replay.NewMemory(replay.MemoryOptions{Now: now}), Publisher: bridge.Publisher{P: pub, Formats: formats}, Metrics: metrics, AccessLog: lw, Logger: slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: ls.level}))})
 	if err != nil {
 		t.Fatal(err)
@@ -242,3 +250,28 @@ func errorCode(t *testing.T, rec *httptest.ResponseRecorder) inventory.ErrorDeta
 }
 
 var _ http.Handler = (*gateway.Server)(nil)
+
+// serveOn runs serve (a Server's Serve or ServeMetrics) on a fresh loopback listener and returns
+// the listener's address and a stop that ends it and returns what serve returned. A test that
+// does not stop it has it stopped at its end.
+func serveOn(t testing.TB, serve func(context.Context, net.Listener) error) (addr string, stop func() error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, ln) }()
+	var once sync.Once
+	var served error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			served = <-done
+		})
+		return served
+	}
+	t.Cleanup(func() { _ = stop() })
+	return ln.Addr().String(), stop
+}

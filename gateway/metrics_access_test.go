@@ -1,9 +1,7 @@
 package gateway_test
 
 import (
-	"context"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -103,15 +101,9 @@ func grep(s string, prefixes ...string) string {
 // (metrics.listen), the main listener answers 404 for it.
 func TestMetricsOnTheirOwnListener(t *testing.T) {
 	e := newEnv(t, 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.srv.ServeMetrics(ctx, ln) }()
+	addr, stop := serveOn(t, e.srv.ServeMetrics)
 	get := func(path string) (int, string) {
-		resp, err := http.Get("http://" + ln.Addr().String() + path)
+		resp, err := http.Get("http://" + addr + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,8 +120,7 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 	if rec := e.do("GET", "/metrics"); rec.Code != 404 || errorCode(t, rec).Code != "not_found" {
 		t.Errorf("main listener /metrics while they are served elsewhere: %d", rec.Code)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Errorf("ServeMetrics: %v", err)
 	}
 	if rec := e.do("GET", "/metrics"); rec.Code != 200 {

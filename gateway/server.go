@@ -27,10 +27,11 @@ type Options struct {
 	Config *config.Config
 	// ReadHeaderTimeout bounds reading a request's headers (default 5s).
 	ReadHeaderTimeout time.Duration
-	// ReadTimeout bounds reading a whole request (default 30s).
+	// ReadTimeout bounds reading a request's body, from the end of its headers (default 30s).
 	ReadTimeout time.Duration
 	// WriteTimeout bounds writing a response (default 2m: a cold 100,000-vehicle feed is synced,
-	// rendered and sent within it, and a slow marketplace fetcher must still finish).
+	// rendered and sent within it, and a slow marketplace fetcher must still finish). It is kept
+	// coarsely, with up to an eighth more (deadlines.go).
 	WriteTimeout time.Duration
 	// IdleTimeout bounds an idle keep-alive connection (default 2m).
 	IdleTimeout time.Duration
@@ -171,8 +172,10 @@ func (s *Server) ReloadFailed(err error) {
 // Config is the configuration being served.
 func (s *Server) Config() *config.Config { return s.state.Load().cfg }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler: a request with a body gets its read deadline
+// (deadlines.go), a draining server's answers close their connections, and the engine answers.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	bodyDeadline(w, r, s.opts.ReadTimeout)
 	s.closeWhenDraining(w)
 	s.engine.ServeHTTP(w, r)
 }
@@ -182,14 +185,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // traffic here first; then it stops accepting and waits up to ShutdownTimeout for in-flight
 // requests to finish.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	// No ReadTimeout: the gateway sets the read deadline of a request with a body (deadlines.go).
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
-		ReadTimeout:       s.opts.ReadTimeout,
 		WriteTimeout:      s.opts.WriteTimeout,
 		IdleTimeout:       s.opts.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.deps.Logger.Handler(), slog.LevelWarn),
 	}
+	ln = coarseListener{Listener: ln, slack: s.opts.WriteTimeout / 8}
 	return serveUntil(ctx, srv, ln, "serve", s.opts.ShutdownTimeout, func(served <-chan error) error {
 		s.draining.Store(true)
 		if d := s.Config().ShutdownDelay; d > 0 {

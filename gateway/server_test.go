@@ -1,9 +1,7 @@
 package gateway_test
 
 import (
-	"context"
 	"io"
-	"net"
 	"net/http"
 	"testing"
 )
@@ -15,15 +13,10 @@ func TestServeDrainsThenStops(t *testing.T) {
 	if e.srv.Config().ShutdownDelay <= 0 {
 		t.Fatal("the test configuration has no shutdown delay")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.srv.Serve(ctx, ln) }()
+	addr, stop := serveOn(t, e.srv.Serve)
+	stopped := make(chan error, 1)
 	get := func(path string) (*http.Response, error) {
-		resp, err := http.Get("http://" + ln.Addr().String() + path)
+		resp, err := http.Get("http://" + addr + path)
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
@@ -33,7 +26,7 @@ func TestServeDrainsThenStops(t *testing.T) {
 	if resp, err := get("/readyz"); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("readyz while serving: %v %v", resp, err)
 	}
-	cancel()
+	go func() { stopped <- stop() }()
 	for {
 		resp, err := get("/readyz")
 		if err != nil {
@@ -46,7 +39,7 @@ func TestServeDrainsThenStops(t *testing.T) {
 			break
 		}
 	}
-	if err := <-done; err != nil {
+	if err := <-stopped; err != nil {
 		t.Errorf("Serve: %v", err)
 	}
 	if _, err := get("/healthz"); err == nil {

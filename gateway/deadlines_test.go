@@ -1,0 +1,153 @@
+package gateway_test
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedgate/feedgate/gateway"
+)
+
+// guard bounds how long a deadline test waits for the server to end a stalled request. It is
+// not a measurement: the timeouts under test are a fraction of a second, and reaching the guard
+// means the server never ended the request at all.
+const guard = time.Minute
+
+// servingTimeouts starts a gateway with short server timeouts on a loopback listener and returns
+// it and its address; it stops with the test.
+func servingTimeouts(t *testing.T) (*env, string) {
+	t.Helper()
+	e := newEnvLog(t, 0, logSetup{tune: func(o *gateway.Options) {
+		o.ReadHeaderTimeout = 200 * time.Millisecond
+		o.ReadTimeout = 200 * time.Millisecond
+		o.WriteTimeout = 200 * time.Millisecond
+		o.ShutdownTimeout = time.Second
+		o.Config.ShutdownDelay = 0
+	}})
+	addr, _ := serveOn(t, e.srv.Serve)
+	return e, addr
+}
+
+// rawRequest opens a connection, writes head (and nothing more) and returns the connection,
+// with guard as its read deadline.
+func rawRequest(t *testing.T, addr, head string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(guard))
+	return conn
+}
+
+// endsWithin reads conn to its end and fails the test when it is the guard, not the server,
+// that ends it.
+func endsWithin(t *testing.T, r io.Reader, what string) {
+	t.Helper()
+	_, err := io.Copy(io.Discard, r)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("%s: the server kept the connection open for %s", what, guard)
+	}
+}
+
+// stalledAnswer reads one answer from r, its body too, and fails the test when the guard, not the
+// server, ends the wait for it.
+func stalledAnswer(t *testing.T, r *bufio.Reader, what string) *http.Response {
+	t.Helper()
+	resp, err := http.ReadResponse(r, nil)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("%s answer waited %s for the rest of a stalled request", what, guard)
+	}
+	if err != nil {
+		t.Fatalf("%s answer: %v", what, err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp
+}
+
+// TestReadTimeoutsEndStalledRequests: the server's read deadlines hold now that the gateway
+// sets the body's itself (deadlines.go). A client that stops in its headers, in a body a handler
+// reads, or in a body no handler reads (a GET's, which net/http must discard before it can read
+// the next request) is cut off after the read timeout instead of holding its connection and
+// goroutine for ever.
+func TestReadTimeoutsEndStalledRequests(t *testing.T) {
+	e, addr := servingTimeouts(t)
+
+	t.Run("headers", func(t *testing.T) {
+		conn := rawRequest(t, addr, "GET /healthz HTTP/1.1\r\nHost: feeds.example\r\n")
+		endsWithin(t, conn, "stalled headers")
+	})
+
+	t.Run("a body the handler reads", func(t *testing.T) {
+		conn := rawRequest(t, addr, "POST /webhooks/sunset HTTP/1.1\r\nHost: feeds.example\r\n"+
+			"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"id\":")
+		r := bufio.NewReader(conn)
+		resp := stalledAnswer(t, r, "the webhook's")
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("a body cut off by the read timeout answered %d, want 400", resp.StatusCode)
+		}
+		endsWithin(t, r, "after the cut-off body's answer")
+	})
+
+	t.Run("a body nobody reads", func(t *testing.T) {
+		conn := rawRequest(t, addr, "GET /feeds/sunset/export HTTP/1.1\r\nHost: feeds.example\r\n"+
+			"X-API-Key: "+e.keys["export"]+"\r\nContent-Length: 1000\r\n\r\nabc")
+		r := bufio.NewReader(conn)
+		resp := stalledAnswer(t, r, "the feed's")
+		if resp.StatusCode != http.StatusOK || !resp.Close {
+			t.Errorf("status %d, Connection: close %v; want the feed, and the connection closed (the rest of its body cannot be told from a next request)",
+				resp.StatusCode, resp.Close)
+		}
+		endsWithin(t, r, "after the answer")
+	})
+
+	t.Run("keep-alive past a body's deadline", func(t *testing.T) {
+		// A body's deadline is that request's: the connection's next request, sent after it
+		// passed, is served.
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+		defer client.CloseIdleConnections()
+		var local []string
+		trace := func(req *http.Request) *http.Request {
+			return req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+				GotConn: func(i httptrace.GotConnInfo) { local = append(local, i.Conn.LocalAddr().String()) },
+			}))
+		}
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/webhooks/sunset", strings.NewReader(`{"id":"e1"}`))
+		resp, err := client.Do(trace(req))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("an unsigned delivery answered %d, want 401", resp.StatusCode)
+		}
+		time.Sleep(2 * 200 * time.Millisecond) // past the body's read deadline
+		req, _ = http.NewRequest(http.MethodGet, "http://"+addr+"/feeds/sunset/export", nil)
+		req.Header.Set("X-API-Key", e.keys["export"])
+		resp, err = client.Do(trace(req))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK || len(body) == 0 {
+			t.Fatalf("the next request: status %d, %d bytes, %v", resp.StatusCode, len(body), err)
+		}
+		if len(local) != 2 || local[0] != local[1] {
+			t.Errorf("the two requests went over connections %v, want one", local)
+		}
+	})
+}
