@@ -28,6 +28,7 @@ func servingTimeouts(t *testing.T) (*env, string) {
 		o.ReadHeaderTimeout = 200 * time.Millisecond
 		o.ReadTimeout = 200 * time.Millisecond
 		o.WriteTimeout = 200 * time.Millisecond
+		o.IdleTimeout = 2 * time.Second // past the keep-alive subtest's wait for a body's deadline
 		o.ShutdownTimeout = time.Second
 		o.Config.ShutdownDelay = 0
 	}})
@@ -80,14 +81,23 @@ func stalledAnswer(t *testing.T, r *bufio.Reader, what string) *http.Response {
 // TestReadTimeoutsEndStalledRequests: the server's read deadlines hold now that the gateway
 // sets the body's itself (deadlines.go). A client that stops in its headers, in a body a handler
 // reads, or in a body no handler reads (a GET's, which net/http must discard before it can read
-// the next request) is cut off after the read timeout instead of holding its connection and
-// goroutine for ever.
+// the next request), or that keeps a connection idle, is cut off after the timeout instead of
+// holding its connection and goroutine for ever.
 func TestReadTimeoutsEndStalledRequests(t *testing.T) {
 	e, addr := servingTimeouts(t)
 
 	t.Run("headers", func(t *testing.T) {
 		conn := rawRequest(t, addr, "GET /healthz HTTP/1.1\r\nHost: feeds.example\r\n")
 		endsWithin(t, conn, "stalled headers")
+	})
+
+	t.Run("idle keep-alive", func(t *testing.T) {
+		conn := rawRequest(t, addr, "GET /healthz HTTP/1.1\r\nHost: feeds.example\r\n\r\n")
+		r := bufio.NewReader(conn)
+		if resp := stalledAnswer(t, r, "the health probe's"); resp.StatusCode != http.StatusOK || resp.Close {
+			t.Fatalf("status %d, Connection: close %v; want 200 and a connection kept alive", resp.StatusCode, resp.Close)
+		}
+		endsWithin(t, r, "an idle keep-alive connection")
 	})
 
 	t.Run("a body the handler reads", func(t *testing.T) {
