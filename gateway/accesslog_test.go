@@ -126,7 +126,7 @@ func TestLogWriterDropsRatherThanStalls(t *testing.T) {
 func TestAsyncAccessLog(t *testing.T) {
 	for _, async := range []bool{false, true} {
 		t.Run(fmt.Sprintf("async=%v", async), func(t *testing.T) {
-			e := newEnvLog(t, 0, logSetup{async: async})
+			e := newEnvWith(t, 0, envSetup{async: async})
 			key := e.keys["export"]
 			e.do("GET", "/feeds/sunset/export?key="+key+"&download=1", "X-Request-ID", "abc-123", "User-Agent", "fetcher/1 \"x\"")
 			e.do("GET", "/feeds/elsewhere/export", "X-API-Key", key)

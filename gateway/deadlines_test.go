@@ -24,7 +24,7 @@ const guard = time.Minute
 // it and its address; it stops with the test.
 func servingTimeouts(t *testing.T) (*env, string) {
 	t.Helper()
-	e := newEnvLog(t, 0, logSetup{tune: func(o *gateway.Options) {
+	e := newEnvWith(t, 0, envSetup{tune: func(o *gateway.Options) {
 		o.ReadHeaderTimeout = 200 * time.Millisecond
 		o.ReadTimeout = 200 * time.Millisecond
 		o.WriteTimeout = 200 * time.Millisecond

@@ -467,7 +467,7 @@ func BenchmarkFeedHit(b *testing.B) {
 		}{{"log=info", slog.LevelInfo, false}, {"log=info,async", slog.LevelInfo, true}, {"log=warn", slog.LevelWarn, false}} {
 			b.Run("enc="+enc+"/"+bc.name, func(b *testing.B) {
 				// A limit no run reaches: every request is a 200.
-				e := newEnvLog(b, 1<<30, logSetup{level: bc.level, out: io.Discard, async: bc.async, realClock: true})
+				e := newEnvWith(b, 1<<30, envSetup{level: bc.level, out: io.Discard, async: bc.async, realClock: true})
 				req := feedHitRequest(e, enc)
 				e.srv.ServeHTTP(httptest.NewRecorder(), req)
 				if h := benchServe(b, e.srv, req); len(h["Etag"]) != 1 {
@@ -483,7 +483,7 @@ func BenchmarkFeedHit(b *testing.B) {
 // lines shared by concurrent requests of one key and one feed). Compare -cpu=1 with -cpu=2 and
 // the mutex profile (-mutexprofile).
 func BenchmarkFeedHitParallel(b *testing.B) {
-	e := newEnvLog(b, 1<<30, logSetup{level: slog.LevelInfo, out: io.Discard, async: true, realClock: true})
+	e := newEnvWith(b, 1<<30, envSetup{level: slog.LevelInfo, out: io.Discard, async: true, realClock: true})
 	req := feedHitRequest(e, "gzip")
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -511,7 +511,7 @@ func feedHitRequest(e *env, enc string) *http.Request {
 func BenchmarkBareGin(b *testing.B) {
 	for _, enc := range []string{"gzip", "identity"} {
 		b.Run("enc="+enc, func(b *testing.B) {
-			e := newEnvLog(b, 1<<30, logSetup{level: slog.LevelWarn, out: io.Discard})
+			e := newEnvWith(b, 1<<30, envSetup{level: slog.LevelWarn, out: io.Discard})
 			req := feedHitRequest(e, enc)
 			if h := benchServe(b, bareGin(e, req), req); len(h["Etag"]) != 1 {
 				b.Fatalf("no ETag: %v", h)
@@ -602,7 +602,7 @@ func coldHit(b *testing.B, srv string) (http.Handler, *http.Request, *discardWri
 	if srv == "bare-gin" {
 		level = slog.LevelWarn
 	}
-	e := newEnvLog(b, 1<<30, logSetup{level: level, out: io.Discard, async: true, realClock: true})
+	e := newEnvWith(b, 1<<30, envSetup{level: level, out: io.Discard, async: true, realClock: true})
 	req := feedHitRequest(e, "gzip")
 	var h http.Handler = e.srv
 	if srv == "bare-gin" {

@@ -162,15 +162,16 @@ func newEnv(t testing.TB, perMinute int) *env {
 // log_level: warn does).
 func newEnvLogging(t testing.TB, perMinute int, level slog.Level) *env {
 	t.Helper()
-	return newEnvLog(t, perMinute, logSetup{level: level})
+	return newEnvWith(t, perMinute, envSetup{level: level})
 }
 
-// logSetup says how an env logs: at level, onto out (nil: env.logs), and through a LogWriter
-// (Deps.AccessLog, which the logger writes onto too) when async is set. With realClock the
+// envSetup says how an env is built beyond newEnv's defaults. It logs at level, onto out (nil:
+// env.logs), and through a LogWriter (Deps.AccessLog, which the logger writes onto too) when
+// async is set. With realClock the
 // gateway and the cache read the wall clock, as feedgate serve does, instead of env.clock (whose
 // mutex a benchmark would otherwise measure); env.clock then starts at the wall clock's time, so
 // that what the syncer fetches is fresh.
-type logSetup struct {
+type envSetup struct {
 	level     slog.Level
 	out       io.Writer
 	async     bool
@@ -181,7 +182,8 @@ type logSetup struct {
 	tune func(*gateway.Options)
 }
 
-func newEnvLog(t testing.TB, perMinute int, ls logSetup) *env {
+// newEnvWith is newEnv built as ls says.
+func newEnvWith(t testing.TB, perMinute int, ls envSetup) *env {
 	t.Helper()
 	formats, err := transform.NewRegistry(append(transform.Builtins(), brokenWriter{}, brokenWriter{panics: true})...)
 	if err != nil {

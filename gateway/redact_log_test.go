@@ -31,7 +31,7 @@ func TestNoSpellingOfAKeyIsLogged(t *testing.T) {
 }
 
 func noSpellingOfAKeyIsLogged(t *testing.T, async bool) {
-	e := newEnvLog(t, 0, logSetup{async: async})
+	e := newEnvWith(t, 0, envSetup{async: async})
 	k := newKeys(t)
 	k["export"] = "plain-office-secret-0042" // a configured key that is not shaped like fgk_…
 	if err := e.srv.Reload(parseConfig(t, k.config(0), e.formats)); err != nil {
@@ -103,7 +103,7 @@ func noSpellingOfAKeyIsLogged(t *testing.T, async bool) {
 // own time. A reload between the two must not unmask it: a key the served configuration knew
 // only by its hash, sent in the path and then removed from the configuration, stays masked.
 func TestLogMasksWithTheServedConfiguration(t *testing.T) {
-	e := newEnvLog(t, 0, logSetup{async: true, interval: time.Hour})
+	e := newEnvWith(t, 0, envSetup{async: true, interval: time.Hour})
 	k := newKeys(t)
 	k["export"] = "plain-office-secret-0042" // recognised only by its hash
 	if err := e.srv.Reload(parseConfig(t, k.config(0), e.formats)); err != nil {

@@ -65,8 +65,8 @@ func writeInterleave(b *strings.Builder, rows []interleaveRow) {
 			"concurrency, which meet each server at another moment, are read at the same moments. The ratio\n"+
 			"is feedgate's requests/s over bare Gin's (bare Gin's mean burst over feedgate's). Runs of fresh\n"+
 			"processes differ by a few hundredths beyond a run's own interval (where each process's memory\n"+
-			"lands; two runs of `bench/run` on the same code read the 26 KiB gzip row 0.86 and 0.90), so a\n"+
-			"row near the target wants several runs. ✗ marks a ratio under the target of 0.9.\n\n", n, n, n)
+			"lands; bench/measured.md lists one row's readings over runs of `bench/run`), so a row near the\n"+
+			"target wants several runs. ✗ marks a ratio under the target of 0.9.\n\n", n, n, n)
 		interleaveTable(b, byConns[n], fmt.Sprintf("at %d connections, burst by burst", n), "burst")
 	}
 }
