@@ -161,3 +161,35 @@ func TestReadTimeoutsEndStalledRequests(t *testing.T) {
 		}
 	})
 }
+
+// TestAnAnswerWithoutABodyOutlivesTheReadTimeout: the read timeout bounds a request's body, not
+// its answer. A feed GET whose answer takes longer than ReadTimeout (here a cold feed whose
+// upstream sync is slow) is answered within WriteTimeout, as docs/operations.md promises for a
+// cold 100,000-vehicle feed. A read deadline on the connection while such a handler runs (the
+// gateway's bodyDeadline applied to a request without a body, say) would end net/http's
+// background read and, with it, the request's context.
+func TestAnAnswerWithoutABodyOutlivesTheReadTimeout(t *testing.T) {
+	const readTimeout = 100 * time.Millisecond
+	e := newEnvWith(t, 0, envSetup{tune: func(o *gateway.Options) {
+		o.ReadTimeout = readTimeout
+		o.WriteTimeout = guard
+		o.Config.ShutdownDelay = 0
+	}})
+	e.syncer.delay.Store(int64(5 * readTimeout))
+	addr, _ := serveOn(t, e.srv.Serve)
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/feeds/sunset/export", nil)
+	req.Header.Set("X-API-Key", e.keys["export"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || len(body) == 0 {
+		t.Fatalf("a cold feed synced in %v, read timeout %v: status %d, %d bytes, %v; body %.200s",
+			5*readTimeout, readTimeout, resp.StatusCode, len(body), err, body)
+	}
+	if n := e.syncer.calls.Load(); n != 1 {
+		t.Errorf("%d syncs, want the one cold sync", n)
+	}
+}

@@ -35,10 +35,13 @@ type syncer struct {
 	clock *testclock.Clock
 	calls atomic.Int32
 	fail  atomic.Bool
+	// delay is how long a sync takes (nanoseconds; 0: none), as a slow upstream's would.
+	delay atomic.Int64
 }
 
 func (s *syncer) Sync(_ context.Context, tenant string, _ *inventory.Snapshot) (*inventory.Snapshot, error) {
 	s.calls.Add(1)
+	time.Sleep(time.Duration(s.delay.Load()))
 	if s.fail.Load() {
 		return nil, errors.New("test upstream: 500")
 	}
@@ -167,10 +170,9 @@ func newEnvLogging(t testing.TB, perMinute int, level slog.Level) *env {
 
 // envSetup says how an env is built beyond newEnv's defaults. It logs at level, onto out (nil:
 // env.logs), and through a LogWriter (Deps.AccessLog, which the logger writes onto too) when
-// async is set. With realClock the
-// gateway and the cache read the wall clock, as feedgate serve does, instead of env.clock (whose
-// mutex a benchmark would otherwise measure); env.clock then starts at the wall clock's time, so
-// that what the syncer fetches is fresh.
+// async is set. With realClock the gateway and the cache read the wall clock, as feedgate serve
+// does, instead of env.clock (whose mutex a benchmark would otherwise measure); env.clock then
+// starts at the wall clock's time, so that what the syncer fetches is fresh.
 type envSetup struct {
 	level     slog.Level
 	out       io.Writer
