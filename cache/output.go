@@ -40,7 +40,7 @@ func (c *Cache) Output(ctx context.Context, key OutputKey, snap *inventory.Snaps
 		lr := r.Val.(*outputResult)
 		res := c.result(Miss, lr.layer, snap, now)
 		res.Coalesced = !ran
-		if lr.layer == LayerRedis {
+		if lr.layer != LayerOrigin {
 			res.Outcome = Hit
 		}
 		return lr.out, res, nil
@@ -89,6 +89,13 @@ func appendOutputKey(b []byte, k OutputKey, version string) []byte {
 }
 
 func (c *Cache) loadOutput(l1Key string, key OutputKey, snap *inventory.Snapshot, render func() (Rendered, error)) (res *outputResult, err error) {
+	// A caller that missed L1 just before the flight it would have joined stored the output and
+	// ended starts a flight of its own: it takes that stored output rather than reading Redis
+	// again and replacing L1's entry with an equal copy.
+	if v, ok := c.l1.Get(l1Key); ok {
+		c.ctr.outputHitsMemory.Inc()
+		return &outputResult{v.(*Rendered), LayerMemory}, nil
+	}
 	var redisKey string
 	if c.l2 != nil {
 		redisKey = c.l2.Key(key.Tenant, "out", key.Feed, key.Format, key.Variant, snap.Version)

@@ -97,6 +97,31 @@ func TestOutputsKeyedBySnapshotVersion(t *testing.T) {
 	}
 }
 
+// A caller that missed L1 just before the flight it would have joined ended starts a flight of
+// its own; that flight must take the output the first one stored, not read Redis again and
+// replace L1's entry with a copy (which made concurrent callers see two different outputs).
+func TestALateFlightTakesTheStoredOutput(t *testing.T) {
+	r := startRedis(t, true)
+	_, _, a := setup(t, r, 10)
+	key := OutputKey{Tenant: "t1", Feed: "google", Format: "google-vehicle-ads@1"}
+	var rd renderer
+	v1, _ := mustSnapshot(t, a, "t1")
+	first, _, err := a.Output(context.Background(), key, v1, rd.for_(v1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf [192]byte
+	l1Key := string(appendOutputKey(buf[:0], key, v1.Version))
+	before := a.Counters().OutputHitsRedis
+	lr, err := a.loadOutput(l1Key, key, v1, rd.for_(v1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lr.out != first || lr.layer != LayerMemory || rd.calls.Load() != 1 || a.Counters().OutputHitsRedis != before {
+		t.Fatalf("late flight: same output %v, layer %v, renders %d, Redis reads %d", lr.out == first, lr.layer, rd.calls.Load(), a.Counters().OutputHitsRedis-before)
+	}
+}
+
 func TestOutputCodecRoundTrip(t *testing.T) {
 	tests := []Rendered{
 		{},
