@@ -92,9 +92,8 @@ func (c *Cache) loadOutput(l1Key string, key OutputKey, snap *inventory.Snapshot
 	// A caller that missed L1 just before the flight it would have joined stored the output and
 	// ended starts a flight of its own: it takes that stored output rather than reading Redis
 	// again and replacing L1's entry with an equal copy.
-	if v, ok := c.l1.Get(l1Key); ok {
-		c.ctr.outputHitsMemory.Inc()
-		return &outputResult{v.(*Rendered), LayerMemory}, nil
+	if out, _, ok := c.CachedOutput(key, snap); ok {
+		return &outputResult{out, LayerMemory}, nil
 	}
 	var redisKey string
 	if c.l2 != nil {
