@@ -1,13 +1,16 @@
 package e2e
 
 import (
+	"bufio"
 	"net"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/feedgate/feedgate/config"
+	"github.com/feedgate/feedgate/internal/stallconn"
 )
 
 // freePort is an address on the loopback interface that was free a moment ago.
@@ -104,4 +107,30 @@ func TestClientAddressAndProbeLogs(t *testing.T) {
 	if l := logLines(out, `"msg":"request"`, `"err":""`); len(l) != 0 {
 		t.Errorf("an access log line with an empty err: %s", l[0])
 	}
+}
+
+// TestServeCutsOffStalledClients: the real binary, with its default timeouts
+// (docs/operations.md: 5 s for a request's headers, 30 s for its body), closes the connection of
+// a client that stops in its headers and of one that stops in a body, and serves everyone else
+// meanwhile. The body's deadline is set by the gateway itself (gateway/deadlines.go), so this is
+// the check that the binary's server keeps it. guard only catches a server that never cuts off.
+func TestServeCutsOffStalledClients(t *testing.T) {
+	const guard = 2 * time.Minute
+	_, keys, cfg := newStack(t, setup{})
+	gw := startGateway(t, cfg)
+	host := strings.TrimPrefix(gw.URL, "http://")
+	headers := stallconn.Open(t, host, "GET /feeds/sunset/export HTTP/1.1\r\nHost: feeds.example\r\nX-API-Key: "+keys["export"]+"\r\n", guard)
+	body := stallconn.Open(t, host, "GET /feeds/sunset/export HTTP/1.1\r\nHost: feeds.example\r\nX-API-Key: "+keys["export"]+
+		"\r\nContent-Length: 1000\r\n\r\nabc", guard)
+
+	if r, b := get(t, gw.URL+"/feeds/sunset/export", keys["export"]); r.StatusCode != 200 || len(b) == 0 {
+		t.Errorf("beside two stalled clients: %d, %d bytes", r.StatusCode, len(b))
+	}
+
+	stallconn.Ended(t, headers, "stalled headers")
+	br := bufio.NewReader(body)
+	if resp := stallconn.Answer(t, br, "the stalled body's"); resp.StatusCode != 200 || !resp.Close {
+		t.Errorf("the stalled body's answer: %d, Connection: close %v; want the feed and the connection closed", resp.StatusCode, resp.Close)
+	}
+	stallconn.Ended(t, br, "a stalled body")
 }

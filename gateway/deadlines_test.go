@@ -2,17 +2,15 @@ package gateway_test
 
 import (
 	"bufio"
-	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptrace"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/feedgate/feedgate/gateway"
+	"github.com/feedgate/feedgate/internal/stallconn"
 )
 
 // guard bounds how long a deadline test waits for the server to end a stalled request. It is
@@ -36,48 +34,6 @@ func servingTimeouts(t *testing.T) (*env, string) {
 	return e, addr
 }
 
-// rawRequest opens a connection, writes head (and nothing more) and returns the connection,
-// with guard as its read deadline.
-func rawRequest(t *testing.T, addr, head string) net.Conn {
-	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	if _, err := io.WriteString(conn, head); err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.SetReadDeadline(time.Now().Add(guard))
-	return conn
-}
-
-// endsWithin reads conn to its end and fails the test when it is the guard, not the server,
-// that ends it.
-func endsWithin(t *testing.T, r io.Reader, what string) {
-	t.Helper()
-	_, err := io.Copy(io.Discard, r)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("%s: the server kept the connection open for %s", what, guard)
-	}
-}
-
-// stalledAnswer reads one answer from r, its body too, and fails the test when the guard, not the
-// server, ends the wait for it.
-func stalledAnswer(t *testing.T, r *bufio.Reader, what string) *http.Response {
-	t.Helper()
-	resp, err := http.ReadResponse(r, nil)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("%s answer waited %s for the rest of a stalled request", what, guard)
-	}
-	if err != nil {
-		t.Fatalf("%s answer: %v", what, err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp
-}
-
 // TestReadTimeoutsEndStalledRequests: the server's read deadlines hold now that the gateway
 // sets the body's itself (deadlines.go). A client that stops in its headers, in a body a handler
 // reads, or in a body no handler reads (a GET's, which net/http must discard before it can read
@@ -87,40 +43,40 @@ func TestReadTimeoutsEndStalledRequests(t *testing.T) {
 	e, addr := servingTimeouts(t)
 
 	t.Run("headers", func(t *testing.T) {
-		conn := rawRequest(t, addr, "GET /healthz HTTP/1.1\r\nHost: feeds.example\r\n")
-		endsWithin(t, conn, "stalled headers")
+		conn := stallconn.Open(t, addr, "GET /healthz HTTP/1.1\r\nHost: feeds.example\r\n", guard)
+		stallconn.Ended(t, conn, "stalled headers")
 	})
 
 	t.Run("idle keep-alive", func(t *testing.T) {
-		conn := rawRequest(t, addr, "GET /healthz HTTP/1.1\r\nHost: feeds.example\r\n\r\n")
+		conn := stallconn.Open(t, addr, "GET /healthz HTTP/1.1\r\nHost: feeds.example\r\n\r\n", guard)
 		r := bufio.NewReader(conn)
-		if resp := stalledAnswer(t, r, "the health probe's"); resp.StatusCode != http.StatusOK || resp.Close {
+		if resp := stallconn.Answer(t, r, "the health probe's"); resp.StatusCode != http.StatusOK || resp.Close {
 			t.Fatalf("status %d, Connection: close %v; want 200 and a connection kept alive", resp.StatusCode, resp.Close)
 		}
-		endsWithin(t, r, "an idle keep-alive connection")
+		stallconn.Ended(t, r, "an idle keep-alive connection")
 	})
 
 	t.Run("a body the handler reads", func(t *testing.T) {
-		conn := rawRequest(t, addr, "POST /webhooks/sunset HTTP/1.1\r\nHost: feeds.example\r\n"+
-			"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"id\":")
+		conn := stallconn.Open(t, addr, "POST /webhooks/sunset HTTP/1.1\r\nHost: feeds.example\r\n"+
+			"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"id\":", guard)
 		r := bufio.NewReader(conn)
-		resp := stalledAnswer(t, r, "the webhook's")
+		resp := stallconn.Answer(t, r, "the webhook's")
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("a body cut off by the read timeout answered %d, want 400", resp.StatusCode)
 		}
-		endsWithin(t, r, "after the cut-off body's answer")
+		stallconn.Ended(t, r, "after the cut-off body's answer")
 	})
 
 	t.Run("a body nobody reads", func(t *testing.T) {
-		conn := rawRequest(t, addr, "GET /feeds/sunset/export HTTP/1.1\r\nHost: feeds.example\r\n"+
-			"X-API-Key: "+e.keys["export"]+"\r\nContent-Length: 1000\r\n\r\nabc")
+		conn := stallconn.Open(t, addr, "GET /feeds/sunset/export HTTP/1.1\r\nHost: feeds.example\r\n"+
+			"X-API-Key: "+e.keys["export"]+"\r\nContent-Length: 1000\r\n\r\nabc", guard)
 		r := bufio.NewReader(conn)
-		resp := stalledAnswer(t, r, "the feed's")
+		resp := stallconn.Answer(t, r, "the feed's")
 		if resp.StatusCode != http.StatusOK || !resp.Close {
 			t.Errorf("status %d, Connection: close %v; want the feed, and the connection closed (the rest of its body cannot be told from a next request)",
 				resp.StatusCode, resp.Close)
 		}
-		endsWithin(t, r, "after the answer")
+		stallconn.Ended(t, r, "after the answer")
 	})
 
 	t.Run("keep-alive past a body's deadline", func(t *testing.T) {
